@@ -1,0 +1,249 @@
+//! `/api/auth/*` (SPEC §3.1).
+
+use super::UserResponse;
+use crate::App;
+use crate::error::{Error, Result};
+use crate::http::{self, ClientInfo, Json, MaybeUnactivated, Query, Reply};
+use crate::services::auth as svc;
+use crate::tokens::{ACCESS_TOKEN_TTL_SECS, REFRESH_TOKEN_TTL_SECS};
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+pub const REFRESH_COOKIE: &str = "refresh_token";
+
+pub fn router(app: Arc<App>) -> Router {
+    http::finish(
+        Router::new()
+            .route("/api/auth/captcha", get(captcha))
+            .route("/api/auth/register", post(register))
+            .route("/api/auth/activate", post(activate_with_code).get(activate_with_link))
+            .route("/api/auth/resend-activation", post(resend_activation))
+            .route("/api/auth/login", post(login))
+            .route("/api/auth/refresh", post(refresh))
+            .route("/api/auth/logout", post(logout))
+            .route("/api/auth/logout-all", post(logout_all))
+            .route("/api/auth/status", get(status))
+            .route("/api/auth/forgot-password", post(forgot_password))
+            .route("/api/auth/reset-password", post(reset_password))
+            .with_state(app),
+    )
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CaptchaResponse {
+    captcha_id: String,
+    captcha_image: String,
+    expires_in: i64,
+}
+
+async fn captcha(State(app): State<Arc<App>>) -> Result<Reply> {
+    let c = svc::captcha(&app).await?;
+    Ok(Reply::ok(&CaptchaResponse { captcha_id: c.id, captcha_image: c.image, expires_in: c.expires_in }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RegisterRequest {
+    username: Option<String>,
+    email: Option<String>,
+    password: Option<String>,
+    captcha_id: Option<String>,
+    captcha: Option<String>,
+}
+
+async fn register(State(app): State<Arc<App>>, Json(body): Json<RegisterRequest>) -> Result<Reply> {
+    let mut missing = Vec::new();
+    for (field, value) in [("username", &body.username), ("email", &body.email), ("password", &body.password)] {
+        if value.is_none() {
+            missing.push(crate::error::FieldError::new(field, "is required"));
+        }
+    }
+    if !missing.is_empty() {
+        return Err(Error::Validation(missing));
+    }
+    let captcha = body.captcha_id.zip(body.captcha);
+    let registered = svc::register(
+        &app,
+        svc::Registration {
+            username: body.username.unwrap_or_default(),
+            email: body.email.unwrap_or_default(),
+            password: body.password.unwrap_or_default(),
+            captcha,
+        },
+    )
+    .await?;
+    let message = if registered.mail_sent {
+        "Account created. Check your email for the activation code."
+    } else {
+        "Account created, but the activation email could not be sent. Ask for it again with /api/auth/resend-activation."
+    };
+    Ok(Reply::with_status(StatusCode::CREATED, &UserResponse::new(&app, &registered.user), Some(message)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActivateRequest {
+    code: String,
+}
+
+async fn activate_with_code(
+    State(app): State<Arc<App>>,
+    MaybeUnactivated(p): MaybeUnactivated,
+    Json(body): Json<ActivateRequest>,
+) -> Result<Reply> {
+    if body.code.trim().len() != 6 || !body.code.trim().chars().all(|c| c.is_ascii_digit()) {
+        return Err(Error::field("code", "must be 6 digits"));
+    }
+    svc::activate_with_code(&app, &p, &body.code).await?;
+    Ok(Reply::message("User activated successfully"))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActivateLink {
+    token: String,
+}
+
+async fn activate_with_link(State(app): State<Arc<App>>, Query(q): Query<ActivateLink>) -> Result<Reply> {
+    if q.token.is_empty() || q.token.len() > 128 {
+        return Err(Error::InvalidToken);
+    }
+    svc::activate_with_token(&app, &q.token).await?;
+    Ok(Reply::message("User activated successfully"))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EmailRequest {
+    email: String,
+}
+
+async fn resend_activation(State(app): State<Arc<App>>, Json(body): Json<EmailRequest>) -> Result<Reply> {
+    svc::resend_activation(&app, &body.email).await?;
+    Ok(Reply::accepted("If the address belongs to an account that is not activated yet, a new code is on its way."))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct LoginRequest {
+    username: Option<String>,
+    email: Option<String>,
+    password: String,
+    #[serde(default)]
+    use_cookies: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TokensResponse {
+    access_token: String,
+    refresh_token: String,
+    expires_in: i64,
+    token_type: &'static str,
+    user: UserResponse,
+}
+
+fn tokens_reply(app: &App, t: svc::Tokens, cookies: bool) -> Reply {
+    let mut reply = Reply::ok(&TokensResponse {
+        access_token: t.access_token.clone(),
+        refresh_token: t.refresh_token.clone(),
+        expires_in: t.expires_in,
+        token_type: "Bearer",
+        user: UserResponse::new(app, &t.user),
+    });
+    if cookies {
+        for c in [
+            http::cookie(http::auth_cookie_name(), &t.access_token, ACCESS_TOKEN_TTL_SECS),
+            http::cookie(REFRESH_COOKIE, &t.refresh_token, REFRESH_TOKEN_TTL_SECS),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            reply = reply.header(header::SET_COOKIE, c);
+        }
+    }
+    reply
+}
+
+async fn login(State(app): State<Arc<App>>, client: ClientInfo, Json(body): Json<LoginRequest>) -> Result<Reply> {
+    let cookies = body.use_cookies;
+    let tokens =
+        svc::login(&app, svc::Credentials { username: body.username, email: body.email, password: body.password }, &client).await?;
+    Ok(tokens_reply(&app, tokens, cookies))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RefreshRequest {
+    refresh_token: Option<String>,
+}
+
+async fn refresh(State(app): State<Arc<App>>, headers: HeaderMap, body: axum::body::Bytes) -> Result<Reply> {
+    // The token may come in the body, the refresh cookie, or as a bearer token.
+    let from_body =
+        if body.iter().all(u8::is_ascii_whitespace) { RefreshRequest::default() } else { http::parse_json::<RefreshRequest>(&body)? };
+    let from_cookie = http::read_cookie(&headers, REFRESH_COOKIE);
+    let cookies = from_body.refresh_token.is_none() && from_cookie.is_some();
+    let bearer =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).map(str::to_owned);
+    let token = from_body.refresh_token.or(from_cookie).or(bearer).ok_or(Error::Unauthenticated)?;
+    let tokens = svc::refresh(&app, &token).await?;
+    Ok(tokens_reply(&app, tokens, cookies))
+}
+
+fn clear_cookies(response: Reply) -> Reply {
+    let mut reply = response;
+    for name in [http::auth_cookie_name(), REFRESH_COOKIE] {
+        if let Some(c) = http::cookie(name, "", 0) {
+            reply = reply.header(header::SET_COOKIE, c);
+        }
+    }
+    reply
+}
+
+async fn logout(State(app): State<Arc<App>>, MaybeUnactivated(p): MaybeUnactivated) -> Result<Reply> {
+    svc::logout(&app, &p).await?;
+    Ok(clear_cookies(Reply::message("Logged out")))
+}
+
+async fn logout_all(State(app): State<Arc<App>>, MaybeUnactivated(p): MaybeUnactivated) -> Result<Reply> {
+    let ended = svc::logout_all(&app, &p).await?;
+    Ok(clear_cookies(Reply::with_status(StatusCode::OK, &serde_json::json!({ "sessionsEnded": ended }), Some("Logged out everywhere"))))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusResponse {
+    is_confirmed: bool,
+    message: &'static str,
+}
+
+async fn status(MaybeUnactivated(p): MaybeUnactivated) -> Reply {
+    let confirmed = p.user.email_verified;
+    Reply::ok(&StatusResponse { is_confirmed: confirmed, message: if confirmed { "User is activated" } else { "User is not activated" } })
+}
+
+async fn forgot_password(State(app): State<Arc<App>>, Json(body): Json<EmailRequest>) -> Result<Reply> {
+    svc::forgot_password(&app, &body.email).await?;
+    Ok(Reply::accepted("If the address belongs to an account, a reset link is on its way."))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ResetRequest {
+    token: String,
+    new_password: String,
+}
+
+async fn reset_password(State(app): State<Arc<App>>, Json(body): Json<ResetRequest>) -> Result<Reply> {
+    if body.token.is_empty() || body.token.len() > 128 {
+        return Err(Error::InvalidToken);
+    }
+    svc::reset_password(&app, &body.token, &body.new_password).await?;
+    Ok(Reply::message("Password has been reset. Sign in with the new password."))
+}

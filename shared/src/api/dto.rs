@@ -1,0 +1,80 @@
+//! Response shapes shared by several groups.
+
+use crate::App;
+use crate::clock::rfc3339;
+use crate::domain::User;
+use serde::Serialize;
+
+/// The profile (`GET /api/users/me`, register, login): seeds 000/002/004 unified.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserResponse {
+    pub id: String,
+    pub username: String,
+    pub email: String,
+    pub name: Option<String>,
+    pub bio: Option<String>,
+    pub location: Option<String>,
+    pub website: Option<String>,
+    pub avatar_url: Option<String>,
+    pub role: &'static str,
+    pub plan: String,
+    pub email_verified: bool,
+    pub mfa_enabled: bool,
+    pub preferences: PreferencesResponse,
+    pub stats: StatsResponse,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreferencesResponse {
+    pub theme: &'static str,
+    pub language: String,
+    pub timezone: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatsResponse {
+    pub uploads_count: i64,
+    pub storage_used: i64,
+    pub storage_limit: i64,
+    pub last_login_at: Option<String>,
+}
+
+/// The FREE plan's storage (1 GiB) until plans and usage counters arrive.
+const FREE_STORAGE_LIMIT: i64 = 1 << 30;
+
+impl UserResponse {
+    pub fn new(app: &App, u: &User) -> Self {
+        Self {
+            id: u.id.to_string(),
+            username: u.username.clone(),
+            email: u.email.clone(),
+            name: u.name.clone(),
+            bio: u.bio.clone(),
+            location: u.location.clone(),
+            website: u.website.clone(),
+            avatar_url: u.avatar_key.as_ref().map(|_| format!("{}/api/users/{}/avatar", app.config.public_base_url, u.id)),
+            role: u.role.as_str(),
+            plan: u.plan.clone(),
+            email_verified: u.email_verified,
+            mfa_enabled: u.mfa_enabled,
+            preferences: PreferencesResponse {
+                theme: u.preferences.theme.as_str(),
+                language: u.preferences.language.as_str().to_owned(),
+                timezone: u.preferences.timezone.as_str().to_owned(),
+            },
+            stats: StatsResponse {
+                uploads_count: 0,
+                storage_used: 0,
+                storage_limit: FREE_STORAGE_LIMIT,
+                last_login_at: u.last_login_at.map(rfc3339),
+            },
+            created_at: rfc3339(u.created_at),
+            updated_at: rfc3339(u.updated_at),
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! `/api/users/*` (SPEC §3.2), first slice: the caller's own profile.
+
+use super::UserResponse;
+use crate::App;
+use crate::domain::{ProfileInput, ProfileUpdate};
+use crate::error::{Error, Result};
+use crate::http::{self, Authenticated, Json, MaybeUnactivated, Reply};
+use crate::services::users as svc;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use serde::{Deserialize, Deserializer};
+use std::sync::Arc;
+
+pub fn router(app: Arc<App>) -> Router {
+    http::finish(Router::new().route("/api/users/me", get(me).put(update_me).patch(update_me)).with_state(app))
+}
+
+/// An unactivated user may read their own profile (and nothing else).
+async fn me(State(app): State<Arc<App>>, MaybeUnactivated(p): MaybeUnactivated) -> Reply {
+    Reply::ok(&UserResponse::new(&app, &p.user))
+}
+
+/// A field that distinguishes "absent" (leave alone) from `null` (clear).
+#[derive(Debug, Default)]
+enum Patch<T> {
+    #[default]
+    Absent,
+    Null,
+    Value(T),
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        Ok(Option::<T>::deserialize(d)?.map_or(Patch::Null, Patch::Value))
+    }
+}
+
+impl Patch<String> {
+    fn as_input(&self) -> Option<Option<&str>> {
+        match self {
+            Patch::Absent => None,
+            Patch::Null => Some(None),
+            Patch::Value(v) => Some(Some(v.as_str())),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpdateProfileRequest {
+    #[serde(default)]
+    name: Patch<String>,
+    #[serde(default)]
+    bio: Patch<String>,
+    #[serde(default)]
+    location: Patch<String>,
+    #[serde(default)]
+    website: Patch<String>,
+    preferences: Option<PreferencesRequest>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PreferencesRequest {
+    theme: Option<String>,
+    language: Option<String>,
+    timezone: Option<String>,
+}
+
+async fn update_me(State(app): State<Arc<App>>, Authenticated(p): Authenticated, Json(body): Json<UpdateProfileRequest>) -> Result<Reply> {
+    let prefs = body.preferences.as_ref();
+    let update = ProfileUpdate::parse(ProfileInput {
+        name: body.name.as_input(),
+        bio: body.bio.as_input(),
+        location: body.location.as_input(),
+        website: body.website.as_input(),
+        theme: prefs.and_then(|p| p.theme.as_deref()),
+        language: prefs.and_then(|p| p.language.as_deref()),
+        timezone: prefs.and_then(|p| p.timezone.as_deref()),
+    })
+    .map_err(Error::Validation)?;
+    let user = svc::update_profile(&app, &p, &update).await?;
+    Ok(Reply::ok(&UserResponse::new(&app, &user)))
+}

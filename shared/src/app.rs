@@ -1,0 +1,115 @@
+//! `App`: configuration, clock and every adapter, built once per cold start and shared by
+//! all requests as `Arc<App>`. No global statics, so tests build their own.
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::{Config, Secret, SigningKeySource};
+use crate::mail::Mailer;
+use crate::passwords::PasswordHasher;
+use crate::store::Store;
+use crate::tokens::TokenService;
+use anyhow::Context as _;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub struct App {
+    pub config: Config,
+    pub clock: Arc<dyn Clock>,
+    pub store: Store,
+    pub mailer: Mailer,
+    pub hasher: PasswordHasher,
+    pub tokens: TokenService,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+/// SDK settings for an API: a fast first retry, 3 attempts, and a total budget well under
+/// the Lambda timeout (10 s), so a slow dependency becomes a 503, not a Lambda timeout.
+pub fn sdk_settings(loader: aws_config::ConfigLoader) -> aws_config::ConfigLoader {
+    loader.retry_config(RetryConfig::standard().with_max_attempts(3).with_initial_backoff(Duration::from_millis(20))).timeout_config(
+        TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs(1))
+            .operation_attempt_timeout(Duration::from_secs(2))
+            .operation_timeout(Duration::from_secs(5))
+            .build(),
+    )
+}
+
+impl App {
+    /// Production start-up: environment → config → SDK clients → signing key → warm connection.
+    pub async fn from_env() -> anyhow::Result<Arc<Self>> {
+        let config = Config::from_env()?;
+        let mut loader = sdk_settings(aws_config::defaults(BehaviorVersion::latest()));
+        if let Some(url) = &config.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let sdk = loader.load().await;
+        let app = Arc::new(Self::new(config, &sdk, Arc::new(SystemClock)).await?);
+        app.store.warm_up().await;
+        Ok(app)
+    }
+
+    /// Builds the app from explicit parts (tests pass their own SDK config and clock).
+    pub async fn new(config: Config, sdk: &SdkConfig, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let dynamo = aws_sdk_dynamodb::Client::new(sdk);
+        let ses = aws_sdk_ses::Client::new(sdk);
+        let key = match &config.signing_key {
+            SigningKeySource::Value(secret) => secret.clone(),
+            SigningKeySource::SsmParameter(name) => {
+                let out = aws_sdk_ssm::Client::new(sdk)
+                    .get_parameter()
+                    .name(name)
+                    .with_decryption(true)
+                    .send()
+                    .await
+                    .with_context(|| format!("reading JWT_SECRET_PARAMETER {name}"))?;
+                let value = out.parameter.and_then(|p| p.value).context("JWT_SECRET_PARAMETER has no value")?;
+                anyhow::ensure!(value.len() >= 32, "JWT_SECRET_PARAMETER must hold at least 32 bytes");
+                Secret::new(value)
+            }
+        };
+        Ok(Self {
+            store: Store::new(dynamo, &config.table_name),
+            mailer: Mailer::new(ses, config.mail_from.clone()),
+            hasher: PasswordHasher::new(config.hash_cost),
+            tokens: TokenService::new(&key, &config.jwt_issuer, &config.jwt_audience),
+            clock,
+            config,
+        })
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now_unix()
+    }
+}
+
+/// Logging for a function: `LOG_LEVEL` (default info), no ANSI colours in CloudWatch.
+pub fn init_logging() {
+    use lambda_http::tracing::subscriber;
+    let level = std::env::var("LOG_LEVEL").ok().and_then(|l| l.parse::<subscriber::filter::LevelFilter>().ok());
+    let _ = subscriber::fmt()
+        .with_max_level(level.unwrap_or(subscriber::filter::LevelFilter::INFO))
+        .with_target(false)
+        .with_ansi(false)
+        .without_time()
+        .try_init();
+}
+
+/// What every function's `main` does: logging, the app, the group's router, the runtime.
+pub async fn serve(router: fn(Arc<App>) -> axum::Router) -> Result<(), lambda_http::Error> {
+    init_logging();
+    let app = match App::from_env().await {
+        Ok(app) => app,
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "start-up failed");
+            return Err(e.into());
+        }
+    };
+    lambda_http::run(router(app)).await
+}

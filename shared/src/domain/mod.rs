@@ -1,0 +1,12 @@
+//! Validated domain types and entities. Parse, don't validate: a value of these types is valid
+//! for ever. No AWS, no HTTP here.
+
+mod ids;
+mod password;
+mod profile;
+mod user;
+
+pub use ids::{SessionId, UserId, new_ulid};
+pub use password::{Password, PasswordPolicyInput};
+pub use profile::{Language, Preferences, ProfileInput, ProfileUpdate, Theme, Timezone};
+pub use user::{ActivationState, Email, Role, User, UserStatus, Username};

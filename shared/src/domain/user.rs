@@ -1,0 +1,269 @@
+//! The user entity and its identifying values.
+
+use super::{Preferences, UserId};
+use crate::error::FieldError;
+
+/// An email address, trimmed and lower-cased (SPEC §3.1: normalised to lower case, unique).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str, field: &str) -> Result<Self, FieldError> {
+        let normalised = raw.trim().to_lowercase();
+        if normalised.len() > 254 || !email_address::EmailAddress::is_valid(&normalised) {
+            return Err(FieldError::new(field, "must be a valid email address"));
+        }
+        // Addresses without a dot in the domain (`a@localhost`) are valid RFC 5322 but not deliverable.
+        let domain = normalised.rsplit('@').next().unwrap_or_default();
+        if !domain.contains('.') || domain.starts_with('[') {
+            return Err(FieldError::new(field, "must be a valid email address"));
+        }
+        Ok(Self(normalised))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// For logs: `a***@example.com`.
+    pub fn redacted(&self) -> String {
+        let (local, domain) = self.0.split_once('@').unwrap_or((&self.0, ""));
+        format!("{}***@{domain}", local.chars().next().unwrap_or('*'))
+    }
+}
+
+/// A username: 3–30 of `[A-Za-z0-9_]`, shown as typed, unique case-insensitively.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Username(String);
+
+impl Username {
+    pub fn parse(raw: &str, field: &str) -> Result<Self, FieldError> {
+        let ok_chars = raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !(3..=30).contains(&raw.len()) || !ok_chars {
+            return Err(FieldError::new(field, "must be 3-30 characters of letters, digits and _"));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// The uniqueness key.
+    pub fn key(&self) -> String {
+        self.0.to_ascii_lowercase()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    User,
+    Donator,
+    Moderator,
+    Admin,
+}
+
+impl Role {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "user" => Some(Self::User),
+            "donator" => Some(Self::Donator),
+            "moderator" => Some(Self::Moderator),
+            "admin" => Some(Self::Admin),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Donator => "donator",
+            Self::Moderator => "moderator",
+            Self::Admin => "admin",
+        }
+    }
+}
+
+/// What the account is allowed to do right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserStatus {
+    Active,
+    Unverified,
+    Banned,
+    PendingDeletion,
+}
+
+/// The pending activation of a new account: a 6-digit code and a link token, both stored as hashes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivationState {
+    pub code_hash: String,
+    pub token_hash: String,
+    pub expires_at: i64,
+    pub attempts: u32,
+    pub sent_at: i64,
+}
+
+/// A stored account. Times are Unix seconds.
+#[derive(Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    pub email: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub plan: String,
+    pub name: Option<String>,
+    pub bio: Option<String>,
+    pub location: Option<String>,
+    pub website: Option<String>,
+    pub avatar_key: Option<String>,
+    pub preferences: Preferences,
+    pub email_verified: bool,
+    pub mfa_enabled: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub last_login_at: Option<i64>,
+    /// `Some(None)` = banned for ever.
+    pub banned_until: Option<Option<i64>>,
+    pub ban_reason: Option<String>,
+    pub deletion_scheduled_at: Option<i64>,
+    pub failed_logins: u32,
+    pub last_failed_login_at: Option<i64>,
+    pub activation: Option<ActivationState>,
+    pub reset_token_hash: Option<String>,
+    pub reset_sent_at: Option<i64>,
+    pub version: i64,
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print hashes or personal data.
+        f.debug_struct("User").field("id", &self.id).field("role", &self.role).finish_non_exhaustive()
+    }
+}
+
+impl User {
+    pub fn is_banned(&self, now: i64) -> bool {
+        match self.banned_until {
+            Some(None) => true,
+            Some(Some(until)) => until > now,
+            None => false,
+        }
+    }
+
+    pub fn status(&self, now: i64) -> UserStatus {
+        if self.deletion_scheduled_at.is_some() {
+            UserStatus::PendingDeletion
+        } else if self.is_banned(now) {
+            UserStatus::Banned
+        } else if !self.email_verified {
+            UserStatus::Unverified
+        } else {
+            UserStatus::Active
+        }
+    }
+
+    /// Login lockout: after 5 failures, wait 30 s doubling per further failure, capped at 15 min.
+    /// Returns the seconds left to wait, if any.
+    pub fn lockout_remaining(&self, now: i64) -> Option<u64> {
+        const FREE_FAILURES: u32 = 5;
+        if self.failed_logins < FREE_FAILURES {
+            return None;
+        }
+        let exponent = (self.failed_logins - FREE_FAILURES).min(10);
+        let wait = (30_i64 << exponent).min(900);
+        let last = self.last_failed_login_at?;
+        let remaining = last + wait - now;
+        (remaining > 0).then_some(remaining as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user() -> User {
+        User {
+            id: UserId::parse("usr_01HZY8J6W8K1M2N3P4Q5R6S7T8").unwrap(),
+            username: "alice".into(),
+            email: "alice@example.com".into(),
+            password_hash: "$argon2id$secret".into(),
+            role: Role::User,
+            plan: "FREE".into(),
+            name: None,
+            bio: None,
+            location: None,
+            website: None,
+            avatar_key: None,
+            preferences: Preferences::default(),
+            email_verified: true,
+            mfa_enabled: false,
+            created_at: 0,
+            updated_at: 0,
+            last_login_at: None,
+            banned_until: None,
+            ban_reason: None,
+            deletion_scheduled_at: None,
+            failed_logins: 0,
+            last_failed_login_at: None,
+            activation: None,
+            reset_token_hash: None,
+            reset_sent_at: None,
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn emails_are_trimmed_and_lower_cased() {
+        assert_eq!(Email::parse("  Alice@Example.COM ", "email").unwrap().as_str(), "alice@example.com");
+    }
+
+    #[test]
+    fn malformed_emails_are_refused() {
+        for bad in ["", "alice", "alice@", "@example.com", "a b@example.com", "alice@localhost"] {
+            assert!(Email::parse(bad, "email").is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn redacted_emails_keep_only_the_first_letter_and_domain() {
+        assert_eq!(Email::parse("alice@example.com", "e").unwrap().redacted(), "a***@example.com");
+    }
+
+    #[test]
+    fn usernames_follow_the_spec_rule_and_compare_case_insensitively() {
+        assert!(Username::parse("ab", "u").is_err());
+        assert!(Username::parse(&"a".repeat(31), "u").is_err());
+        assert!(Username::parse("bad-name", "u").is_err());
+        assert!(Username::parse("Ünïcode", "u").is_err());
+        let u = Username::parse("Alice_99", "u").unwrap();
+        assert_eq!(u.as_str(), "Alice_99");
+        assert_eq!(u.key(), "alice_99");
+    }
+
+    #[test]
+    fn a_temporary_ban_lifts_when_its_time_passes() {
+        let mut u = user();
+        u.banned_until = Some(Some(100));
+        assert_eq!(u.status(99), UserStatus::Banned);
+        assert_eq!(u.status(100), UserStatus::Active);
+        u.banned_until = Some(None);
+        assert_eq!(u.status(i64::MAX), UserStatus::Banned);
+    }
+
+    #[test]
+    fn lockout_starts_after_five_failures_and_is_capped_at_fifteen_minutes() {
+        let mut u = user();
+        u.failed_logins = 4;
+        u.last_failed_login_at = Some(1_000);
+        assert_eq!(u.lockout_remaining(1_000), None);
+        u.failed_logins = 5;
+        assert_eq!(u.lockout_remaining(1_000), Some(30));
+        assert_eq!(u.lockout_remaining(1_030), None);
+        u.failed_logins = 50;
+        assert_eq!(u.lockout_remaining(1_000), Some(900));
+    }
+
+    #[test]
+    fn debug_output_has_no_hash_or_email() {
+        let text = format!("{:?}", user());
+        assert!(!text.contains("argon2") && !text.contains("alice@"));
+    }
+}

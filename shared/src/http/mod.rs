@@ -1,0 +1,149 @@
+//! The HTTP layer shared by every function: the JSON envelope, extractors that answer with it
+//! (never axum's plain-text rejections), the authenticated principal, client information, and
+//! the middleware that puts a request id and security headers on every response.
+
+mod auth;
+mod extract;
+
+pub use auth::{Authenticated, MaybeUnactivated, bearer_token};
+pub use extract::{ClientInfo, Json, Query, parse_json};
+
+/// The access-token cookie's name.
+pub fn auth_cookie_name() -> &'static str {
+    auth::ACCESS_COOKIE
+}
+
+use crate::error::Error;
+use axum::extract::Request;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// Request bodies larger than this are refused with 413 (avatar upload has its own limit).
+pub const MAX_JSON_BODY: usize = 16 * 1024;
+
+pub(crate) fn json_bytes<T: Serialize>(value: &T) -> Vec<u8> {
+    // Serialising our own response types cannot fail (no maps with non-string keys).
+    serde_json::to_vec(value).unwrap_or_else(|_| br#"{"success":false,"error":"internal error","code":"INTERNAL"}"#.to_vec())
+}
+
+#[derive(Serialize)]
+struct Envelope<'a, T: Serialize> {
+    success: bool,
+    data: &'a T,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'a str>,
+}
+
+/// A successful answer in the SPEC envelope: `{"success": true, "data": …, "message"?}`.
+pub struct Reply {
+    status: StatusCode,
+    body: Vec<u8>,
+    headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+impl Reply {
+    pub fn ok<T: Serialize>(data: &T) -> Self {
+        Self::with_status(StatusCode::OK, data, None)
+    }
+    pub fn created<T: Serialize>(data: &T) -> Self {
+        Self::with_status(StatusCode::CREATED, data, None)
+    }
+    /// `202 Accepted` with only a message (the work happens, or is pretended, out of band).
+    pub fn accepted(message: &str) -> Self {
+        Self::with_status(StatusCode::ACCEPTED, &serde_json::Value::Null, Some(message))
+    }
+    pub fn message(message: &str) -> Self {
+        Self::with_status(StatusCode::OK, &serde_json::json!({ "message": message }), Some(message))
+    }
+    pub fn with_status<T: Serialize>(status: StatusCode, data: &T, message: Option<&str>) -> Self {
+        Self { status, body: json_bytes(&Envelope { success: true, data, message }), headers: Vec::new() }
+    }
+    pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+}
+
+impl IntoResponse for Reply {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, self.body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        for (name, value) in self.headers {
+            headers.append(name, value);
+        }
+        response
+    }
+}
+
+/// `204 No Content`.
+pub fn no_content() -> Response {
+    StatusCode::NO_CONTENT.into_response()
+}
+
+static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Every response carries `x-request-id` (the API Gateway request id when there is one) and
+/// the headers that keep account data out of caches and MIME sniffing.
+pub async fn request_id(request: Request, next: Next) -> Response {
+    let id = gateway_request_id(&request).unwrap_or_else(|| crate::domain::new_ulid(time::OffsetDateTime::now_utc()));
+    let span = tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path());
+    let _entered = span.enter();
+    drop(_entered);
+    let mut response = tracing::Instrument::instrument(next.run(request), span).await;
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        headers.insert(REQUEST_ID.clone(), v);
+    }
+    headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    response
+}
+
+fn gateway_request_id(request: &Request) -> Option<String> {
+    use lambda_http::request::RequestContext;
+    match request.extensions().get::<RequestContext>() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.request_id.clone(),
+        Some(RequestContext::ApiGatewayV1(ctx)) => ctx.request_id.clone(),
+        _ => None,
+    }
+    .or_else(|| request.extensions().get::<lambda_http::Context>().map(|c| c.request_id.clone()))
+    .filter(|id| !id.is_empty())
+}
+
+/// Unknown paths answer in the envelope, not with an empty 404.
+pub async fn not_found() -> Response {
+    Error::NotFound.into_response()
+}
+
+/// A known path with the wrong method.
+pub async fn method_not_allowed() -> Response {
+    let body = json_bytes(&serde_json::json!({"success": false, "error": "method not allowed", "code": "METHOD_NOT_ALLOWED"}));
+    let mut response = (StatusCode::METHOD_NOT_ALLOWED, body).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// The layers every group's router gets.
+pub fn finish(router: axum::Router) -> axum::Router {
+    router.fallback(not_found).method_not_allowed_fallback(method_not_allowed).layer(axum::middleware::from_fn(request_id))
+}
+
+/// A `Set-Cookie` value for a browser session token.
+pub fn cookie(name: &str, value: &str, max_age: i64) -> Option<HeaderValue> {
+    HeaderValue::from_str(&format!("{name}={value}; Path=/api; Max-Age={max_age}; HttpOnly; Secure; SameSite=Strict")).ok()
+}
+
+/// Reads one cookie from the request headers.
+pub fn read_cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}

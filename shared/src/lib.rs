@@ -1,0 +1,22 @@
+//! `accounts-core`: everything the Lambda functions share.
+//!
+//! Dependencies point one way: [`domain`] ← [`services`] ← ([`store`], adapters, [`api`]/[`http`]) ← [`app`].
+//! `domain` and `services` import neither `aws_sdk_*` nor `lambda_http`; the adapters
+//! ([`store`], [`mail`], [`passwords`], [`tokens`], [`captcha`]) own their SDKs and crates.
+
+pub mod api;
+pub mod app;
+pub mod captcha;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod mail;
+pub mod passwords;
+pub mod services;
+pub mod store;
+pub mod tokens;
+
+pub use app::App;
+pub use error::{Error, Result};

@@ -1,0 +1,434 @@
+//! Sign-up, activation, login, token refresh, logout and password reset (SPEC §3.1).
+
+use super::Principal;
+use crate::App;
+use crate::domain::{ActivationState, Email, Password, PasswordPolicyInput, SessionId, User, UserId, Username};
+use crate::error::{BanInfo, Error, Result};
+use crate::http::ClientInfo;
+use crate::mail::{self, Lang};
+use crate::passwords::Verified;
+use crate::store::{LinkToken, LoginName, NewUser, RefreshRecord, Session, TokenKind};
+use crate::tokens::{self, REFRESH_TOKEN_TTL_SECS, TokenRejection};
+
+/// Activation codes and links are valid 24 h; 5 wrong codes use a code up.
+pub const ACTIVATION_TTL_SECS: i64 = 24 * 3600;
+pub const ACTIVATION_MAX_ATTEMPTS: u32 = 5;
+/// Reset links are valid 1 h.
+pub const RESET_TTL_SECS: i64 = 3600;
+/// At most one activation or reset mail per account per minute.
+pub const MAIL_INTERVAL_SECS: i64 = 60;
+/// Captchas are valid 5 minutes.
+pub const CAPTCHA_TTL_SECS: i64 = 300;
+/// A client address may fail 20 logins per 15-minute window.
+pub const LOGIN_FAILURES_PER_ADDRESS: i64 = 20;
+pub const LOGIN_WINDOW_SECS: i64 = 900;
+
+// ---- authentication -------------------------------------------------------------------------
+
+/// Checks an access token and that its session still exists; one DynamoDB round trip.
+pub async fn authenticate(app: &App, token: &str) -> Result<Principal> {
+    let now = app.now();
+    let claims = app.tokens.verify_access(token, now).map_err(|r| match r {
+        TokenRejection::Expired => Error::TokenExpired,
+        TokenRejection::Invalid => Error::Unauthenticated,
+    })?;
+    let user_id = UserId::parse(&claims.sub).ok_or(Error::Unauthenticated)?;
+    let session_id = SessionId::parse(&claims.sid).ok_or(Error::Unauthenticated)?;
+    let (user, session) = app.store.get_user_and_session(&user_id, &session_id).await?;
+    let (Some(user), Some(session)) = (user, session) else { return Err(Error::Unauthenticated) };
+    if session.expires_at <= now {
+        return Err(Error::Unauthenticated);
+    }
+    if let Some(e) = refusal(&user, now) {
+        return Err(e);
+    }
+    Ok(Principal { user, session })
+}
+
+/// Why an account with a correct credential may still not act.
+fn refusal(user: &User, now: i64) -> Option<Error> {
+    if user.deletion_scheduled_at.is_some() {
+        return Some(Error::AccountPendingDeletion);
+    }
+    if user.is_banned(now) {
+        return Some(Error::AccountBanned(BanInfo {
+            banned_until: user.banned_until.flatten().map(crate::clock::rfc3339),
+            ban_reason: user.ban_reason.clone(),
+        }));
+    }
+    None
+}
+
+// ---- captcha --------------------------------------------------------------------------------
+
+pub struct IssuedCaptcha {
+    pub id: String,
+    pub image: String,
+    pub expires_in: i64,
+}
+
+pub async fn captcha(app: &App) -> Result<IssuedCaptcha> {
+    let image = tokio::task::spawn_blocking(crate::captcha::generate).await.map_err(Error::internal)?.map_err(Error::internal)?;
+    let id = format!("cap_{}", crate::domain::new_ulid(app.clock.now()));
+    let answer_hash = app.tokens.code_hash("captcha", &id, &image.answer);
+    app.store.put_captcha(&id, &answer_hash, app.now() + CAPTCHA_TTL_SECS).await?;
+    Ok(IssuedCaptcha { id, image: image.data_url, expires_in: CAPTCHA_TTL_SECS })
+}
+
+async fn check_captcha(app: &App, captcha: Option<(String, String)>) -> Result<()> {
+    let Some((id, answer)) = captcha else { return Err(Error::InvalidCaptcha) };
+    if id.len() > 64 || answer.len() > 32 {
+        return Err(Error::InvalidCaptcha);
+    }
+    let Some((stored, expires_at)) = app.store.take_captcha(&id).await? else { return Err(Error::InvalidCaptcha) };
+    let given = app.tokens.code_hash("captcha", &id, &crate::captcha::normalise_answer(&answer));
+    if expires_at <= app.now() || !tokens::constant_time_eq(&stored, &given) {
+        return Err(Error::InvalidCaptcha);
+    }
+    Ok(())
+}
+
+// ---- registration and activation --------------------------------------------------------------
+
+pub struct Registration {
+    pub username: String,
+    pub email: String,
+    pub password: String,
+    /// `(captchaId, answer)` when the client sent them.
+    pub captcha: Option<(String, String)>,
+}
+
+pub struct Registered {
+    pub user: User,
+    /// False when the activation mail could not be sent (the account exists; resend works).
+    pub mail_sent: bool,
+}
+
+pub async fn register(app: &App, input: Registration) -> Result<Registered> {
+    let mut errors = Vec::new();
+    let username = Username::parse(&input.username, "username").map_err(|e| errors.push(e)).ok();
+    let email = Email::parse(&input.email, "email").map_err(|e| errors.push(e)).ok();
+    if !errors.is_empty() {
+        return Err(Error::Validation(errors));
+    }
+    let (Some(username), Some(email)) = (username, email) else { return Err(Error::Validation(errors)) };
+    let ctx = PasswordPolicyInput { username: username.as_str(), email: email.as_str() };
+    let password = Password::parse(&input.password, "password", &ctx).map_err(Error::WeakPassword)?;
+    if app.config.require_captcha {
+        check_captcha(app, input.captcha).await?;
+    }
+
+    let now = app.now();
+    let id = UserId::generate(app.clock.now());
+    let code = tokens::random_digits(6);
+    let link_token = tokens::random_token(32);
+    let activation = ActivationState {
+        code_hash: app.tokens.code_hash("activation", id.as_str(), &code),
+        token_hash: tokens::sha256_hex(&link_token),
+        expires_at: now + ACTIVATION_TTL_SECS,
+        attempts: 0,
+        sent_at: now,
+    };
+    let user = User {
+        id: id.clone(),
+        username: username.as_str().to_owned(),
+        email: email.as_str().to_owned(),
+        password_hash: app.hasher.hash(password.expose()).await.map_err(Error::internal)?,
+        role: crate::domain::Role::User,
+        plan: "FREE".into(),
+        name: None,
+        bio: None,
+        location: None,
+        website: None,
+        avatar_key: None,
+        preferences: Default::default(),
+        email_verified: false,
+        mfa_enabled: false,
+        created_at: now,
+        updated_at: now,
+        last_login_at: None,
+        banned_until: None,
+        ban_reason: None,
+        deletion_scheduled_at: None,
+        failed_logins: 0,
+        last_failed_login_at: None,
+        activation: Some(activation.clone()),
+        reset_token_hash: None,
+        reset_sent_at: None,
+        version: 1,
+    };
+    let token =
+        LinkToken { hash: activation.token_hash.clone(), kind: TokenKind::Activation, user_id: id, expires_at: activation.expires_at };
+    app.store.create_user(&NewUser { user: user.clone(), activation_token: token }).await?;
+    tracing::info!(user = %user.id, email = %email.redacted(), "user registered");
+
+    let mail_sent = send_activation(app, &user, &code, &link_token).await;
+    Ok(Registered { user, mail_sent })
+}
+
+async fn send_activation(app: &App, user: &User, code: &str, link_token: &str) -> bool {
+    let link = format!("{}/api/auth/activate?token={link_token}", app.config.public_base_url);
+    let lang = Lang::from_primary(user.preferences.language.primary());
+    let message = mail::activation(lang, &user.email, &user.username, code, &link);
+    match app.mailer.send(&message).await {
+        Ok(()) => true,
+        Err(e) => {
+            // The account stays; the user can ask for the mail again.
+            tracing::error!(user = %user.id, error = format!("{e:#}"), "activation mail failed");
+            false
+        }
+    }
+}
+
+/// `POST /activate {code}` by the signed-in (unactivated) user.
+pub async fn activate_with_code(app: &App, principal: &Principal, code: &str) -> Result<()> {
+    let user = &principal.user;
+    if user.email_verified {
+        return Ok(());
+    }
+    let Some(state) = &user.activation else { return Err(Error::InvalidCode) };
+    let now = app.now();
+    if state.expires_at <= now {
+        return Err(Error::CodeExpired);
+    }
+    if state.attempts >= ACTIVATION_MAX_ATTEMPTS {
+        return Err(Error::InvalidCode);
+    }
+    let given = app.tokens.code_hash("activation", user.id.as_str(), code.trim());
+    if !tokens::constant_time_eq(&state.code_hash, &given) {
+        app.store.count_activation_attempt(&user.id, ACTIVATION_MAX_ATTEMPTS).await?;
+        return Err(Error::InvalidCode);
+    }
+    if !app.store.complete_activation(&user.id, &state.token_hash, now).await? {
+        // Replaced, used up or expired in the meantime.
+        return Err(Error::InvalidCode);
+    }
+    tracing::info!(user = %user.id, "account activated by code");
+    Ok(())
+}
+
+/// `GET /activate?token=` from the mail link.
+pub async fn activate_with_token(app: &App, token: &str) -> Result<()> {
+    let hash = tokens::sha256_hex(token);
+    let Some(found) = app.store.get_link_token(&hash).await? else { return Err(Error::InvalidToken) };
+    if found.kind != TokenKind::Activation || found.expires_at <= app.now() {
+        return Err(Error::InvalidToken);
+    }
+    if !app.store.complete_activation(&found.user_id, &hash, app.now()).await? {
+        return Err(Error::InvalidToken);
+    }
+    tracing::info!(user = %found.user_id, "account activated by link");
+    Ok(())
+}
+
+/// Sends a fresh code and link when the address belongs to an unactivated account. Says nothing
+/// about whether it does (the caller always answers 202).
+pub async fn resend_activation(app: &App, email: &str) -> Result<()> {
+    let Ok(email) = Email::parse(email, "email") else { return Err(Error::field("email", "must be a valid email address")) };
+    let Some(id) = app.store.user_id_by_email(email.as_str()).await? else { return Ok(()) };
+    let Some(user) = app.store.get_user(&id).await? else { return Ok(()) };
+    if user.email_verified {
+        return Ok(());
+    }
+    let now = app.now();
+    let code = tokens::random_digits(6);
+    let link_token = tokens::random_token(32);
+    let next = ActivationState {
+        code_hash: app.tokens.code_hash("activation", id.as_str(), &code),
+        token_hash: tokens::sha256_hex(&link_token),
+        expires_at: now + ACTIVATION_TTL_SECS,
+        attempts: 0,
+        sent_at: now,
+    };
+    let token = LinkToken { hash: next.token_hash.clone(), kind: TokenKind::Activation, user_id: id.clone(), expires_at: next.expires_at };
+    let old = user.activation.as_ref().map(|a| a.token_hash.as_str());
+    if app.store.replace_activation(&id, old, &next, &token, MAIL_INTERVAL_SECS).await? {
+        send_activation(app, &user, &code, &link_token).await;
+    } else {
+        tracing::info!(user = %id, "activation resend throttled");
+    }
+    Ok(())
+}
+
+// ---- login, refresh, logout ---------------------------------------------------------------
+
+pub struct Credentials {
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub password: String,
+}
+
+/// What a successful login or refresh hands out.
+pub struct Tokens {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_in: i64,
+    pub user: User,
+}
+
+pub async fn login(app: &App, input: Credentials, client: &ClientInfo) -> Result<Tokens> {
+    let name = match (&input.email, &input.username) {
+        (Some(e), _) => LoginName::Email(e.trim()),
+        (None, Some(u)) => LoginName::Username(u.trim()),
+        (None, None) => return Err(Error::field("username", "username or email is required")),
+    };
+    if input.password.is_empty() || input.password.len() > 1024 {
+        return Err(Error::InvalidCredentials);
+    }
+    let email_lower;
+    let name = match name {
+        LoginName::Email(e) => {
+            email_lower = e.to_lowercase();
+            LoginName::Email(&email_lower)
+        }
+        other => other,
+    };
+    let now = app.now();
+    let window = now / LOGIN_WINDOW_SECS;
+    let counter = format!("RATE#login-fail#{}#{window}", client.ip);
+    let (user_id, address_failures) = app.store.resolve_login(name, &counter).await?;
+    if address_failures >= LOGIN_FAILURES_PER_ADDRESS {
+        return Err(Error::RateLimited { retry_after_secs: ((window + 1) * LOGIN_WINDOW_SECS - now).max(1) as u64 });
+    }
+    let user = match &user_id {
+        Some(id) => app.store.get_user(id).await?,
+        None => None,
+    };
+    if let Some(wait) = user.as_ref().and_then(|u| u.lockout_remaining(now)) {
+        return Err(Error::RateLimited { retry_after_secs: wait });
+    }
+    // The same argon2 work whether or not the account exists.
+    let verified = app.hasher.verify(&input.password, user.as_ref().map(|u| u.password_hash.as_str())).await.map_err(Error::internal)?;
+    let (Some(user), true) = (user, verified.ok()) else {
+        if let Some(id) = &user_id {
+            app.store.record_login_failure(id, now).await?;
+        }
+        app.store.hit_counter(&counter, (window + 1) * LOGIN_WINDOW_SECS).await?;
+        tracing::info!(ip = %client.ip, "login failed");
+        return Err(Error::InvalidCredentials);
+    };
+    if let Some(e) = refusal(&user, now) {
+        return Err(e);
+    }
+    let rehash = match verified {
+        Verified::YesRehashed(h) => Some(h),
+        _ => None,
+    };
+    let session = Session {
+        id: SessionId::generate(app.clock.now()),
+        user_id: user.id.clone(),
+        created_at: now,
+        last_used_at: now,
+        expires_at: now + REFRESH_TOKEN_TTL_SECS,
+        ip: client.ip.clone(),
+        user_agent: client.user_agent.clone(),
+    };
+    let refresh_token = format!("rt_{}", tokens::random_token(32));
+    let refresh = RefreshRecord {
+        hash: tokens::sha256_hex(&refresh_token),
+        user_id: user.id.clone(),
+        session_id: session.id.clone(),
+        expires_at: session.expires_at,
+        rotated: false,
+    };
+    app.store.create_session(&session, &refresh, rehash.as_deref(), now).await?;
+    let (access_token, expires_in) = app.tokens.issue_access(&user.id, &session.id, user.role, now).map_err(Error::internal)?;
+    tracing::info!(user = %user.id, session = %session.id, "login succeeded");
+    let mut user = user;
+    user.last_login_at = Some(now);
+    Ok(Tokens { access_token, refresh_token, expires_in, user })
+}
+
+/// Exchanges a refresh token for a new pair. Presenting a token that was already exchanged
+/// ends its whole session: one of the two holders is not the user.
+pub async fn refresh(app: &App, token: &str) -> Result<Tokens> {
+    if !token.starts_with("rt_") || token.len() > 128 {
+        return Err(Error::Unauthenticated);
+    }
+    let now = app.now();
+    let Some(current) = app.store.get_refresh(&tokens::sha256_hex(token)).await? else { return Err(Error::Unauthenticated) };
+    if current.rotated {
+        app.store.delete_session(&current.user_id, &current.session_id).await?;
+        tracing::warn!(user = %current.user_id, session = %current.session_id, "refresh token reuse: session revoked");
+        return Err(Error::Unauthenticated);
+    }
+    if current.expires_at <= now {
+        return Err(Error::Unauthenticated);
+    }
+    let Some(user) = app.store.get_user(&current.user_id).await? else { return Err(Error::Unauthenticated) };
+    if let Some(e) = refusal(&user, now) {
+        app.store.delete_session(&user.id, &current.session_id).await?;
+        return Err(e);
+    }
+    let refresh_token = format!("rt_{}", tokens::random_token(32));
+    let next = RefreshRecord {
+        hash: tokens::sha256_hex(&refresh_token),
+        user_id: user.id.clone(),
+        session_id: current.session_id.clone(),
+        expires_at: current.expires_at,
+        rotated: false,
+    };
+    match app.store.rotate_refresh(&current, &next, now).await? {
+        crate::store::Rotation::Rotated => {}
+        crate::store::Rotation::Reused => {
+            app.store.delete_session(&user.id, &current.session_id).await?;
+            tracing::warn!(user = %user.id, session = %current.session_id, "concurrent refresh token reuse: session revoked");
+            return Err(Error::Unauthenticated);
+        }
+        crate::store::Rotation::SessionGone => return Err(Error::Unauthenticated),
+    }
+    let (access_token, expires_in) = app.tokens.issue_access(&user.id, &current.session_id, user.role, now).map_err(Error::internal)?;
+    Ok(Tokens { access_token, refresh_token, expires_in, user })
+}
+
+pub async fn logout(app: &App, principal: &Principal) -> Result<()> {
+    app.store.delete_session(&principal.user.id, &principal.session.id).await?;
+    Ok(())
+}
+
+/// Ends every session of the caller; returns how many.
+pub async fn logout_all(app: &App, principal: &Principal) -> Result<usize> {
+    app.store.delete_sessions(&principal.user.id, None).await
+}
+
+// ---- password reset -------------------------------------------------------------------------
+
+/// Mails a reset link when the address belongs to an account. Says nothing either way.
+pub async fn forgot_password(app: &App, email: &str) -> Result<()> {
+    let Ok(email) = Email::parse(email, "email") else { return Err(Error::field("email", "must be a valid email address")) };
+    let Some(id) = app.store.user_id_by_email(email.as_str()).await? else { return Ok(()) };
+    let Some(user) = app.store.get_user(&id).await? else { return Ok(()) };
+    let now = app.now();
+    let raw = tokens::random_token(32);
+    let token =
+        LinkToken { hash: tokens::sha256_hex(&raw), kind: TokenKind::PasswordReset, user_id: id.clone(), expires_at: now + RESET_TTL_SECS };
+    if !app.store.start_reset(&user, &token, now, MAIL_INTERVAL_SECS).await? {
+        tracing::info!(user = %id, "password reset mail throttled");
+        return Ok(());
+    }
+    let link = format!("{}/reset-password?token={raw}", app.config.public_base_url);
+    let message = mail::password_reset(Lang::from_primary(user.preferences.language.primary()), &user.email, &user.username, &link);
+    if let Err(e) = app.mailer.send(&message).await {
+        tracing::error!(user = %id, error = format!("{e:#}"), "reset mail failed");
+    }
+    Ok(())
+}
+
+/// Sets a new password from a reset link and ends every session.
+pub async fn reset_password(app: &App, token: &str, new_password: &str) -> Result<()> {
+    let hash = tokens::sha256_hex(token);
+    let Some(found) = app.store.get_link_token(&hash).await? else { return Err(Error::InvalidToken) };
+    if found.kind != TokenKind::PasswordReset || found.expires_at <= app.now() {
+        return Err(Error::InvalidToken);
+    }
+    let Some(user) = app.store.get_user(&found.user_id).await? else { return Err(Error::InvalidToken) };
+    let ctx = PasswordPolicyInput { username: &user.username, email: &user.email };
+    let password = Password::parse(new_password, "newPassword", &ctx).map_err(Error::WeakPassword)?;
+    let password_hash = app.hasher.hash(password.expose()).await.map_err(Error::internal)?;
+    if !app.store.complete_reset(&user.id, &hash, &password_hash, app.now()).await? {
+        return Err(Error::InvalidToken);
+    }
+    let ended = app.store.delete_sessions(&user.id, None).await?;
+    tracing::info!(user = %user.id, sessions_ended = ended, "password reset");
+    Ok(())
+}

@@ -1,0 +1,14 @@
+//! Self-service use cases of the `users` group.
+
+use super::Principal;
+use crate::App;
+use crate::domain::{ProfileUpdate, User};
+use crate::error::Result;
+
+/// Applies a partial profile change; an empty change returns the profile as it is.
+pub async fn update_profile(app: &App, principal: &Principal, update: &ProfileUpdate) -> Result<User> {
+    if update.is_empty() {
+        return Ok(principal.user.clone());
+    }
+    app.store.update_profile(&principal.user.id, update, app.now()).await
+}

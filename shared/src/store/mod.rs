@@ -1,0 +1,157 @@
+//! DynamoDB single-table store. Owns item ↔ domain mapping, keys, conditional writes and the
+//! classification of SDK errors into [`Error`] kinds. Every access pattern and key is listed in
+//! `docs/table-design.md`; uniqueness uses marker items in one transaction, counters use `ADD`.
+
+mod sessions;
+mod tokens;
+mod users;
+
+pub use sessions::{RefreshRecord, Rotation, Session};
+pub use tokens::{LinkToken, TokenKind};
+pub use users::{LoginName, NewUser, UserPatch};
+
+use crate::error::Error;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+use std::collections::HashMap;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+/// The table and its client.
+#[derive(Debug, Clone)]
+pub struct Store {
+    client: Client,
+    table: String,
+}
+
+impl Store {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self { client, table: table.into() }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// One cheap call that opens the connection (TLS handshake) during init, not on the first request.
+    pub async fn warm_up(&self) {
+        let started = std::time::Instant::now();
+        let result = self.client.describe_table().table_name(&self.table).send().await;
+        match result {
+            Ok(_) => tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "dynamodb connection warmed"),
+            Err(e) => tracing::warn!(error = %DisplayErrorContext(&e), "dynamodb warm-up failed"),
+        }
+    }
+
+    /// Runs a transaction; on cancellation returns the per-item reason codes
+    /// (`Some("ConditionalCheckFailed")`, `None` for items that were fine).
+    async fn transact(&self, op: &str, items: Vec<TransactWriteItem>) -> Result<Result<(), Vec<Option<String>>>, Error> {
+        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => Ok(Ok(())),
+            Err(SdkError::ServiceError(e)) if matches!(e.err(), TransactWriteItemsError::TransactionCanceledException(_)) => {
+                let TransactWriteItemsError::TransactionCanceledException(ex) = e.err() else { unreachable!() };
+                let reasons: Vec<Option<String>> =
+                    ex.cancellation_reasons().iter().map(|r| r.code().filter(|c| *c != "None").map(str::to_owned)).collect();
+                if reasons.iter().flatten().any(|c| c == "ConditionalCheckFailed") {
+                    Ok(Err(reasons))
+                } else if reasons.iter().flatten().any(|c| c == "TransactionConflict") {
+                    Err(Error::Conflict)
+                } else {
+                    Err(sdk_error(op, SdkError::ServiceError(e)))
+                }
+            }
+            Err(e) => Err(sdk_error(op, e)),
+        }
+    }
+}
+
+/// Throttling, timeouts and connection failures are the dependency's fault (503, retry);
+/// anything else is ours (500). Both keep the SDK's message for the log.
+pub(crate) fn sdk_error<E, R>(op: &str, err: SdkError<E, R>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let transient = match &err {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => true,
+        SdkError::ServiceError(e) => matches!(
+            e.err().code(),
+            Some(
+                "ProvisionedThroughputExceededException"
+                    | "ThrottlingException"
+                    | "RequestLimitExceeded"
+                    | "InternalServerError"
+                    | "ServiceUnavailable"
+            )
+        ),
+        _ => false,
+    };
+    let context = anyhow::anyhow!("{op}: {}", DisplayErrorContext(&err));
+    if transient { Error::DependencyUnavailable(context) } else { Error::Internal(context) }
+}
+
+pub(crate) fn is_condition_failure<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
+    matches!(err, SdkError::ServiceError(e) if e.err().code() == Some("ConditionalCheckFailedException"))
+}
+
+/// Error text with its whole source chain.
+struct DisplayErrorContext<'a, E>(&'a E);
+
+impl<E: std::error::Error> std::fmt::Display for DisplayErrorContext<'_, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(s) = source {
+            write!(f, ": {s}")?;
+            source = s.source();
+        }
+        Ok(())
+    }
+}
+
+impl From<aws_sdk_dynamodb::error::BuildError> for Error {
+    fn from(e: aws_sdk_dynamodb::error::BuildError) -> Self {
+        Error::Internal(anyhow::anyhow!("dynamodb request build: {e}"))
+    }
+}
+
+// ---- attribute helpers -------------------------------------------------------------------
+
+pub(crate) fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+pub(crate) fn n(v: i64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+pub(crate) fn b(v: bool) -> AttributeValue {
+    AttributeValue::Bool(v)
+}
+
+pub(crate) fn key(pk: impl Into<String>, sk: impl Into<String>) -> Item {
+    HashMap::from([("pk".to_owned(), s(pk)), ("sk".to_owned(), s(sk))])
+}
+
+pub(crate) fn get_s(item: &Item, name: &str) -> Option<String> {
+    item.get(name).and_then(|v| v.as_s().ok()).cloned()
+}
+
+pub(crate) fn get_n(item: &Item, name: &str) -> Option<i64> {
+    item.get(name).and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok())
+}
+
+pub(crate) fn get_b(item: &Item, name: &str) -> Option<bool> {
+    item.get(name).and_then(|v| v.as_bool().ok()).copied()
+}
+
+pub(crate) fn req_s(item: &Item, name: &str) -> Result<String, Error> {
+    get_s(item, name).ok_or_else(|| Error::Internal(anyhow::anyhow!("stored item lacks attribute {name}")))
+}
+
+/// A fixed-width upper bound for TTL: DynamoDB deletes the item some time after this.
+pub(crate) fn ttl(expires_at: i64) -> AttributeValue {
+    n(expires_at)
+}

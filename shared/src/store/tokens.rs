@@ -1,0 +1,118 @@
+//! Single-use link tokens (activation, password reset), captcha answers and rate counters.
+//!
+//! `TOKEN#<sha256> / TOKEN` — a link token, stored only as its hash, with a TTL.
+//! `CAPTCHA#<id> / CAPTCHA` — a captcha answer's hash; consumed by a conditional delete.
+//! `RATE#<scope>#<subject>#<window> / RATE` — an `ADD` counter with a TTL.
+
+use super::{Item, Store, get_n, get_s, key, n, s, sdk_error, ttl};
+use crate::domain::UserId;
+use crate::error::Error;
+use aws_sdk_dynamodb::types::ReturnValue;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Activation,
+    PasswordReset,
+}
+
+impl TokenKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Activation => "activation",
+            Self::PasswordReset => "reset",
+        }
+    }
+    fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "activation" => Some(Self::Activation),
+            "reset" => Some(Self::PasswordReset),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkToken {
+    pub hash: String,
+    pub kind: TokenKind,
+    pub user_id: UserId,
+    pub expires_at: i64,
+}
+
+pub(crate) fn token_pk(hash: &str) -> String {
+    format!("TOKEN#{hash}")
+}
+
+pub(crate) fn link_token_item(t: &LinkToken) -> Item {
+    let mut item = key(token_pk(&t.hash), "TOKEN");
+    item.insert("type".into(), s("token"));
+    item.insert("kind".into(), s(t.kind.as_str()));
+    item.insert("userId".into(), s(t.user_id.as_str()));
+    item.insert("expiresAt".into(), n(t.expires_at));
+    item.insert("ttl".into(), ttl(t.expires_at));
+    item
+}
+
+impl Store {
+    pub async fn get_link_token(&self, hash: &str) -> Result<Option<LinkToken>, Error> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(token_pk(hash), "TOKEN")))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| sdk_error("get link token", e))?;
+        Ok(out.item.and_then(|item| {
+            Some(LinkToken {
+                hash: hash.to_owned(),
+                kind: TokenKind::parse(&get_s(&item, "kind")?)?,
+                user_id: UserId::parse(&get_s(&item, "userId")?)?,
+                expires_at: get_n(&item, "expiresAt")?,
+            })
+        }))
+    }
+
+    pub async fn put_captcha(&self, id: &str, answer_hash: &str, expires_at: i64) -> Result<(), Error> {
+        let mut item = key(format!("CAPTCHA#{id}"), "CAPTCHA");
+        item.insert("answerHash".into(), s(answer_hash));
+        item.insert("expiresAt".into(), n(expires_at));
+        item.insert("ttl".into(), ttl(expires_at));
+        self.client.put_item().table_name(&self.table).set_item(Some(item)).send().await.map_err(|e| sdk_error("put captcha", e))?;
+        Ok(())
+    }
+
+    /// Deletes the captcha and returns `(answer hash, expiry)`: whatever the answer, it is used up.
+    pub async fn take_captcha(&self, id: &str) -> Result<Option<(String, i64)>, Error> {
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("CAPTCHA#{id}"), "CAPTCHA")))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(|e| sdk_error("take captcha", e))?;
+        Ok(out.attributes.and_then(|a| Some((get_s(&a, "answerHash")?, get_n(&a, "expiresAt")?))))
+    }
+
+    /// Adds one to a fixed-window counter and returns the new count.
+    pub async fn hit_counter(&self, counter_pk: &str, expires_at: i64) -> Result<i64, Error> {
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(counter_pk, "RATE")))
+            .update_expression("ADD #count :one SET #ttl = :ttl")
+            .expression_attribute_names("#count", "count")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":ttl", ttl(expires_at))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(|e| sdk_error("hit counter", e))?;
+        Ok(out.attributes.as_ref().and_then(|a| get_n(a, "count")).unwrap_or(1))
+    }
+}

@@ -1,0 +1,333 @@
+//! `TestApp`: the real routers and store, in process, against the moto emulator that
+//! `make test` starts (`ACCOUNTS_TEST_ENDPOINT`). Each test gets its own table, created from
+//! the Table resource of `template.yaml`, and its own clock.
+
+use accounts_core::App;
+use accounts_core::clock::ManualClock;
+use accounts_core::config::{Config, HashCost};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, ScalarAttributeType,
+};
+use axum::Router;
+use axum::body::Body;
+use http::{HeaderMap, Request};
+use serde_json::Value;
+use std::sync::Arc;
+use tokio::sync::OnceCell;
+use tower::ServiceExt;
+
+pub const MAIL_FROM: &str = "no-reply@accounts.test";
+pub const PASSWORD: &str = "Sup3r-Secret-Pass";
+
+pub fn endpoint() -> String {
+    std::env::var("ACCOUNTS_TEST_ENDPOINT")
+        .expect("ACCOUNTS_TEST_ENDPOINT is not set: run the integration tests with `make test`, which starts the emulator")
+}
+
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    let creds = aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "tests");
+    accounts_core::app::sdk_settings(aws_config::defaults(aws_config::BehaviorVersion::latest()))
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(creds)
+        .endpoint_url(endpoint())
+        .load()
+        .await
+}
+
+static SES_READY: OnceCell<()> = OnceCell::const_new();
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}{}", ulid::Ulid::new().to_string().to_lowercase())
+}
+
+pub struct TestApp {
+    pub app: Arc<App>,
+    pub clock: Arc<ManualClock>,
+    pub dynamo: aws_sdk_dynamodb::Client,
+    pub table: String,
+    auth: Router,
+    users: Router,
+}
+
+/// A response, with the body parsed as JSON (`Null` when empty).
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Resp {
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or_default()
+    }
+    pub fn data(&self) -> &Value {
+        &self.body["data"]
+    }
+    #[track_caller]
+    pub fn assert(&self, status: u16, code: Option<&str>) -> &Self {
+        assert_eq!(self.status, status, "unexpected status; body: {}", self.body);
+        if let Some(code) = code {
+            assert_eq!(self.code(), code, "unexpected code; body: {}", self.body);
+            assert_eq!(self.body["success"], false);
+        }
+        self
+    }
+}
+
+/// A registered (and, unless asked otherwise, activated and signed-in) user.
+pub struct TestUser {
+    pub id: String,
+    pub username: String,
+    pub email: String,
+    pub access: String,
+    pub refresh: String,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(customise: impl FnOnce(&mut Config)) -> Self {
+        let sdk = sdk_config().await;
+        let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
+        SES_READY
+            .get_or_init(|| async {
+                aws_sdk_ses::Client::new(&sdk).verify_email_identity().email_address(MAIL_FROM).send().await.unwrap();
+            })
+            .await;
+        let table = unique("accounts-test-");
+        create_table(&dynamo, &table).await;
+        let vars = [
+            ("TABLE_NAME", table.as_str()),
+            ("BUCKET_NAME", "accounts-test"),
+            ("MAIL_FROM", MAIL_FROM),
+            ("PUBLIC_BASE_URL", "http://accounts.test"),
+            ("JWT_ISSUER", "accounts-test"),
+            ("JWT_AUDIENCE", "accounts-test-clients"),
+            ("JWT_SECRET", "test-signing-key-test-signing-key-0123"),
+            ("REQUIRE_CAPTCHA", "false"),
+        ];
+        let mut config = Config::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned())).unwrap();
+        config.hash_cost = HashCost::TEST_ONLY;
+        customise(&mut config);
+        let clock = Arc::new(ManualClock::starting_now());
+        let app = Arc::new(App::new(config, &sdk, clock.clone()).await.unwrap());
+        Self {
+            auth: accounts_core::api::auth::router(app.clone()),
+            users: accounts_core::api::users::router(app.clone()),
+            app,
+            clock,
+            dynamo,
+            table,
+        }
+    }
+
+    /// Sends a request to the function API Gateway would route it to.
+    pub async fn send(&self, request: Request<Body>) -> Resp {
+        let path = request.uri().path().to_owned();
+        let router = if path.starts_with("/api/auth") { self.auth.clone() } else { self.users.clone() };
+        let response = router.oneshot(request).await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 22).await.unwrap();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Resp { status, headers, body }
+    }
+
+    pub async fn call(&self, method: &str, path: &str, body: Option<Value>, token: Option<&str>) -> Resp {
+        let mut builder = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            builder = builder.header("authorization", format!("Bearer {t}"));
+        }
+        let request = match body {
+            Some(b) => builder.header("content-type", "application/json").body(Body::from(b.to_string())).unwrap(),
+            None => builder.body(Body::empty()).unwrap(),
+        };
+        self.send(request).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Resp {
+        self.call("GET", path, None, token).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value, token: Option<&str>) -> Resp {
+        self.call("POST", path, Some(body), token).await
+    }
+
+    /// Sends a raw body with the given content type.
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: &str) -> Resp {
+        let request =
+            Request::builder().method("POST").uri(path).header("content-type", content_type).body(Body::from(body.to_owned())).unwrap();
+        self.send(request).await
+    }
+
+    pub fn new_identity(&self) -> (String, String) {
+        let id = unique("");
+        (format!("user_{}", &id[id.len() - 12..]), format!("{}@example.com", unique("u-")))
+    }
+
+    pub async fn register(&self, username: &str, email: &str, password: &str) -> Resp {
+        self.post("/api/auth/register", serde_json::json!({"username": username, "email": email, "password": password}), None).await
+    }
+
+    pub async fn login(&self, login: &str, password: &str) -> Resp {
+        let field = if login.contains('@') { "email" } else { "username" };
+        self.post("/api/auth/login", serde_json::json!({field: login, "password": password}), None).await
+    }
+
+    /// Registers and signs in without activating.
+    pub async fn unactivated_user(&self) -> TestUser {
+        let (username, email) = self.new_identity();
+        let r = self.register(&username, &email, PASSWORD).await;
+        r.assert(201, None);
+        let id = r.data()["id"].as_str().unwrap().to_owned();
+        let l = self.login(&username, PASSWORD).await;
+        l.assert(200, None);
+        TestUser {
+            id,
+            username,
+            email,
+            access: l.data()["accessToken"].as_str().unwrap().into(),
+            refresh: l.data()["refreshToken"].as_str().unwrap().into(),
+        }
+    }
+
+    /// Registers, activates with the mailed code, and signs in.
+    pub async fn user(&self) -> TestUser {
+        let u = self.unactivated_user().await;
+        let code = self.activation_code(&u.email).await;
+        self.post("/api/auth/activate", serde_json::json!({"code": code}), Some(&u.access)).await.assert(200, None);
+        u
+    }
+
+    /// Every mail the emulator accepted for `to`, oldest first: `(subject, body)`.
+    pub async fn mails_to(&self, to: &str) -> Vec<(String, String)> {
+        let url = format!("{}/moto-api/data.json", endpoint());
+        let data: Value = tokio::task::spawn_blocking(move || {
+            let text = ureq::get(&url).call().unwrap().into_body().read_to_string().unwrap();
+            serde_json::from_str(&text).unwrap()
+        })
+        .await
+        .unwrap();
+        data["ses"]["Message"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|m| m["destinations"]["ToAddresses"].as_array().is_some_and(|a| a.iter().any(|d| d == to)))
+            .map(|m| (m["subject"].as_str().unwrap_or_default().to_owned(), m["body"].as_str().unwrap_or_default().to_owned()))
+            .collect()
+    }
+
+    pub async fn last_mail(&self, to: &str) -> (String, String) {
+        self.mails_to(to).await.pop().unwrap_or_else(|| panic!("no mail to {to}"))
+    }
+
+    /// The 6-digit code in the newest activation mail.
+    pub async fn activation_code(&self, to: &str) -> String {
+        let (_, body) = self.last_mail(to).await;
+        six_digits(&body).unwrap_or_else(|| panic!("no code in {body}"))
+    }
+
+    /// The `token=` value of the newest mail's link.
+    pub async fn mailed_token(&self, to: &str) -> String {
+        let (_, body) = self.last_mail(to).await;
+        let start = body.find("token=").expect("a link with a token") + 6;
+        body[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
+    }
+
+    /// Every item of this test's table (tests only: requests never scan).
+    pub async fn all_items(&self) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+        self.dynamo.scan().table_name(&self.table).send().await.unwrap().items.unwrap_or_default()
+    }
+
+    /// Sets attributes on a user item directly (for states no endpoint creates yet).
+    pub async fn set_user_attr(&self, user_id: &str, name: &str, value: aws_sdk_dynamodb::types::AttributeValue) {
+        self.dynamo
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(format!("USER#{user_id}")))
+            .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("PROFILE".into()))
+            .update_expression("SET #a = :v")
+            .expression_attribute_names("#a", name)
+            .expression_attribute_values(":v", value)
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+fn six_digits(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    (0..bytes.len().saturating_sub(5)).find_map(|i| {
+        let window = &bytes[i..i + 6];
+        let bounded = (i == 0 || !bytes[i - 1].is_ascii_digit()) && bytes.get(i + 6).is_none_or(|b| !b.is_ascii_digit());
+        (bounded && window.iter().all(u8::is_ascii_digit)).then(|| String::from_utf8_lossy(window).into_owned())
+    })
+}
+
+/// Creates `name` with the key schema, GSIs and TTL of template.yaml's Table resource.
+pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) {
+    let template: serde_yaml::Value = serde_yaml::from_str(include_str!("../../template.yaml")).unwrap();
+    let props = &template["Resources"]["Table"]["Properties"];
+    let attr_type = |t: &str| match t {
+        "S" => ScalarAttributeType::S,
+        "N" => ScalarAttributeType::N,
+        _ => ScalarAttributeType::B,
+    };
+    let key_schema = |v: &serde_yaml::Value| -> Vec<KeySchemaElement> {
+        v.as_sequence()
+            .unwrap()
+            .iter()
+            .map(|k| {
+                KeySchemaElement::builder()
+                    .attribute_name(k["AttributeName"].as_str().unwrap())
+                    .key_type(if k["KeyType"] == "HASH" { KeyType::Hash } else { KeyType::Range })
+                    .build()
+                    .unwrap()
+            })
+            .collect()
+    };
+    let mut request = client
+        .create_table()
+        .table_name(name)
+        .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
+        .set_key_schema(Some(key_schema(&props["KeySchema"])));
+    for a in props["AttributeDefinitions"].as_sequence().unwrap() {
+        request = request.attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(a["AttributeName"].as_str().unwrap())
+                .attribute_type(attr_type(a["AttributeType"].as_str().unwrap()))
+                .build()
+                .unwrap(),
+        );
+    }
+    for g in props["GlobalSecondaryIndexes"].as_sequence().into_iter().flatten() {
+        let projection = match g["Projection"]["ProjectionType"].as_str() {
+            Some("KEYS_ONLY") => ProjectionType::KeysOnly,
+            _ => ProjectionType::All,
+        };
+        request = request.global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(g["IndexName"].as_str().unwrap())
+                .set_key_schema(Some(key_schema(&g["KeySchema"])))
+                .projection(Projection::builder().projection_type(projection).build())
+                .build()
+                .unwrap(),
+        );
+    }
+    request.send().await.unwrap();
+}
+
+#[test]
+fn six_digit_codes_are_found_only_alone() {
+    assert_eq!(six_digits("<strong>123456</strong>"), Some("123456".into()));
+    assert_eq!(six_digits("1234567 and 654321."), Some("654321".into()));
+    assert_eq!(six_digits("no code"), None);
+}
