@@ -42,9 +42,8 @@ pub fn sdk_settings(loader: aws_config::ConfigLoader) -> aws_config::ConfigLoade
 }
 
 impl App {
-    /// Production start-up: environment → config → SDK clients → signing key → warm connection.
-    pub async fn from_env() -> anyhow::Result<Arc<Self>> {
-        let config = Config::from_env()?;
+    /// Production start-up: config → SDK clients → signing key → warm connection.
+    pub async fn from_config(config: Config) -> anyhow::Result<Arc<Self>> {
         let mut loader = sdk_settings(aws_config::defaults(BehaviorVersion::latest()));
         if let Some(url) = &config.endpoint_url {
             loader = loader.endpoint_url(url);
@@ -89,22 +88,25 @@ impl App {
     }
 }
 
-/// Logging for a function: `LOG_LEVEL` (default info), no ANSI colours in CloudWatch.
-pub fn init_logging() {
+/// Logging for a function at `level` (from `LOG_LEVEL`), no ANSI colours in CloudWatch.
+pub fn init_logging(level: &str) {
     use lambda_http::tracing::subscriber;
-    let level = std::env::var("LOG_LEVEL").ok().and_then(|l| l.parse::<subscriber::filter::LevelFilter>().ok());
-    let _ = subscriber::fmt()
-        .with_max_level(level.unwrap_or(subscriber::filter::LevelFilter::INFO))
-        .with_target(false)
-        .with_ansi(false)
-        .without_time()
-        .try_init();
+    let level = level.parse::<subscriber::filter::LevelFilter>().unwrap_or(subscriber::filter::LevelFilter::INFO);
+    let _ = subscriber::fmt().with_max_level(level).with_target(false).with_ansi(false).without_time().try_init();
 }
 
 /// What every function's `main` does: logging, the app, the group's router, the runtime.
 pub async fn serve(router: fn(Arc<App>) -> axum::Router) -> Result<(), lambda_http::Error> {
-    init_logging();
-    let app = match App::from_env().await {
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => {
+            init_logging("info");
+            tracing::error!(error = %e, "start-up failed");
+            return Err(e.into());
+        }
+    };
+    init_logging(&config.log_level);
+    let app = match App::from_config(config).await {
         Ok(app) => app,
         Err(e) => {
             tracing::error!(error = format!("{e:#}"), "start-up failed");

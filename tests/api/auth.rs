@@ -86,7 +86,7 @@ async fn register_refuses_a_taken_email_or_username_whatever_the_case() {
     // The refused attempts left nothing behind: one user, two markers, one activation token.
     let items = t.all_items().await;
     let kinds: Vec<String> = items.iter().map(|i| i["pk"].as_s().unwrap().split('#').next().unwrap().to_owned()).collect();
-    assert_eq!(kinds.iter().filter(|k| *k == "USER").count(), 1);
+    assert_eq!(items.iter().filter(|i| i["sk"].as_s().unwrap() == "PROFILE").count(), 1);
     assert_eq!(kinds.iter().filter(|k| *k == "EMAIL").count(), 1);
     assert_eq!(kinds.iter().filter(|k| *k == "USERNAME").count(), 1);
 }
@@ -537,4 +537,27 @@ async fn unknown_paths_and_methods_answer_in_the_envelope_with_a_request_id() {
     let r = t.get("/api/auth/captcha", None).await;
     assert_eq!(r.headers["cache-control"], "no-store");
     assert_eq!(r.headers["x-content-type-options"], "nosniff");
+}
+
+// ---- activity log --------------------------------------------------------------------------
+
+#[tokio::test]
+async fn security_events_are_recorded_without_secrets() {
+    let t = TestApp::spawn().await;
+    let u = t.user().await;
+    t.login(&u.username, "Wrong-Pass-123").await.assert(401, None);
+    t.post("/api/auth/logout", json!({}), Some(&u.access)).await.assert(200, None);
+    let items = t.all_items().await;
+    let mut kinds: Vec<&str> =
+        items.iter().filter(|i| i["sk"].as_s().unwrap().starts_with("ACT#")).map(|i| i["kind"].as_s().unwrap().as_str()).collect();
+    kinds.sort_unstable();
+    assert_eq!(kinds, ["account.activated", "account.registered", "login.failed", "login.succeeded", "session.logout"]);
+    let dump = format!("{items:?}");
+    let activity: Vec<_> = items.iter().filter(|i| i["sk"].as_s().unwrap().starts_with("ACT#")).collect();
+    let activity_dump = format!("{activity:?}");
+    assert!(activity.iter().all(|i| i.contains_key("ttl")), "activity expires after 90 days");
+    for secret in [PASSWORD, "Wrong-Pass-123", u.refresh.as_str(), u.access.as_str()] {
+        assert!(!activity_dump.contains(secret));
+        assert!(!dump.contains(secret), "a secret is stored in clear");
+    }
 }

@@ -56,7 +56,7 @@ struct RegisterRequest {
     captcha: Option<String>,
 }
 
-async fn register(State(app): State<Arc<App>>, Json(body): Json<RegisterRequest>) -> Result<Reply> {
+async fn register(State(app): State<Arc<App>>, client: ClientInfo, Json(body): Json<RegisterRequest>) -> Result<Reply> {
     let mut missing = Vec::new();
     for (field, value) in [("username", &body.username), ("email", &body.email), ("password", &body.password)] {
         if value.is_none() {
@@ -75,6 +75,7 @@ async fn register(State(app): State<Arc<App>>, Json(body): Json<RegisterRequest>
             password: body.password.unwrap_or_default(),
             captcha,
         },
+        &client,
     )
     .await?;
     let message = if registered.mail_sent {
@@ -93,13 +94,14 @@ struct ActivateRequest {
 
 async fn activate_with_code(
     State(app): State<Arc<App>>,
+    client: ClientInfo,
     MaybeUnactivated(p): MaybeUnactivated,
     Json(body): Json<ActivateRequest>,
 ) -> Result<Reply> {
     if body.code.trim().len() != 6 || !body.code.trim().chars().all(|c| c.is_ascii_digit()) {
         return Err(Error::field("code", "must be 6 digits"));
     }
-    svc::activate_with_code(&app, &p, &body.code).await?;
+    svc::activate_with_code(&app, &p, &body.code, &client).await?;
     Ok(Reply::message("User activated successfully"))
 }
 
@@ -109,11 +111,11 @@ struct ActivateLink {
     token: String,
 }
 
-async fn activate_with_link(State(app): State<Arc<App>>, Query(q): Query<ActivateLink>) -> Result<Reply> {
+async fn activate_with_link(State(app): State<Arc<App>>, client: ClientInfo, Query(q): Query<ActivateLink>) -> Result<Reply> {
     if q.token.is_empty() || q.token.len() > 128 {
         return Err(Error::InvalidToken);
     }
-    svc::activate_with_token(&app, &q.token).await?;
+    svc::activate_with_token(&app, &q.token, &client).await?;
     Ok(Reply::message("User activated successfully"))
 }
 
@@ -183,7 +185,7 @@ struct RefreshRequest {
     refresh_token: Option<String>,
 }
 
-async fn refresh(State(app): State<Arc<App>>, headers: HeaderMap, body: axum::body::Bytes) -> Result<Reply> {
+async fn refresh(State(app): State<Arc<App>>, client: ClientInfo, headers: HeaderMap, body: axum::body::Bytes) -> Result<Reply> {
     // The token may come in the body, the refresh cookie, or as a bearer token.
     let from_body =
         if body.iter().all(u8::is_ascii_whitespace) { RefreshRequest::default() } else { http::parse_json::<RefreshRequest>(&body)? };
@@ -192,7 +194,7 @@ async fn refresh(State(app): State<Arc<App>>, headers: HeaderMap, body: axum::bo
     let bearer =
         headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).map(str::to_owned);
     let token = from_body.refresh_token.or(from_cookie).or(bearer).ok_or(Error::Unauthenticated)?;
-    let tokens = svc::refresh(&app, &token).await?;
+    let tokens = svc::refresh(&app, &token, &client).await?;
     Ok(tokens_reply(&app, tokens, cookies))
 }
 
@@ -206,13 +208,13 @@ fn clear_cookies(response: Reply) -> Reply {
     reply
 }
 
-async fn logout(State(app): State<Arc<App>>, MaybeUnactivated(p): MaybeUnactivated) -> Result<Reply> {
-    svc::logout(&app, &p).await?;
+async fn logout(State(app): State<Arc<App>>, client: ClientInfo, MaybeUnactivated(p): MaybeUnactivated) -> Result<Reply> {
+    svc::logout(&app, &p, &client).await?;
     Ok(clear_cookies(Reply::message("Logged out")))
 }
 
-async fn logout_all(State(app): State<Arc<App>>, MaybeUnactivated(p): MaybeUnactivated) -> Result<Reply> {
-    let ended = svc::logout_all(&app, &p).await?;
+async fn logout_all(State(app): State<Arc<App>>, client: ClientInfo, MaybeUnactivated(p): MaybeUnactivated) -> Result<Reply> {
+    let ended = svc::logout_all(&app, &p, &client).await?;
     Ok(clear_cookies(Reply::with_status(StatusCode::OK, &serde_json::json!({ "sessionsEnded": ended }), Some("Logged out everywhere"))))
 }
 
@@ -228,8 +230,8 @@ async fn status(MaybeUnactivated(p): MaybeUnactivated) -> Reply {
     Reply::ok(&StatusResponse { is_confirmed: confirmed, message: if confirmed { "User is activated" } else { "User is not activated" } })
 }
 
-async fn forgot_password(State(app): State<Arc<App>>, Json(body): Json<EmailRequest>) -> Result<Reply> {
-    svc::forgot_password(&app, &body.email).await?;
+async fn forgot_password(State(app): State<Arc<App>>, client: ClientInfo, Json(body): Json<EmailRequest>) -> Result<Reply> {
+    svc::forgot_password(&app, &body.email, &client).await?;
     Ok(Reply::accepted("If the address belongs to an account, a reset link is on its way."))
 }
 
@@ -240,10 +242,10 @@ struct ResetRequest {
     new_password: String,
 }
 
-async fn reset_password(State(app): State<Arc<App>>, Json(body): Json<ResetRequest>) -> Result<Reply> {
+async fn reset_password(State(app): State<Arc<App>>, client: ClientInfo, Json(body): Json<ResetRequest>) -> Result<Reply> {
     if body.token.is_empty() || body.token.len() > 128 {
         return Err(Error::InvalidToken);
     }
-    svc::reset_password(&app, &body.token, &body.new_password).await?;
+    svc::reset_password(&app, &body.token, &body.new_password, &client).await?;
     Ok(Reply::message("Password has been reset. Sign in with the new password."))
 }

@@ -1,8 +1,8 @@
 //! Sign-up, activation, login, token refresh, logout and password reset (SPEC §3.1).
 
-use super::Principal;
+use super::{Principal, activity};
 use crate::App;
-use crate::domain::{ActivationState, Email, Password, PasswordPolicyInput, SessionId, User, UserId, Username};
+use crate::domain::{ActivationState, ActivityKind, Email, Password, PasswordPolicyInput, SessionId, User, UserId, Username};
 use crate::error::{BanInfo, Error, Result};
 use crate::http::ClientInfo;
 use crate::mail::{self, Lang};
@@ -104,7 +104,7 @@ pub struct Registered {
     pub mail_sent: bool,
 }
 
-pub async fn register(app: &App, input: Registration) -> Result<Registered> {
+pub async fn register(app: &App, input: Registration, client: &ClientInfo) -> Result<Registered> {
     let mut errors = Vec::new();
     let username = Username::parse(&input.username, "username").map_err(|e| errors.push(e)).ok();
     let email = Email::parse(&input.email, "email").map_err(|e| errors.push(e)).ok();
@@ -159,7 +159,8 @@ pub async fn register(app: &App, input: Registration) -> Result<Registered> {
     };
     let token =
         LinkToken { hash: activation.token_hash.clone(), kind: TokenKind::Activation, user_id: id, expires_at: activation.expires_at };
-    app.store.create_user(&NewUser { user: user.clone(), activation_token: token }).await?;
+    let entry = activity::entry(app, ActivityKind::Registered, client, None);
+    app.store.create_user(&NewUser { user: user.clone(), activation_token: token, activity: entry }).await?;
     tracing::info!(user = %user.id, email = %email.redacted(), "user registered");
 
     let mail_sent = send_activation(app, &user, &code, &link_token).await;
@@ -181,7 +182,7 @@ async fn send_activation(app: &App, user: &User, code: &str, link_token: &str) -
 }
 
 /// `POST /activate {code}` by the signed-in (unactivated) user.
-pub async fn activate_with_code(app: &App, principal: &Principal, code: &str) -> Result<()> {
+pub async fn activate_with_code(app: &App, principal: &Principal, code: &str, client: &ClientInfo) -> Result<()> {
     let user = &principal.user;
     if user.email_verified {
         return Ok(());
@@ -203,12 +204,13 @@ pub async fn activate_with_code(app: &App, principal: &Principal, code: &str) ->
         // Replaced, used up or expired in the meantime.
         return Err(Error::InvalidCode);
     }
+    activity::record(app, &user.id, ActivityKind::Activated, client, Some("by code".into())).await;
     tracing::info!(user = %user.id, "account activated by code");
     Ok(())
 }
 
 /// `GET /activate?token=` from the mail link.
-pub async fn activate_with_token(app: &App, token: &str) -> Result<()> {
+pub async fn activate_with_token(app: &App, token: &str, client: &ClientInfo) -> Result<()> {
     let hash = tokens::sha256_hex(token);
     let Some(found) = app.store.get_link_token(&hash).await? else { return Err(Error::InvalidToken) };
     if found.kind != TokenKind::Activation || found.expires_at <= app.now() {
@@ -217,6 +219,7 @@ pub async fn activate_with_token(app: &App, token: &str) -> Result<()> {
     if !app.store.complete_activation(&found.user_id, &hash, app.now()).await? {
         return Err(Error::InvalidToken);
     }
+    activity::record(app, &found.user_id, ActivityKind::Activated, client, Some("by link".into())).await;
     tracing::info!(user = %found.user_id, "account activated by link");
     Ok(())
 }
@@ -302,6 +305,7 @@ pub async fn login(app: &App, input: Credentials, client: &ClientInfo) -> Result
     let (Some(user), true) = (user, verified.ok()) else {
         if let Some(id) = &user_id {
             app.store.record_login_failure(id, now).await?;
+            activity::record(app, id, ActivityKind::LoginFailed, client, None).await;
         }
         app.store.hit_counter(&counter, (window + 1) * LOGIN_WINDOW_SECS).await?;
         tracing::info!(ip = %client.ip, "login failed");
@@ -331,7 +335,8 @@ pub async fn login(app: &App, input: Credentials, client: &ClientInfo) -> Result
         expires_at: session.expires_at,
         rotated: false,
     };
-    app.store.create_session(&session, &refresh, rehash.as_deref(), now).await?;
+    let entry = activity::entry(app, ActivityKind::LoginSucceeded, client, None);
+    app.store.create_session(&session, &refresh, rehash.as_deref(), &entry, now).await?;
     let (access_token, expires_in) = app.tokens.issue_access(&user.id, &session.id, user.role, now).map_err(Error::internal)?;
     tracing::info!(user = %user.id, session = %session.id, "login succeeded");
     let mut user = user;
@@ -341,7 +346,7 @@ pub async fn login(app: &App, input: Credentials, client: &ClientInfo) -> Result
 
 /// Exchanges a refresh token for a new pair. Presenting a token that was already exchanged
 /// ends its whole session: one of the two holders is not the user.
-pub async fn refresh(app: &App, token: &str) -> Result<Tokens> {
+pub async fn refresh(app: &App, token: &str, client: &ClientInfo) -> Result<Tokens> {
     if !token.starts_with("rt_") || token.len() > 128 {
         return Err(Error::Unauthenticated);
     }
@@ -349,6 +354,7 @@ pub async fn refresh(app: &App, token: &str) -> Result<Tokens> {
     let Some(current) = app.store.get_refresh(&tokens::sha256_hex(token)).await? else { return Err(Error::Unauthenticated) };
     if current.rotated {
         app.store.delete_session(&current.user_id, &current.session_id).await?;
+        activity::record(app, &current.user_id, ActivityKind::RefreshReuse, client, None).await;
         tracing::warn!(user = %current.user_id, session = %current.session_id, "refresh token reuse: session revoked");
         return Err(Error::Unauthenticated);
     }
@@ -372,6 +378,7 @@ pub async fn refresh(app: &App, token: &str) -> Result<Tokens> {
         crate::store::Rotation::Rotated => {}
         crate::store::Rotation::Reused => {
             app.store.delete_session(&user.id, &current.session_id).await?;
+            activity::record(app, &user.id, ActivityKind::RefreshReuse, client, Some("concurrent".into())).await;
             tracing::warn!(user = %user.id, session = %current.session_id, "concurrent refresh token reuse: session revoked");
             return Err(Error::Unauthenticated);
         }
@@ -381,20 +388,23 @@ pub async fn refresh(app: &App, token: &str) -> Result<Tokens> {
     Ok(Tokens { access_token, refresh_token, expires_in, user })
 }
 
-pub async fn logout(app: &App, principal: &Principal) -> Result<()> {
+pub async fn logout(app: &App, principal: &Principal, client: &ClientInfo) -> Result<()> {
     app.store.delete_session(&principal.user.id, &principal.session.id).await?;
+    activity::record(app, &principal.user.id, ActivityKind::Logout, client, None).await;
     Ok(())
 }
 
 /// Ends every session of the caller; returns how many.
-pub async fn logout_all(app: &App, principal: &Principal) -> Result<usize> {
-    app.store.delete_sessions(&principal.user.id, None).await
+pub async fn logout_all(app: &App, principal: &Principal, client: &ClientInfo) -> Result<usize> {
+    let ended = app.store.delete_sessions(&principal.user.id, None).await?;
+    activity::record(app, &principal.user.id, ActivityKind::LogoutAll, client, Some(format!("{ended} sessions"))).await;
+    Ok(ended)
 }
 
 // ---- password reset -------------------------------------------------------------------------
 
 /// Mails a reset link when the address belongs to an account. Says nothing either way.
-pub async fn forgot_password(app: &App, email: &str) -> Result<()> {
+pub async fn forgot_password(app: &App, email: &str, client: &ClientInfo) -> Result<()> {
     let Ok(email) = Email::parse(email, "email") else { return Err(Error::field("email", "must be a valid email address")) };
     let Some(id) = app.store.user_id_by_email(email.as_str()).await? else { return Ok(()) };
     let Some(user) = app.store.get_user(&id).await? else { return Ok(()) };
@@ -406,6 +416,7 @@ pub async fn forgot_password(app: &App, email: &str) -> Result<()> {
         tracing::info!(user = %id, "password reset mail throttled");
         return Ok(());
     }
+    activity::record(app, &id, ActivityKind::PasswordResetRequested, client, None).await;
     let link = format!("{}/reset-password?token={raw}", app.config.public_base_url);
     let message = mail::password_reset(Lang::from_primary(user.preferences.language.primary()), &user.email, &user.username, &link);
     if let Err(e) = app.mailer.send(&message).await {
@@ -415,7 +426,7 @@ pub async fn forgot_password(app: &App, email: &str) -> Result<()> {
 }
 
 /// Sets a new password from a reset link and ends every session.
-pub async fn reset_password(app: &App, token: &str, new_password: &str) -> Result<()> {
+pub async fn reset_password(app: &App, token: &str, new_password: &str, client: &ClientInfo) -> Result<()> {
     let hash = tokens::sha256_hex(token);
     let Some(found) = app.store.get_link_token(&hash).await? else { return Err(Error::InvalidToken) };
     if found.kind != TokenKind::PasswordReset || found.expires_at <= app.now() {
@@ -429,6 +440,7 @@ pub async fn reset_password(app: &App, token: &str, new_password: &str) -> Resul
         return Err(Error::InvalidToken);
     }
     let ended = app.store.delete_sessions(&user.id, None).await?;
+    activity::record(app, &user.id, ActivityKind::PasswordReset, client, Some(format!("{ended} sessions ended"))).await;
     tracing::info!(user = %user.id, sessions_ended = ended, "password reset");
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Use cases, one module per endpoint group. They take the [`App`](crate::App) and validated
 //! domain values and return domain results; no HTTP and no AWS SDK types here.
 
+pub mod activity;
 pub mod auth;
 pub mod users;
 

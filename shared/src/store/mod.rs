@@ -2,10 +2,12 @@
 //! classification of SDK errors into [`Error`] kinds. Every access pattern and key is listed in
 //! `docs/table-design.md`; uniqueness uses marker items in one transaction, counters use `ADD`.
 
+mod activity;
 mod sessions;
 mod tokens;
 mod users;
 
+pub use activity::ActivityRecord;
 pub use sessions::{RefreshRecord, Rotation, Session};
 pub use tokens::{LinkToken, TokenKind};
 pub use users::{LoginName, NewUser, UserPatch};

@@ -90,7 +90,14 @@ fn refresh_item(r: &RefreshRecord) -> Item {
 impl Store {
     /// Login's one write: the session, its first refresh token, and the user's login bookkeeping
     /// (last login, failure counter reset, and an upgraded password hash when parameters changed).
-    pub async fn create_session(&self, session: &Session, refresh: &RefreshRecord, rehash: Option<&str>, now: i64) -> Result<(), Error> {
+    pub async fn create_session(
+        &self,
+        session: &Session,
+        refresh: &RefreshRecord,
+        rehash: Option<&str>,
+        activity: &crate::domain::Activity,
+        now: i64,
+    ) -> Result<(), Error> {
         let put_session = Put::builder()
             .table_name(&self.table)
             .set_item(Some(session_item(session)))
@@ -113,6 +120,7 @@ impl Store {
             TransactWriteItem::builder().put(put_session).build(),
             TransactWriteItem::builder().put(put_refresh).build(),
             TransactWriteItem::builder().update(update).build(),
+            super::activity::activity_put(self, &session.user_id, activity)?,
         ];
         match self.transact("create session", items).await? {
             Ok(()) => Ok(()),

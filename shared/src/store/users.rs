@@ -25,6 +25,8 @@ pub(crate) fn username_pk(username_key: &str) -> String {
 /// What register writes besides the user item itself.
 pub struct NewUser {
     pub user: User,
+    /// The "registered" entry of the activity log.
+    pub activity: crate::domain::Activity,
     /// The activation link token item (`TOKEN#<hash>`), written in the same transaction.
     pub activation_token: super::LinkToken,
 }
@@ -160,6 +162,7 @@ impl Store {
             TransactWriteItem::builder().put(put(marker(email_pk(&u.email), "EMAIL", &u.id))?).build(),
             TransactWriteItem::builder().put(put(marker(username_pk(&u.username.to_ascii_lowercase()), "USERNAME", &u.id))?).build(),
             TransactWriteItem::builder().put(put(super::tokens::link_token_item(&new.activation_token))?).build(),
+            super::activity::activity_put(self, &u.id, &new.activity)?,
         ];
         match self.transact("register", items).await? {
             Ok(()) => Ok(()),
