@@ -1,0 +1,72 @@
+# Accounts - entry points. Run `make help` for the list.
+#
+#   make dev    serve the whole API on http://127.0.0.1:9000/api/... against a local
+#               AWS emulator (moto) on 127.0.0.1:$(MOTO_PORT); mail is printed to the console
+#   make test   every check CI runs: fmt, cfn-lint, clippy -D warnings, cargo test
+#               against a private moto on a free port
+#
+# Tools (moto, cargo-lambda + zig, cfn-lint) are installed, pinned, into .tools/venv by
+# infra/tools.sh on first use; only python3 (with venv) and a Rust toolchain are needed.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+ROOT       := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+VENV       := $(ROOT)/.tools/venv
+MOTO_PORT  ?= 4566
+WATCH_PORT ?= 9000
+STACK_NAME ?= accounts
+
+export PATH := $(VENV)/bin:$(PATH)
+export MOTO_PORT WATCH_PORT
+
+.PHONY: help tools dev test lint fmt build deploy mail moto-start moto-stop bootstrap clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+	@echo "  variables: MOTO_PORT=$(MOTO_PORT) WATCH_PORT=$(WATCH_PORT) STACK_NAME=$(STACK_NAME)"
+
+tools: ## install the pinned local tools into .tools/venv (idempotent)
+	@infra/tools.sh
+
+dev: ## serve the API locally on 127.0.0.1:9000 (WATCH_PORT) (moto, bootstrap, mail printer, cargo lambda watch)
+	@infra/dev.sh
+
+test: ## every check: fmt, cfn-lint, clippy -D warnings, cargo test against a private moto
+	@infra/test.sh
+
+lint: ## cargo fmt --check and clippy with warnings as errors
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+fmt: ## format the code
+	cargo fmt --all
+
+build: ## release build of every function for Lambda (arm64; x86-64 fallback if no aarch64 std)
+	@infra/build.sh
+
+# sam CLI is not installed by this project (pip install aws-sam-cli, or see AWS's docs).
+# Needs AWS credentials and the SSM parameter described in infra/samconfig.toml.
+deploy: build ## build, then sam deploy with infra/samconfig.toml
+	@$(VENV)/bin/python -c 'import pathlib, sys; bad = [str(p) for p in pathlib.Path("target/lambda").glob("*/bootstrap") if p.read_bytes()[18:20] != b"\xb7\x00"]; sys.exit("deploy: not arm64 builds: " + ", ".join(bad) if bad else 0)'
+	@command -v sam >/dev/null || { echo "deploy: the AWS SAM CLI (sam) is not installed" >&2; exit 1; }
+	sam deploy --template-file template.yaml --config-file $(ROOT)/infra/samconfig.toml --stack-name $(STACK_NAME)
+
+mail: ## print the mail the local SES (moto on MOTO_PORT) accepted
+	@$(VENV)/bin/python infra/mail.py || { echo "(is 'make dev' running? curl http://127.0.0.1:$(MOTO_PORT)/moto-api/data.json)"; exit 1; }
+
+moto-start: tools ## start only moto on MOTO_PORT and create table/bucket/identity
+	@infra/moto.sh start $(MOTO_PORT)
+	@$(VENV)/bin/python infra/bootstrap.py
+
+moto-stop: ## stop the moto started by moto-start
+	@infra/moto.sh stop $(MOTO_PORT)
+
+bootstrap: tools ## (re)create table, bucket and SES identity in the running moto
+	@$(VENV)/bin/python infra/bootstrap.py
+
+clean: ## stop moto servers started here, remove build output and moto logs (keeps .tools/venv)
+	@for f in .tools/moto-*.pid; do [[ -e "$$f" ]] || continue; p="$${f#.tools/moto-}"; infra/moto.sh stop "$${p%.pid}"; done
+	rm -f .tools/moto-*.log
+	cargo clean

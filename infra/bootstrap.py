@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""Create the local AWS resources the functions need, in the emulator at AWS_ENDPOINT_URL.
+
+- the DynamoDB table, from the Properties of template.yaml's `Table` resource (the single
+  source of truth; TableName is replaced by $TABLE_NAME), then its TTL and point-in-time
+  recovery settings;
+- the S3 bucket $BUCKET_NAME (private, SSE-S3);
+- the SES identity $MAIL_FROM (SES refuses to send from an unverified address).
+
+Settings come from the environment, else from the local values in Cargo.toml
+(`[workspace.metadata.lambda.env]`, see infra/local_env.py); MOTO_PORT moves the endpoint.
+Idempotent: anything that already exists is left as it is. Run with the project venv's
+python (infra/tools.sh installs boto3 and PyYAML there).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import boto3
+import yaml
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from local_env import settings  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "template.yaml"
+TABLE_LOGICAL_ID = "Table"
+
+# CloudFormation short-form tags (!Ref, !Sub, !GetAtt, ...) are not YAML the default loader
+# knows; load each as {"Fn::X": value} so the rest of the document parses.
+CFN_TAGS = [
+    "Ref", "Sub", "GetAtt", "Join", "Select", "Split", "If", "Equals", "And", "Or", "Not",
+    "FindInMap", "GetAZs", "ImportValue", "Base64", "Cidr", "Condition", "Transform",
+    "ToJsonString", "Length",
+]
+
+
+class CfnLoader(yaml.SafeLoader):
+    """SafeLoader that tolerates CloudFormation intrinsic-function tags."""
+
+
+def _construct_tag(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node):
+    name = "Ref" if tag_suffix == "Ref" else "Condition" if tag_suffix == "Condition" else f"Fn::{tag_suffix}"
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+        if tag_suffix == "GetAtt" and isinstance(value, str):
+            value = value.split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    return {name: value}
+
+
+CfnLoader.add_multi_constructor("!", _construct_tag)
+
+
+def log(msg: str) -> None:
+    print(f"bootstrap: {msg}", flush=True)
+
+
+def env(values: dict[str, str], name: str) -> str:
+    value = values.get(name)
+    if not value:
+        sys.exit(f"bootstrap: setting {name} is missing (environment or Cargo.toml metadata)")
+    return value
+
+
+def table_properties(template: Path = TEMPLATE) -> dict:
+    doc = yaml.load(template.read_text(), Loader=CfnLoader)  # noqa: S506 (SafeLoader subclass)
+    try:
+        resource = doc["Resources"][TABLE_LOGICAL_ID]
+    except (KeyError, TypeError):
+        sys.exit(f"bootstrap: {template} has no Resources.{TABLE_LOGICAL_ID}")
+    if resource.get("Type") != "AWS::DynamoDB::Table":
+        sys.exit(f"bootstrap: Resources.{TABLE_LOGICAL_ID} is not an AWS::DynamoDB::Table")
+    return dict(resource["Properties"])
+
+
+def create_table_request(props: dict, table_name: str) -> dict:
+    """Map CloudFormation AWS::DynamoDB::Table Properties to a CreateTable request."""
+    req: dict = {
+        "TableName": table_name,
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "KeySchema": props["KeySchema"],
+        "BillingMode": props.get("BillingMode", "PROVISIONED"),
+    }
+    if "GlobalSecondaryIndexes" in props:
+        req["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    if "LocalSecondaryIndexes" in props:
+        req["LocalSecondaryIndexes"] = props["LocalSecondaryIndexes"]
+    if "ProvisionedThroughput" in props:
+        req["ProvisionedThroughput"] = props["ProvisionedThroughput"]
+    sse = props.get("SSESpecification")
+    if sse and sse.get("SSEEnabled"):
+        req["SSESpecification"] = {"Enabled": True}
+    stream = props.get("StreamSpecification")
+    if stream:
+        req["StreamSpecification"] = {"StreamEnabled": True, **stream}
+    return req
+
+
+def ensure_table(ddb, props: dict, table_name: str) -> None:
+    try:
+        ddb.create_table(**create_table_request(props, table_name))
+        ddb.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 1})
+        log(f"table {table_name} created")
+    except ClientError as e:
+        if e.response["Error"]["Code"] != "ResourceInUseException":
+            raise
+        log(f"table {table_name} exists")
+
+    ttl = props.get("TimeToLiveSpecification")
+    if ttl and ttl.get("Enabled"):
+        current = ddb.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"]
+        if current.get("TimeToLiveStatus") in ("ENABLED", "ENABLING"):
+            log(f"ttl on {current.get('AttributeName')} already enabled")
+        else:
+            ddb.update_time_to_live(
+                TableName=table_name,
+                TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": True},
+            )
+            log(f"ttl on {ttl['AttributeName']} enabled")
+
+    pitr = props.get("PointInTimeRecoverySpecification")
+    if pitr and pitr.get("PointInTimeRecoveryEnabled"):
+        try:
+            ddb.update_continuous_backups(
+                TableName=table_name,
+                PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+            )
+        except ClientError as e:  # not essential locally
+            log(f"point-in-time recovery not set ({e.response['Error']['Code']})")
+
+
+def ensure_bucket(s3, bucket: str, region: str) -> None:
+    try:
+        s3.head_bucket(Bucket=bucket)
+        log(f"bucket {bucket} exists")
+    except ClientError:
+        kwargs: dict = {"Bucket": bucket}
+        if region != "us-east-1":
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        s3.create_bucket(**kwargs)
+        log(f"bucket {bucket} created")
+    s3.put_public_access_block(
+        Bucket=bucket,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    s3.put_bucket_encryption(
+        Bucket=bucket,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
+    )
+
+
+def ensure_identity(ses, address: str) -> None:
+    if address in ses.list_identities(IdentityType="EmailAddress")["Identities"]:
+        log(f"ses identity {address} already verified")
+        return
+    ses.verify_email_identity(EmailAddress=address)
+    log(f"ses identity {address} verified")
+
+
+def main() -> None:
+    values = settings()
+    endpoint = env(values, "AWS_ENDPOINT_URL")
+    region = values.get("AWS_REGION") or "us-east-1"
+    table = env(values, "TABLE_NAME")
+    bucket = env(values, "BUCKET_NAME")
+    mail_from = env(values, "MAIL_FROM")
+
+    session = boto3.session.Session(
+        aws_access_key_id=values.get("AWS_ACCESS_KEY_ID", "test"),
+        aws_secret_access_key=values.get("AWS_SECRET_ACCESS_KEY", "test"),
+        region_name=region,
+    )
+    cfg = Config(retries={"max_attempts": 3}, s3={"addressing_style": "path"})
+    client = lambda name: session.client(name, endpoint_url=endpoint, config=cfg)  # noqa: E731
+
+    log(f"endpoint {endpoint} (region {region})")
+    ensure_table(client("dynamodb"), table_properties(), table)
+    ensure_bucket(client("s3"), bucket, region)
+    ensure_identity(client("ses"), mail_from)
+    log("done")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# `make dev`: serve the whole API locally on http://127.0.0.1:${WATCH_PORT:-9000}/api/...
+#   tools (pinned, .tools/venv) -> moto on 127.0.0.1:${MOTO_PORT:-4566} -> table/bucket/SES
+#   identity -> mail printer (background) -> build -> `cargo lambda watch` (foreground).
+# Ctrl-C stops everything this script started.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+MOTO_PORT="${MOTO_PORT:-4566}"
+WATCH_PORT="${WATCH_PORT:-9000}"
+VENV="${ACCOUNTS_VENV:-$ROOT/.tools/venv}"
+export PATH="$VENV/bin:$PATH" MOTO_PORT
+ENDPOINT="http://127.0.0.1:$MOTO_PORT"
+# bootstrap.py and mail.py read it; the functions get it through --env-var below.
+export AWS_ENDPOINT_URL="$ENDPOINT"
+
+moto_started=0
+mail_pid=""
+cleanup() {
+  trap - EXIT INT TERM
+  echo
+  echo "dev: shutting down"
+  if [[ -n "$mail_pid" ]]; then kill "$mail_pid" 2>/dev/null || true; fi
+  if (( moto_started )); then "$ROOT/infra/moto.sh" stop "$MOTO_PORT" || true; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+echo "dev: [1/5] tools"
+"$ROOT/infra/tools.sh"
+
+echo "dev: [2/5] local AWS (moto) on $ENDPOINT"
+"$ROOT/infra/moto.sh" start "$MOTO_PORT"
+moto_started=1
+
+echo "dev: [3/5] table, bucket and SES identity"
+"$VENV/bin/python" "$ROOT/infra/bootstrap.py"
+
+echo "dev: [4/5] building the functions (cargo build --bins)"
+cargo build --bins
+
+echo "dev: mail sent through local SES is printed below; also: make mail, or"
+echo "dev:   curl $ENDPOINT/moto-api/data.json"
+"$VENV/bin/python" "$ROOT/infra/mail.py" --follow &
+mail_pid=$!
+
+echo "dev: [5/5] cargo lambda watch on http://127.0.0.1:$WATCH_PORT (routes: /api/auth/*, /api/users, /api/users/*; Ctrl-C to stop)"
+# Routes and function environment come from [workspace.metadata.lambda.*] in Cargo.toml,
+# except the emulator endpoint, which is not listed there so that MOTO_PORT can move it.
+cargo lambda watch \
+  --invoke-address 127.0.0.1 \
+  --invoke-port "$WATCH_PORT" \
+  --env-var "AWS_ENDPOINT_URL=$ENDPOINT"

@@ -1,0 +1,48 @@
+"""Local-stack settings shared by the infra scripts.
+
+The single source of the local values is `[workspace.metadata.lambda.env]` in the top-level
+Cargo.toml (what `cargo lambda watch` hands to the functions). Variables already set in the
+environment win. AWS_ENDPOINT_URL defaults to moto on 127.0.0.1:$MOTO_PORT (4566).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+try:
+    import tomllib  # Python 3.11+
+except ModuleNotFoundError:  # pragma: no cover - older Pythons
+    import tomli as tomllib  # type: ignore[no-redef]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cargo_lambda_env() -> dict[str, str]:
+    with open(ROOT / "Cargo.toml", "rb") as f:
+        manifest = tomllib.load(f)
+    env = manifest.get("workspace", {}).get("metadata", {}).get("lambda", {}).get("env", {})
+    return {k: str(v) for k, v in env.items()}
+
+
+DEFAULT_MOTO_PORT = "4566"
+
+
+def settings() -> dict[str, str]:
+    values = cargo_lambda_env()
+    # Not in Cargo.toml on purpose (see the comment there): the emulator endpoint follows
+    # MOTO_PORT, unless AWS_ENDPOINT_URL itself is set.
+    port = os.environ.get("MOTO_PORT") or DEFAULT_MOTO_PORT
+    values["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{port}"
+    for key in list(values):
+        if os.environ.get(key):
+            values[key] = os.environ[key]
+    return values
+
+
+if __name__ == "__main__":
+    # `python infra/local_env.py` prints the local settings as shell exports.
+    import shlex
+
+    for k, v in settings().items():
+        print(f"export {k}={shlex.quote(v)}")

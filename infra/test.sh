@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# `make test` (and CI through .ci/run): every check, on a fresh machine.
+#   tools -> cargo fmt --check -> cfn-lint template.yaml -> cargo clippy -D warnings
+#   -> a private moto on a free port -> cargo test --workspace against it.
+# Every step runs even when an earlier one failed; moto is stopped in any case; the exit
+# code is non-zero when any step failed.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+VENV="${ACCOUNTS_VENV:-$ROOT/.tools/venv}"
+export PATH="$VENV/bin:$PATH"
+
+failed=()
+step() { # NAME CMD... : run one check, remember a failure, keep going
+  local name="$1"; shift
+  echo "==> $name: $*"
+  if "$@"; then
+    echo "==> $name: ok"
+  else
+    echo "==> $name: FAILED (exit $?)"
+    failed+=("$name")
+  fi
+}
+
+moto_port=""
+test_log="$(mktemp)"
+cleanup() {
+  rm -f "$test_log"
+  if [[ -n "$moto_port" ]]; then
+    "$ROOT/infra/moto.sh" stop "$moto_port" >/dev/null || true
+    # keep moto's log only when something failed
+    if ((${#failed[@]} == 0)); then rm -f "$ROOT/.tools/moto-$moto_port.log"; else echo "(moto log: .tools/moto-$moto_port.log)"; fi
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+echo "==> tools"
+"$ROOT/infra/tools.sh"
+
+step fmt cargo fmt --all --check
+step cfn-lint "$VENV/bin/cfn-lint" template.yaml
+step clippy cargo clippy --workspace --all-targets -- -D warnings
+
+moto_port="$("$ROOT/infra/moto.sh" free-port)"
+if "$ROOT/infra/moto.sh" start "$moto_port"; then
+  # Tests create their own uniquely named tables/buckets (from template.yaml) and verify
+  # their SES identity. Credentials/region are moto's dummies so the SDK never looks further.
+  step "cargo test" env \
+    ACCOUNTS_TEST_ENDPOINT="http://127.0.0.1:$moto_port" \
+    AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
+    AWS_EC2_METADATA_DISABLED=true \
+    bash -o pipefail -c 'cargo test --workspace --all-targets 2>&1 | tee "$0"' "$test_log"
+else
+  echo "==> moto: FAILED to start"
+  failed+=("moto")
+fi
+
+# One closing line that counts every test of every binary (CI reads it).
+passed=$(grep -oE 'test result: [a-zA-Z]+\. [0-9]+ passed' "$test_log" | awk '{s+=$4} END {print s+0}')
+failed_tests=$(grep -oE '[0-9]+ failed;' "$test_log" | awk '{s+=$1} END {print s+0}')
+if ((${#failed[@]})); then
+  echo "make test: FAILED step(s): ${failed[*]}"
+  echo "tests: $passed passed, $failed_tests failed"
+  exit 1
+fi
+echo "make test: every check passed (fmt, cfn-lint, clippy, cargo test)"
+echo "tests: $passed passed, $failed_tests failed"
