@@ -18,6 +18,8 @@ pub struct App {
     pub config: Config,
     pub clock: Arc<dyn Clock>,
     pub store: Store,
+    /// S3, for avatars and uploads (path-style when pointed at a local emulator).
+    pub s3: aws_sdk_s3::Client,
     pub mailer: Mailer,
     pub hasher: PasswordHasher,
     pub tokens: TokenService,
@@ -58,6 +60,10 @@ impl App {
     pub async fn new(config: Config, sdk: &SdkConfig, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let dynamo = aws_sdk_dynamodb::Client::new(sdk);
         let ses = aws_sdk_ses::Client::new(sdk);
+        // Emulators serve buckets by path, not by virtual host.
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(sdk).force_path_style(config.endpoint_url.is_some() || sdk.endpoint_url().is_some()).build(),
+        );
         let key = match &config.signing_key {
             SigningKeySource::Value(secret) => secret.clone(),
             SigningKeySource::SsmParameter(name) => {
@@ -75,6 +81,7 @@ impl App {
         };
         Ok(Self {
             store: Store::new(dynamo, &config.table_name),
+            s3,
             mailer: Mailer::new(ses, config.mail_from.clone()),
             hasher: PasswordHasher::new(config.hash_cost),
             tokens: TokenService::new(&key, &config.jwt_issuer, &config.jwt_audience),

@@ -45,8 +45,10 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub dynamo: aws_sdk_dynamodb::Client,
     pub table: String,
-    auth: Router,
-    users: Router,
+    /// This test's bucket (same name as the table).
+    pub bucket: String,
+    /// `(path prefix, router)`: which function API Gateway would send a path to.
+    routes: Vec<(&'static str, Router)>,
 }
 
 /// A response, with the body parsed as JSON (`Null` when empty).
@@ -99,9 +101,16 @@ impl TestApp {
             .await;
         let table = unique("accounts-test-");
         create_table(&dynamo, &table).await;
+        let bucket = table.clone();
+        aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build())
+            .create_bucket()
+            .bucket(&bucket)
+            .send()
+            .await
+            .unwrap();
         let vars = [
             ("TABLE_NAME", table.as_str()),
-            ("BUCKET_NAME", "accounts-test"),
+            ("BUCKET_NAME", bucket.as_str()),
             ("MAIL_FROM", MAIL_FROM),
             ("PUBLIC_BASE_URL", "http://accounts.test"),
             ("JWT_ISSUER", "accounts-test"),
@@ -114,20 +123,22 @@ impl TestApp {
         customise(&mut config);
         let clock = Arc::new(ManualClock::starting_now());
         let app = Arc::new(App::new(config, &sdk, clock.clone()).await.unwrap());
-        Self {
-            auth: accounts_core::api::auth::router(app.clone()),
-            users: accounts_core::api::users::router(app.clone()),
-            app,
-            clock,
-            dynamo,
-            table,
-        }
+        let routes = vec![
+            ("/api/auth", accounts_core::api::auth::router(app.clone())),
+            ("/api/users", accounts_core::api::users::router(app.clone())),
+        ];
+        Self { routes, app, clock, dynamo, table, bucket }
     }
 
     /// Sends a request to the function API Gateway would route it to.
     pub async fn send(&self, request: Request<Body>) -> Resp {
         let path = request.uri().path().to_owned();
-        let router = if path.starts_with("/api/auth") { self.auth.clone() } else { self.users.clone() };
+        let router = self
+            .routes
+            .iter()
+            .find(|(prefix, _)| path == *prefix || path.starts_with(&format!("{prefix}/")))
+            .map(|(_, r)| r.clone())
+            .unwrap_or_else(|| panic!("no function serves {path}"));
         let response = router.oneshot(request).await.unwrap();
         let status = response.status().as_u16();
         let headers = response.headers().clone();

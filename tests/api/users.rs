@@ -117,3 +117,10 @@ async fn a_token_of_another_deployment_is_refused() {
     let u = other.user().await;
     t.get("/api/users/me", Some(&u.access)).await.assert(401, Some("UNAUTHENTICATED"));
 }
+
+#[tokio::test]
+async fn the_app_reaches_its_own_bucket_through_path_style_s3() {
+    let t = TestApp::spawn().await;
+    assert_eq!(t.app.config.bucket_name, t.bucket);
+    t.app.s3.head_bucket().bucket(&t.bucket).send().await.unwrap();
+}
