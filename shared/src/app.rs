@@ -23,6 +23,8 @@ pub struct App {
     pub mailer: Mailer,
     pub hasher: PasswordHasher,
     pub tokens: TokenService,
+    /// Encrypts secrets kept at rest (TOTP seeds).
+    pub secrets: crate::crypto::SecretBox,
 }
 
 impl std::fmt::Debug for App {
@@ -85,6 +87,7 @@ impl App {
             mailer: Mailer::new(ses, config.mail_from.clone()),
             hasher: PasswordHasher::new(config.hash_cost),
             tokens: TokenService::new(&key, &config.jwt_issuer, &config.jwt_audience),
+            secrets: crate::crypto::SecretBox::derive(key.expose().as_bytes())?,
             clock,
             config,
         })

@@ -48,6 +48,8 @@ pub enum Error {
     Unauthenticated,
     #[error("access token has expired")]
     TokenExpired,
+    #[error("a second factor is required")]
+    MfaRequired { mfa_token: String, expires_in: i64 },
     #[error("invalid credentials")]
     InvalidCredentials,
     #[error("you are not allowed to do this")]
@@ -74,6 +76,8 @@ pub enum Error {
     WeakPassword(Vec<FieldError>),
     #[error("too many requests; retry later")]
     RateLimited { retry_after_secs: u64 },
+    #[error("{message}: your plan's limit is reached")]
+    SubscriptionLimitExceeded { retry_after_secs: Option<u64>, message: String },
     #[error("request body is too large")]
     PayloadTooLarge,
     #[error("unsupported media type")]
@@ -100,12 +104,12 @@ impl Error {
             Validation(_) | InvalidJson(_) | InvalidPassword | InvalidCaptcha | InvalidCode | CodeExpired | InvalidToken => {
                 StatusCode::BAD_REQUEST
             }
-            Unauthenticated | TokenExpired | InvalidCredentials => StatusCode::UNAUTHORIZED,
+            Unauthenticated | TokenExpired | InvalidCredentials | MfaRequired { .. } => StatusCode::UNAUTHORIZED,
             Forbidden | AccountNotActivated | AccountBanned(_) | AccountPendingDeletion | ScopeRequired => StatusCode::FORBIDDEN,
             UserNotFound | NotFound => StatusCode::NOT_FOUND,
             EmailTaken | UsernameTaken | Conflict => StatusCode::CONFLICT,
             WeakPassword(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            RateLimited { .. } | SubscriptionLimitExceeded { .. } => StatusCode::TOO_MANY_REQUESTS,
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             DependencyUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -125,6 +129,7 @@ impl Error {
             InvalidToken => "INVALID_TOKEN",
             Unauthenticated => "UNAUTHENTICATED",
             TokenExpired => "TOKEN_EXPIRED",
+            MfaRequired { .. } => "MFA_REQUIRED",
             InvalidCredentials => "INVALID_CREDENTIALS",
             Forbidden => "FORBIDDEN",
             AccountNotActivated => "ACCOUNT_NOT_ACTIVATED",
@@ -138,6 +143,7 @@ impl Error {
             Conflict => "CONFLICT",
             WeakPassword(_) => "WEAK_PASSWORD",
             RateLimited { .. } => "RATE_LIMITED",
+            SubscriptionLimitExceeded { .. } => "SUBSCRIPTION_LIMIT_EXCEEDED",
             PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             DependencyUnavailable(_) => "DEPENDENCY_UNAVAILABLE",
@@ -149,6 +155,7 @@ impl Error {
         match self {
             Error::Validation(fields) | Error::WeakPassword(fields) => serde_json::to_value(fields).ok(),
             Error::AccountBanned(info) => serde_json::to_value(info).ok(),
+            Error::MfaRequired { mfa_token, expires_in } => Some(serde_json::json!({ "mfaToken": mfa_token, "expiresIn": expires_in })),
             _ => None,
         }
     }
@@ -183,9 +190,13 @@ impl IntoResponse for Error {
         let mut response = (status, crate::http::json_bytes(&body)).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        if let Error::RateLimited { retry_after_secs } = self
-            && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
-        {
+        let retry_after = match self {
+            Error::RateLimited { retry_after_secs } | Error::SubscriptionLimitExceeded { retry_after_secs: Some(retry_after_secs), .. } => {
+                Some(retry_after_secs)
+            }
+            _ => None,
+        };
+        if let Some(v) = retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
             headers.insert(header::RETRY_AFTER, v);
         }
         response
@@ -209,6 +220,7 @@ mod tests {
             (Error::InvalidToken, 400, "INVALID_TOKEN"),
             (Error::Unauthenticated, 401, "UNAUTHENTICATED"),
             (Error::TokenExpired, 401, "TOKEN_EXPIRED"),
+            (Error::MfaRequired { mfa_token: String::new(), expires_in: 0 }, 401, "MFA_REQUIRED"),
             (Error::InvalidCredentials, 401, "INVALID_CREDENTIALS"),
             (Error::Forbidden, 403, "FORBIDDEN"),
             (Error::AccountNotActivated, 403, "ACCOUNT_NOT_ACTIVATED"),
@@ -222,6 +234,7 @@ mod tests {
             (Error::Conflict, 409, "CONFLICT"),
             (Error::WeakPassword(vec![]), 422, "WEAK_PASSWORD"),
             (Error::RateLimited { retry_after_secs: 1 }, 429, "RATE_LIMITED"),
+            (Error::SubscriptionLimitExceeded { retry_after_secs: None, message: String::new() }, 429, "SUBSCRIPTION_LIMIT_EXCEEDED"),
             (Error::PayloadTooLarge, 413, "PAYLOAD_TOO_LARGE"),
             (Error::UnsupportedMediaType, 415, "UNSUPPORTED_MEDIA_TYPE"),
             (Error::DependencyUnavailable(anyhow::anyhow!("x")), 503, "DEPENDENCY_UNAVAILABLE"),

@@ -144,19 +144,28 @@ pub fn password_reset(lang: Lang, to: &str, username: &str, link: &str) -> Mail 
 
 /// A notice that something security-relevant happened to the account.
 pub fn security_notice(lang: Lang, to: &str, username: &str, what: SecurityEvent) -> Mail {
-    let (subject, greeting, line, tail) = match (lang, what) {
-        (Lang::En, SecurityEvent::PasswordChanged) => (
-            "Your password was changed",
-            format!("Hello {username},"),
-            "The password of your account was just changed and your other sessions were signed out.",
-            "If it was not you, reset your password at once.",
-        ),
-        (Lang::Es, SecurityEvent::PasswordChanged) => (
-            "Tu contraseña ha cambiado",
-            format!("Hola {username}:"),
-            "Se acaba de cambiar la contraseña de tu cuenta y se han cerrado tus otras sesiones.",
-            "Si no has sido tú, restablece tu contraseña de inmediato.",
-        ),
+    use SecurityEvent::*;
+    let (subject, line) = match (lang, what) {
+        (Lang::En, PasswordChanged) => {
+            ("Your password was changed", "The password of your account was just changed and your other sessions were signed out.")
+        }
+        (Lang::Es, PasswordChanged) => {
+            ("Tu contraseña ha cambiado", "Se acaba de cambiar la contraseña de tu cuenta y se han cerrado tus otras sesiones.")
+        }
+        (Lang::En, MfaEnabled) => ("Two-factor authentication is on", "Two-factor authentication was just turned on for your account."),
+        (Lang::Es, MfaEnabled) => {
+            ("La verificación en dos pasos está activada", "Se acaba de activar la verificación en dos pasos en tu cuenta.")
+        }
+        (Lang::En, MfaDisabled) => ("Two-factor authentication is off", "Two-factor authentication was just turned off for your account."),
+        (Lang::Es, MfaDisabled) => {
+            ("La verificación en dos pasos está desactivada", "Se acaba de desactivar la verificación en dos pasos en tu cuenta.")
+        }
+        (Lang::En, ApiKeyCreated) => ("A new API key was created", "A new API key was just created for your account."),
+        (Lang::Es, ApiKeyCreated) => ("Se ha creado una clave de API", "Se acaba de crear una clave de API nueva para tu cuenta."),
+    };
+    let (greeting, tail) = match lang {
+        Lang::En => (format!("Hello {username},"), "If it was not you, reset your password at once and review your account."),
+        Lang::Es => (format!("Hola {username}:"), "Si no has sido tú, restablece tu contraseña de inmediato y revisa tu cuenta."),
     };
     let lines = vec![line.to_owned(), tail.to_owned()];
     Mail {
@@ -170,6 +179,9 @@ pub fn security_notice(lang: Lang, to: &str, username: &str, what: SecurityEvent
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SecurityEvent {
     PasswordChanged,
+    MfaEnabled,
+    MfaDisabled,
+    ApiKeyCreated,
 }
 
 #[cfg(test)]

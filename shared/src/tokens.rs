@@ -32,6 +32,18 @@ pub struct AccessClaims {
     pub typ: String,
 }
 
+/// A short-lived single-purpose token (e.g. the MFA step of a login): not an access token.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PurposeClaims {
+    pub iss: String,
+    pub aud: String,
+    pub sub: String,
+    pub exp: i64,
+    pub iat: i64,
+    pub jti: String,
+    pub typ: String,
+}
+
 /// Why an access token was refused.
 #[derive(Debug, PartialEq, Eq)]
 pub enum TokenRejection {
@@ -111,6 +123,40 @@ impl TokenService {
         })?;
         let claims = data.claims;
         if claims.typ != ACCESS_TYPE {
+            return Err(TokenRejection::Invalid);
+        }
+        if claims.exp <= now {
+            return Err(TokenRejection::Expired);
+        }
+        Ok(claims)
+    }
+
+    /// A token for one purpose (`typ`), valid `ttl` seconds.
+    pub fn issue_purpose(&self, subject: &str, typ: &str, ttl: i64, now: i64) -> anyhow::Result<String> {
+        anyhow::ensure!(typ != ACCESS_TYPE, "purpose tokens are never access tokens");
+        let claims = PurposeClaims {
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            sub: subject.to_owned(),
+            exp: now + ttl,
+            iat: now,
+            jti: random_token(16),
+            typ: typ.to_owned(),
+        };
+        let mut header = Header::new(ALGORITHM);
+        header.kid = Some(self.kid.clone());
+        Ok(jsonwebtoken::encode(&header, &claims, &self.encoding)?)
+    }
+
+    /// Checks a purpose token: signature, issuer, audience, purpose and expiry.
+    pub fn verify_purpose(&self, token: &str, typ: &str, now: i64) -> Result<PurposeClaims, TokenRejection> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenRejection::Invalid)?;
+        if header.kid.as_deref() != Some(self.kid.as_str()) {
+            return Err(TokenRejection::Invalid);
+        }
+        let claims =
+            jsonwebtoken::decode::<PurposeClaims>(token, &self.decoding, &self.validation).map_err(|_| TokenRejection::Invalid)?.claims;
+        if claims.typ != typ {
             return Err(TokenRejection::Invalid);
         }
         if claims.exp <= now {
@@ -250,6 +296,20 @@ mod tests {
         let token =
             jsonwebtoken::encode(&header, &NoIss { aud: "aud".into(), sub: "usr".into(), exp: 9_999_999_999 }, &s.encoding).unwrap();
         assert_eq!(s.verify_access(&token, 1_000), Err(TokenRejection::Invalid));
+    }
+
+    #[test]
+    fn a_purpose_token_is_never_an_access_token_and_vice_versa() {
+        let s = service();
+        let (u, sid) = ids();
+        let mfa = s.issue_purpose(u.as_str(), "mfa", 300, 1_000).unwrap();
+        assert_eq!(s.verify_access(&mfa, 1_000), Err(TokenRejection::Invalid));
+        assert_eq!(s.verify_purpose(&mfa, "mfa", 1_000).unwrap().sub, u.as_str());
+        assert_eq!(s.verify_purpose(&mfa, "other", 1_000), Err(TokenRejection::Invalid));
+        assert_eq!(s.verify_purpose(&mfa, "mfa", 1_300), Err(TokenRejection::Expired));
+        let (access, _) = s.issue_access(&u, &sid, Role::User, 1_000).unwrap();
+        assert_eq!(s.verify_purpose(&access, "mfa", 1_000), Err(TokenRejection::Invalid));
+        assert!(s.issue_purpose("x", "access", 1, 0).is_err());
     }
 
     #[test]

@@ -27,6 +27,15 @@ pub fn endpoint() -> String {
 pub async fn sdk_config() -> aws_config::SdkConfig {
     let creds = aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "tests");
     accounts_core::app::sdk_settings(aws_config::defaults(aws_config::BehaviorVersion::latest()))
+        // A loaded test machine makes the single-process emulator slow: give the tests generous
+        // budgets (production keeps the tight ones from `sdk_settings`).
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(std::time::Duration::from_secs(5))
+                .operation_attempt_timeout(std::time::Duration::from_secs(20))
+                .operation_timeout(std::time::Duration::from_secs(60))
+                .build(),
+        )
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(creds)
         .endpoint_url(endpoint())
@@ -126,6 +135,7 @@ impl TestApp {
         let routes = vec![
             ("/api/auth", accounts_core::api::auth::router(app.clone())),
             ("/api/users", accounts_core::api::users::router(app.clone())),
+            ("/api/api-keys", accounts_core::api::api_keys::router(app.clone())),
         ];
         Self { routes, app, clock, dynamo, table, bucket }
     }
@@ -156,6 +166,16 @@ impl TestApp {
         if let Some(t) = token {
             builder = builder.header("authorization", format!("Bearer {t}"));
         }
+        let request = match body {
+            Some(b) => builder.header("content-type", "application/json").body(Body::from(b.to_string())).unwrap(),
+            None => builder.body(Body::empty()).unwrap(),
+        };
+        self.send(request).await
+    }
+
+    /// Sends a request authenticated with an API key in `X-API-Key`.
+    pub async fn call_with_key(&self, method: &str, path: &str, body: Option<Value>, key: &str) -> Resp {
+        let builder = Request::builder().method(method).uri(path).header("x-api-key", key);
         let request = match body {
             Some(b) => builder.header("content-type", "application/json").body(Body::from(b.to_string())).unwrap(),
             None => builder.body(Body::empty()).unwrap(),
@@ -221,8 +241,18 @@ impl TestApp {
     pub async fn mails_to(&self, to: &str) -> Vec<(String, String)> {
         let url = format!("{}/moto-api/data.json", endpoint());
         let data: Value = tokio::task::spawn_blocking(move || {
-            let text = ureq::get(&url).call().unwrap().into_body().read_to_string().unwrap();
-            serde_json::from_str(&text).unwrap()
+            // The emulator dumps all its state here; under a loaded machine a read can fail: retry.
+            let mut last_error = None;
+            for attempt in 0..5 {
+                // The dump grows with every test's data: lift ureq's 10 MiB default limit.
+                match ureq::get(&url).call().map(|r| r.into_body().with_config().limit(1 << 30).read_to_string()) {
+                    Ok(Ok(text)) => return serde_json::from_str(&text).unwrap(),
+                    Ok(Err(e)) => last_error = Some(e.to_string()),
+                    Err(e) => last_error = Some(e.to_string()),
+                }
+                std::thread::sleep(std::time::Duration::from_millis(200 << attempt));
+            }
+            panic!("reading mail from the emulator failed: {last_error:?}")
         })
         .await
         .unwrap();
@@ -243,7 +273,9 @@ impl TestApp {
     /// The 6-digit code in the newest activation mail.
     pub async fn activation_code(&self, to: &str) -> String {
         let (_, body) = self.last_mail(to).await;
-        six_digits(&body).unwrap_or_else(|| panic!("no code in {body}"))
+        // The code is the emphasised element; the greeting's username may hold digits too.
+        let emphasised = body.split_once("<strong>").map_or(body.as_str(), |(_, rest)| rest);
+        six_digits(emphasised).unwrap_or_else(|| panic!("no code in {body}"))
     }
 
     /// The `token=` value of the newest mail's link.

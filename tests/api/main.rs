@@ -3,6 +3,8 @@
 // Test code may unwrap and panic: a failure is the test failing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod api_keys;
 mod auth;
 mod helpers;
+mod mfa;
 mod users;

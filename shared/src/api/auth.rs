@@ -23,6 +23,7 @@ pub fn router(app: Arc<App>) -> Router {
             .route("/api/auth/activate", post(activate_with_code).get(activate_with_link))
             .route("/api/auth/resend-activation", post(resend_activation))
             .route("/api/auth/login", post(login))
+            .route("/api/auth/mfa", post(mfa))
             .route("/api/auth/refresh", post(refresh))
             .route("/api/auth/logout", post(logout))
             .route("/api/auth/logout-all", post(logout_all))
@@ -177,6 +178,20 @@ async fn login(State(app): State<Arc<App>>, client: ClientInfo, Json(body): Json
     let tokens =
         svc::login(&app, svc::Credentials { username: body.username, email: body.email, password: body.password }, &client).await?;
     Ok(tokens_reply(&app, tokens, cookies))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct MfaRequest {
+    mfa_token: String,
+    code: String,
+    #[serde(default)]
+    use_cookies: bool,
+}
+
+async fn mfa(State(app): State<Arc<App>>, client: ClientInfo, Json(body): Json<MfaRequest>) -> Result<Reply> {
+    let tokens = svc::complete_mfa(&app, &body.mfa_token, &body.code, &client).await?;
+    Ok(tokens_reply(&app, tokens, body.use_cookies))
 }
 
 #[derive(Deserialize, Default)]

@@ -4,7 +4,7 @@ use super::UserResponse;
 use crate::App;
 use crate::domain::{ProfileInput, ProfileUpdate};
 use crate::error::{Error, Result};
-use crate::http::{self, Authenticated, Json, MaybeUnactivated, Reply};
+use crate::http::{self, Json, ReadAccessMaybeUnactivated, Reply, WriteAccess};
 use crate::services::users as svc;
 use axum::Router;
 use axum::extract::State;
@@ -13,12 +13,12 @@ use serde::{Deserialize, Deserializer};
 use std::sync::Arc;
 
 pub fn router(app: Arc<App>) -> Router {
-    http::finish(Router::new().route("/api/users/me", get(me).put(update_me).patch(update_me)).with_state(app))
+    http::finish(Router::new().route("/api/users/me", get(me).put(update_me).patch(update_me)).merge(super::mfa::routes()).with_state(app))
 }
 
-/// An unactivated user may read their own profile (and nothing else).
-async fn me(State(app): State<Arc<App>>, MaybeUnactivated(p): MaybeUnactivated) -> Reply {
-    Reply::ok(&UserResponse::new(&app, &p.user))
+/// An unactivated user may read their own profile (and nothing else); a `read` key may too.
+async fn me(State(app): State<Arc<App>>, ReadAccessMaybeUnactivated(c): ReadAccessMaybeUnactivated) -> Reply {
+    Reply::ok(&UserResponse::new(&app, &c.user))
 }
 
 /// A field that distinguishes "absent" (leave alone) from `null` (clear).
@@ -68,7 +68,7 @@ struct PreferencesRequest {
     timezone: Option<String>,
 }
 
-async fn update_me(State(app): State<Arc<App>>, Authenticated(p): Authenticated, Json(body): Json<UpdateProfileRequest>) -> Result<Reply> {
+async fn update_me(State(app): State<Arc<App>>, WriteAccess(c): WriteAccess, Json(body): Json<UpdateProfileRequest>) -> Result<Reply> {
     let prefs = body.preferences.as_ref();
     let update = ProfileUpdate::parse(ProfileInput {
         name: body.name.as_input(),
@@ -80,6 +80,6 @@ async fn update_me(State(app): State<Arc<App>>, Authenticated(p): Authenticated,
         timezone: prefs.and_then(|p| p.timezone.as_deref()),
     })
     .map_err(Error::Validation)?;
-    let user = svc::update_profile(&app, &p, &update).await?;
+    let user = svc::update_profile(&app, &c.user, &update).await?;
     Ok(Reply::ok(&UserResponse::new(&app, &user)))
 }

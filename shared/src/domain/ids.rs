@@ -42,6 +42,7 @@ macro_rules! prefixed_id {
 
 prefixed_id!(UserId, "usr_");
 prefixed_id!(SessionId, "ses_");
+prefixed_id!(ApiKeyId, "key_");
 
 #[cfg(test)]
 mod tests {

@@ -2,13 +2,15 @@
 //! for ever. No AWS, no HTTP here.
 
 mod activity;
+mod api_key;
 mod ids;
 mod password;
 mod profile;
 mod user;
 
 pub use activity::{ACTIVITY_RETENTION_SECS, Activity, ActivityKind};
-pub use ids::{SessionId, UserId, new_ulid};
+pub use api_key::{MAX_KEY_LIFETIME_SECS, Scope, parse_expires_in, parse_key_name, parse_scopes};
+pub use ids::{ApiKeyId, SessionId, UserId, new_ulid};
 pub use password::{Password, PasswordPolicyInput};
 pub use profile::{Language, Preferences, ProfileInput, ProfileUpdate, Theme, Timezone};
 pub use user::{ActivationState, Email, Role, User, UserStatus, Username};

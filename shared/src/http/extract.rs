@@ -92,6 +92,13 @@ pub struct ClientInfo {
     pub user_agent: String,
 }
 
+impl ClientInfo {
+    /// For events that happen outside a request the client made itself.
+    pub fn unknown() -> Self {
+        Self { ip: "unknown".into(), user_agent: String::new() }
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
     type Rejection = Error;
 

@@ -5,7 +5,9 @@
 mod auth;
 mod extract;
 
-pub use auth::{Authenticated, MaybeUnactivated, bearer_token};
+pub use auth::{
+    API_KEY_PREFIX, Authenticated, MaybeUnactivated, ReadAccess, ReadAccessMaybeUnactivated, WriteAccess, api_key, bearer_token,
+};
 pub use extract::{ClientInfo, Json, Query, parse_json};
 
 /// The access-token cookie's name.

@@ -45,6 +45,41 @@ pub async fn authenticate(app: &App, token: &str) -> Result<Principal> {
     Ok(Principal { user, session })
 }
 
+/// Checks an API key: known, active, not expired, and its owner in good standing. Two reads
+/// (the key by its hash, then the owner); use is recorded at most once a minute.
+pub async fn authenticate_key(app: &App, secret: &str) -> Result<(User, crate::store::ApiKeyRecord)> {
+    use crate::store::KeyStatus;
+    if !secret.starts_with(crate::http::API_KEY_PREFIX) || secret.len() > 128 {
+        return Err(Error::Unauthenticated);
+    }
+    let now = app.now();
+    let Some(key) = app.store.get_api_key(&tokens::sha256_hex(secret)).await? else { return Err(Error::Unauthenticated) };
+    match key.status_at(now) {
+        KeyStatus::Active => {}
+        KeyStatus::Revoked => return Err(Error::Unauthenticated),
+        KeyStatus::Expired => {
+            if key.status == KeyStatus::Active {
+                // First use after expiry: free its slot and tell the owner's activity log.
+                let entry = activity::entry(app, ActivityKind::ApiKeyExpiredUse, &ClientInfo::unknown(), Some(key.id.to_string()));
+                app.store.retire_api_key(&key, KeyStatus::Expired, now, Some(&entry)).await?;
+            }
+            return Err(Error::Unauthenticated);
+        }
+    }
+    let Some(user) = app.store.get_user(&key.user_id).await? else { return Err(Error::Unauthenticated) };
+    if let Some(e) = refusal(&user, now) {
+        return Err(e);
+    }
+    if !user.email_verified {
+        return Err(Error::AccountNotActivated);
+    }
+    app.store.touch_api_key(&key, now, KEY_TOUCH_INTERVAL_SECS).await?;
+    Ok((user, key))
+}
+
+/// `lastUsedAt` of a key moves at most once a minute.
+pub const KEY_TOUCH_INTERVAL_SECS: i64 = 60;
+
 /// Why an account with a correct credential may still not act.
 fn refusal(user: &User, now: i64) -> Option<Error> {
     if user.deletion_scheduled_at.is_some() {
@@ -318,6 +353,24 @@ pub async fn login(app: &App, input: Credentials, client: &ClientInfo) -> Result
         Verified::YesRehashed(h) => Some(h),
         _ => None,
     };
+    if user.mfa_enabled {
+        if let Some(hash) = rehash {
+            // Keep the upgraded hash even though the login continues in a second step.
+            app.store.upgrade_password_hash(&user.id, &hash).await?;
+        }
+        let mfa_token = app
+            .tokens
+            .issue_purpose(user.id.as_str(), super::mfa::MFA_TOKEN_TYPE, super::mfa::MFA_TOKEN_TTL_SECS, now)
+            .map_err(Error::internal)?;
+        return Err(Error::MfaRequired { mfa_token, expires_in: super::mfa::MFA_TOKEN_TTL_SECS });
+    }
+    start_session(app, user, rehash.as_deref(), client, None).await
+}
+
+/// Opens a session for a user who proved who they are: the session, its first refresh token,
+/// the login bookkeeping and the activity entry in one transaction.
+async fn start_session(app: &App, user: User, rehash: Option<&str>, client: &ClientInfo, detail: Option<String>) -> Result<Tokens> {
+    let now = app.now();
     let session = Session {
         id: SessionId::generate(app.clock.now()),
         user_id: user.id.clone(),
@@ -335,13 +388,37 @@ pub async fn login(app: &App, input: Credentials, client: &ClientInfo) -> Result
         expires_at: session.expires_at,
         rotated: false,
     };
-    let entry = activity::entry(app, ActivityKind::LoginSucceeded, client, None);
-    app.store.create_session(&session, &refresh, rehash.as_deref(), &entry, now).await?;
+    let entry = activity::entry(app, ActivityKind::LoginSucceeded, client, detail);
+    app.store.create_session(&session, &refresh, rehash, &entry, now).await?;
     let (access_token, expires_in) = app.tokens.issue_access(&user.id, &session.id, user.role, now).map_err(Error::internal)?;
     tracing::info!(user = %user.id, session = %session.id, "login succeeded");
     let mut user = user;
     user.last_login_at = Some(now);
     Ok(Tokens { access_token, refresh_token, expires_in, user })
+}
+
+/// `POST /mfa {mfaToken, code}`: the second step of a login. Wrong codes count as failed logins
+/// (same lockout as passwords).
+pub async fn complete_mfa(app: &App, mfa_token: &str, code: &str, client: &ClientInfo) -> Result<Tokens> {
+    let now = app.now();
+    let claims = app.tokens.verify_purpose(mfa_token, super::mfa::MFA_TOKEN_TYPE, now).map_err(|_| Error::Unauthenticated)?;
+    let user_id = UserId::parse(&claims.sub).ok_or(Error::Unauthenticated)?;
+    let (user, state) = app.store.get_user_and_mfa(&user_id).await?.ok_or(Error::Unauthenticated)?;
+    if let Some(wait) = user.lockout_remaining(now) {
+        return Err(Error::RateLimited { retry_after_secs: wait });
+    }
+    if let Some(e) = refusal(&user, now) {
+        return Err(e);
+    }
+    if !state.enabled {
+        return Err(Error::Unauthenticated);
+    }
+    if !super::mfa::check_factor(app, &user, &state, code, client).await? {
+        app.store.record_login_failure(&user.id, now).await?;
+        activity::record(app, &user.id, ActivityKind::LoginFailed, client, Some("second factor".into())).await;
+        return Err(Error::InvalidCode);
+    }
+    start_session(app, user, None, client, Some("with second factor".into())).await
 }
 
 /// Exchanges a refresh token for a new pair. Presenting a token that was already exchanged

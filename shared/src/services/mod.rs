@@ -2,10 +2,12 @@
 //! domain values and return domain results; no HTTP and no AWS SDK types here.
 
 pub mod activity;
+pub mod api_keys;
 pub mod auth;
+pub mod mfa;
 pub mod users;
 
-use crate::domain::User;
+use crate::domain::{ApiKeyId, Scope, User};
 use crate::store::Session;
 
 /// An authenticated caller: the account and the session its token belongs to.
@@ -13,4 +15,24 @@ use crate::store::Session;
 pub struct Principal {
     pub user: User,
     pub session: Session,
+}
+
+/// How a caller of a key-friendly route authenticated.
+#[derive(Debug, Clone)]
+pub enum Via {
+    Session(Session),
+    ApiKey { id: ApiKeyId, scopes: Vec<Scope> },
+}
+
+/// The caller of a route that accepts both access tokens and API keys.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: User,
+    pub via: Via,
+}
+
+impl From<Principal> for Caller {
+    fn from(p: Principal) -> Self {
+        Caller { user: p.user, via: Via::Session(p.session) }
+    }
 }

@@ -1,14 +1,13 @@
 //! Self-service use cases of the `users` group.
 
-use super::Principal;
 use crate::App;
 use crate::domain::{ProfileUpdate, User};
 use crate::error::Result;
 
 /// Applies a partial profile change; an empty change returns the profile as it is.
-pub async fn update_profile(app: &App, principal: &Principal, update: &ProfileUpdate) -> Result<User> {
+pub async fn update_profile(app: &App, user: &User, update: &ProfileUpdate) -> Result<User> {
     if update.is_empty() {
-        return Ok(principal.user.clone());
+        return Ok(user.clone());
     }
-    app.store.update_profile(&principal.user.id, update, app.now()).await
+    app.store.update_profile(&user.id, update, app.now()).await
 }

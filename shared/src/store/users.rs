@@ -249,6 +249,21 @@ impl Store {
         }
     }
 
+    /// Stores a password hash made with today's parameters (after a successful verification).
+    pub async fn upgrade_password_hash(&self, id: &UserId, hash: &str) -> Result<(), Error> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(user_pk(id), PROFILE)))
+            .update_expression("SET passwordHash = :p")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":p", s(hash))
+            .send()
+            .await
+            .map_err(|e| sdk_error("upgrade password hash", e))?;
+        Ok(())
+    }
+
     /// Applies a validated profile change and returns the updated user.
     pub async fn update_profile(&self, id: &UserId, patch: &UserPatch, now: i64) -> Result<User, Error> {
         let mut sets = vec!["updatedAt = :now".to_owned(), "version = version + :one".to_owned()];

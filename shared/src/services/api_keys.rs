@@ -1,0 +1,84 @@
+//! API keys (SPEC §3.3): create (the secret is returned once and stored as SHA-256), list,
+//! revoke; at most `max_active` active keys per user.
+
+use super::{Principal, activity};
+use crate::App;
+use crate::domain::{ActivityKind, ApiKeyId, Scope};
+use crate::error::{Error, Result};
+use crate::http::ClientInfo;
+use crate::mail::{self, Lang, SecurityEvent};
+use crate::store::{ApiKeyRecord, KeyStatus};
+use crate::tokens;
+
+/// Active keys a user may hold unless the plan says otherwise.
+pub const DEFAULT_MAX_ACTIVE_KEYS: i64 = 10;
+
+pub struct NewKey {
+    pub name: String,
+    pub scopes: Vec<Scope>,
+    pub expires_in: Option<i64>,
+}
+
+/// A created key: the record and, once, its secret.
+pub struct CreatedKey {
+    pub record: ApiKeyRecord,
+    pub secret: String,
+}
+
+pub async fn create(app: &App, principal: &Principal, input: NewKey, client: &ClientInfo) -> Result<CreatedKey> {
+    let now = app.now();
+    let user = &principal.user;
+    // `uk_` + 43 base64url characters: 256 random bits.
+    let secret = format!("{}{}", crate::http::API_KEY_PREFIX, tokens::random_token(32));
+    let record = ApiKeyRecord {
+        hash: tokens::sha256_hex(&secret),
+        id: ApiKeyId::generate(app.clock.now()),
+        user_id: user.id.clone(),
+        name: input.name,
+        prefix: secret.chars().take(10).collect(),
+        scopes: input.scopes,
+        created_at: now,
+        expires_at: input.expires_in.map(|s| now + s),
+        last_used_at: None,
+        status: KeyStatus::Active,
+    };
+    let max = DEFAULT_MAX_ACTIVE_KEYS;
+    let entry = activity::entry(app, ActivityKind::ApiKeyCreated, client, Some(format!("{} ({})", record.id, record.prefix)));
+    if !app.store.create_api_key(&record, max, &entry).await? {
+        // At the limit: keys that expired still hold a slot until noticed. Free those, retry once.
+        let mut freed = false;
+        for k in app.store.list_api_keys(&user.id).await? {
+            if k.status == KeyStatus::Active && k.status_at(now) == KeyStatus::Expired {
+                freed |= app.store.retire_api_key(&k, KeyStatus::Expired, now, None).await?;
+            }
+        }
+        if !freed || !app.store.create_api_key(&record, max, &entry).await? {
+            return Err(Error::SubscriptionLimitExceeded { retry_after_secs: None, message: format!("at most {max} active API keys") });
+        }
+    }
+    let lang = Lang::from_primary(user.preferences.language.primary());
+    let notice = mail::security_notice(lang, &user.email, &user.username, SecurityEvent::ApiKeyCreated);
+    if let Err(e) = app.mailer.send(&notice).await {
+        tracing::error!(user = %user.id, error = format!("{e:#}"), "key notice mail failed");
+    }
+    tracing::info!(user = %user.id, key = %record.id, "api key created");
+    Ok(CreatedKey { record, secret })
+}
+
+pub async fn list(app: &App, principal: &Principal) -> Result<Vec<ApiKeyRecord>> {
+    app.store.list_api_keys(&principal.user.id).await
+}
+
+/// Revokes one of the caller's keys; another user's or an unknown id is `NOT_FOUND`.
+pub async fn revoke(app: &App, principal: &Principal, id: &str, client: &ClientInfo) -> Result<()> {
+    let id = ApiKeyId::parse(id).ok_or(Error::NotFound)?;
+    let key = app.store.find_api_key(&principal.user.id, &id).await?.ok_or(Error::NotFound)?;
+    if key.status != KeyStatus::Active {
+        // Already revoked or expired: nothing left to do.
+        return Ok(());
+    }
+    let entry = activity::entry(app, ActivityKind::ApiKeyRevoked, client, Some(key.id.to_string()));
+    app.store.retire_api_key(&key, KeyStatus::Revoked, app.now(), Some(&entry)).await?;
+    tracing::info!(user = %principal.user.id, key = %key.id, "api key revoked");
+    Ok(())
+}
