@@ -221,8 +221,17 @@ impl TestApp {
     pub async fn mails_to(&self, to: &str) -> Vec<(String, String)> {
         let url = format!("{}/moto-api/data.json", endpoint());
         let data: Value = tokio::task::spawn_blocking(move || {
-            let text = ureq::get(&url).call().unwrap().into_body().read_to_string().unwrap();
-            serde_json::from_str(&text).unwrap()
+            // The emulator dumps all its state here; under a loaded machine a read can fail: retry.
+            let mut last_error = None;
+            for attempt in 0..5 {
+                match ureq::get(&url).call().map(|r| r.into_body().read_to_string()) {
+                    Ok(Ok(text)) => return serde_json::from_str(&text).unwrap(),
+                    Ok(Err(e)) => last_error = Some(e.to_string()),
+                    Err(e) => last_error = Some(e.to_string()),
+                }
+                std::thread::sleep(std::time::Duration::from_millis(200 << attempt));
+            }
+            panic!("reading mail from the emulator failed: {last_error:?}")
         })
         .await
         .unwrap();
