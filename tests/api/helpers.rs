@@ -224,7 +224,8 @@ impl TestApp {
             // The emulator dumps all its state here; under a loaded machine a read can fail: retry.
             let mut last_error = None;
             for attempt in 0..5 {
-                match ureq::get(&url).call().map(|r| r.into_body().read_to_string()) {
+                // The dump grows with every test's data: lift ureq's 10 MiB default limit.
+                match ureq::get(&url).call().map(|r| r.into_body().with_config().limit(1 << 30).read_to_string()) {
                     Ok(Ok(text)) => return serde_json::from_str(&text).unwrap(),
                     Ok(Err(e)) => last_error = Some(e.to_string()),
                     Err(e) => last_error = Some(e.to_string()),
