@@ -27,6 +27,15 @@ pub fn endpoint() -> String {
 pub async fn sdk_config() -> aws_config::SdkConfig {
     let creds = aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "tests");
     accounts_core::app::sdk_settings(aws_config::defaults(aws_config::BehaviorVersion::latest()))
+        // A loaded test machine makes the single-process emulator slow: give the tests generous
+        // budgets (production keeps the tight ones from `sdk_settings`).
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(std::time::Duration::from_secs(5))
+                .operation_attempt_timeout(std::time::Duration::from_secs(20))
+                .operation_timeout(std::time::Duration::from_secs(60))
+                .build(),
+        )
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(creds)
         .endpoint_url(endpoint())

@@ -50,6 +50,23 @@ impl Store {
     /// Runs a transaction; on cancellation returns the per-item reason codes
     /// (`Some("ConditionalCheckFailed")`, `None` for items that were fine).
     async fn transact(&self, op: &str, items: Vec<TransactWriteItem>) -> Result<Result<(), Vec<Option<String>>>, Error> {
+        // A transaction that collides with another one on the same item is cancelled with
+        // `TransactionConflict` and wrote nothing: retrying it is safe and is what a client expects.
+        let mut attempt = 0;
+        loop {
+            match self.transact_once(op, items.clone()).await {
+                Err(Error::Conflict) if attempt < 3 => {
+                    attempt += 1;
+                    let mut jitter = [0u8; 1];
+                    let _ = getrandom::fill(&mut jitter);
+                    tokio::time::sleep(std::time::Duration::from_millis(10 * attempt + u64::from(jitter[0] % 20))).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn transact_once(&self, op: &str, items: Vec<TransactWriteItem>) -> Result<Result<(), Vec<Option<String>>>, Error> {
         match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
             Ok(_) => Ok(Ok(())),
             Err(SdkError::ServiceError(e)) if matches!(e.err(), TransactWriteItemsError::TransactionCanceledException(_)) => {
