@@ -21,7 +21,7 @@ STACK_NAME ?= accounts
 export PATH := $(VENV)/bin:$(PATH)
 export MOTO_PORT WATCH_PORT
 
-.PHONY: help tools dev test lint fmt build deploy mail moto-start moto-stop bootstrap clean
+.PHONY: help tools dev test lint fmt build deploy purge mail moto-start moto-stop bootstrap clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ deploy: build ## build, then sam deploy with infra/samconfig.toml
 	@$(VENV)/bin/python -c 'import pathlib, sys; bad = [str(p) for p in pathlib.Path("target/lambda").glob("*/bootstrap") if p.read_bytes()[18:20] != b"\xb7\x00"]; sys.exit("deploy: not arm64 builds: " + ", ".join(bad) if bad else 0)'
 	@command -v sam >/dev/null || { echo "deploy: the AWS SAM CLI (sam) is not installed" >&2; exit 1; }
 	sam deploy --template-file template.yaml --config-file $(ROOT)/infra/samconfig.toml --stack-name $(STACK_NAME)
+
+purge: ## run the purge function once against the running `make dev` stack (sample scheduled event)
+	cargo lambda invoke purge --invoke-address 127.0.0.1 --invoke-port $(WATCH_PORT) --data-file infra/events/scheduled.json
 
 mail: ## print the mail the local SES (moto on MOTO_PORT) accepted
 	@$(VENV)/bin/python infra/mail.py || { echo "(is 'make dev' running? curl http://127.0.0.1:$(MOTO_PORT)/moto-api/data.json)"; exit 1; }

@@ -125,3 +125,48 @@ pub async fn serve(router: fn(Arc<App>) -> axum::Router) -> Result<(), lambda_ht
     };
     lambda_http::run(router(app)).await
 }
+
+/// The scheduled `purge` function: each invocation purges what is due and stops 5 s before the
+/// Lambda deadline, logging one summary line and returning it (for `cargo lambda invoke`).
+pub async fn serve_purge() -> Result<(), lambda_http::Error> {
+    use lambda_http::lambda_runtime::{self, LambdaEvent, service_fn};
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => {
+            init_logging("info");
+            tracing::error!(error = %e, "start-up failed");
+            return Err(e.into());
+        }
+    };
+    init_logging(&config.log_level);
+    let app = App::from_config(config).await.map_err(|e| -> lambda_http::Error { e.into() })?;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
+        let app = app.clone();
+        async move {
+            let deadline_ms = event.context.deadline;
+            let should_stop = move || {
+                let now_ms =
+                    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(u64::MAX);
+                now_ms.saturating_add(5_000) >= deadline_ms
+            };
+            let report = crate::services::purge::run(&app, should_stop).await.map_err(|e| {
+                tracing::error!(error = %e, "purge failed");
+                lambda_http::Error::from(e.to_string())
+            })?;
+            tracing::info!(
+                deleted = report.deleted,
+                unverified = report.unverified,
+                skipped = report.skipped,
+                items = report.items,
+                objects = report.objects,
+                complete = report.complete,
+                "purge summary"
+            );
+            Ok::<_, lambda_http::Error>(serde_json::json!({
+                "deleted": report.deleted, "unverified": report.unverified, "skipped": report.skipped,
+                "items": report.items, "objects": report.objects, "complete": report.complete,
+            }))
+        }
+    }))
+    .await
+}

@@ -14,6 +14,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod mail;
+pub mod objects;
 pub mod passwords;
 pub mod services;
 pub mod store;

@@ -142,6 +142,38 @@ pub fn password_reset(lang: Lang, to: &str, username: &str, link: &str) -> Mail 
     }
 }
 
+/// Confirms a scheduled deletion and says how to undo it.
+pub fn deletion_scheduled(lang: Lang, to: &str, username: &str, purge_date: &str, recovery_code: &str) -> Mail {
+    let (subject, greeting, lines) = match lang {
+        Lang::En => (
+            "Your account will be deleted",
+            format!("Hello {username},"),
+            vec![
+                format!(
+                    "Your account is scheduled for permanent deletion on {purge_date}. Until then you can restore it with this recovery code and your email address (POST /api/users/recover)."
+                ),
+                "If you did not ask for this, restore the account at once and change your password.".to_owned(),
+            ],
+        ),
+        Lang::Es => (
+            "Tu cuenta se eliminará",
+            format!("Hola {username}:"),
+            vec![
+                format!(
+                    "Tu cuenta se eliminará definitivamente el {purge_date}. Hasta entonces puedes restaurarla con este código de recuperación y tu correo (POST /api/users/recover)."
+                ),
+                "Si no lo has pedido tú, restaura la cuenta de inmediato y cambia tu contraseña.".to_owned(),
+            ],
+        ),
+    };
+    Mail {
+        to: to.to_owned(),
+        subject: subject.to_owned(),
+        text: format!("{greeting}\n\n{}\n\n{recovery_code}\n\n{}\n", lines[0], lines[1]),
+        html: html_page(&greeting, &lines, Some(recovery_code), None),
+    }
+}
+
 /// A notice that something security-relevant happened to the account.
 pub fn security_notice(lang: Lang, to: &str, username: &str, what: SecurityEvent) -> Mail {
     use SecurityEvent::*;
@@ -160,6 +192,8 @@ pub fn security_notice(lang: Lang, to: &str, username: &str, what: SecurityEvent
         (Lang::Es, MfaDisabled) => {
             ("La verificación en dos pasos está desactivada", "Se acaba de desactivar la verificación en dos pasos en tu cuenta.")
         }
+        (Lang::En, AccountRecovered) => ("Your account was restored", "Your account was restored and will not be deleted."),
+        (Lang::Es, AccountRecovered) => ("Tu cuenta se ha restaurado", "Tu cuenta se ha restaurado y no se eliminará."),
         (Lang::En, ApiKeyCreated) => ("A new API key was created", "A new API key was just created for your account."),
         (Lang::Es, ApiKeyCreated) => ("Se ha creado una clave de API", "Se acaba de crear una clave de API nueva para tu cuenta."),
     };
@@ -182,6 +216,7 @@ pub enum SecurityEvent {
     MfaEnabled,
     MfaDisabled,
     ApiKeyCreated,
+    AccountRecovered,
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! the Table resource of `template.yaml`, and its own clock.
 
 use accounts_core::App;
-use accounts_core::clock::ManualClock;
+use accounts_core::clock::{Clock, ManualClock};
 use accounts_core::config::{Config, HashCost};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, ScalarAttributeType,
@@ -138,6 +138,13 @@ impl TestApp {
             ("/api/api-keys", accounts_core::api::api_keys::router(app.clone())),
         ];
         Self { routes, app, clock, dynamo, table, bucket }
+    }
+
+    /// A second app on this test's table and bucket with its own clock (to race two instances).
+    pub async fn twin(&self) -> (Arc<App>, Arc<ManualClock>) {
+        let clock = Arc::new(ManualClock::new(self.clock.now()));
+        let app = App::new(self.app.config.clone(), &sdk_config().await, clock.clone()).await.unwrap();
+        (Arc::new(app), clock)
     }
 
     /// Sends a request to the function API Gateway would route it to.

@@ -6,5 +6,6 @@
 mod api_keys;
 mod auth;
 mod helpers;
+mod lifecycle;
 mod mfa;
 mod users;

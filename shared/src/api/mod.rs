@@ -3,6 +3,7 @@
 pub mod api_keys;
 pub mod auth;
 mod dto;
+mod lifecycle;
 mod mfa;
 pub mod users;
 

@@ -1,11 +1,19 @@
 //! Opaque, prefixed, sortable identifiers (`usr_…`, `ses_…`).
 
 use std::fmt;
+use std::sync::Mutex;
 use time::OffsetDateTime;
+
+/// One monotonic generator per process: ids made in the same millisecond still sort in the
+/// order they were made (the activity log relies on it).
+static GENERATOR: Mutex<Option<ulid::Generator>> = Mutex::new(None);
 
 /// A ULID for `now`, in Crockford base32, so ids sort by creation time.
 pub fn new_ulid(now: OffsetDateTime) -> String {
-    ulid::Ulid::from_datetime(now.into()).to_string()
+    let mut guard = GENERATOR.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let generator = guard.get_or_insert_with(ulid::Generator::new);
+    // Overflow needs 2^80 ids in one millisecond; fall back to a random one rather than fail.
+    generator.generate_from_datetime(now.into()).unwrap_or_else(|_| ulid::Ulid::from_datetime(now.into())).to_string()
 }
 
 macro_rules! prefixed_id {
@@ -61,6 +69,13 @@ mod tests {
         assert_eq!(UserId::parse(session.as_str()), None);
         assert_eq!(UserId::parse("usr_not-a-ulid"), None);
         assert_eq!(UserId::parse(""), None);
+    }
+
+    #[test]
+    fn ids_made_in_the_same_millisecond_keep_their_order() {
+        let t = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+        let ids: Vec<String> = (0..50).map(|_| new_ulid(t)).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]));
     }
 
     #[test]

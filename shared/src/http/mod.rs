@@ -36,6 +36,16 @@ struct Envelope<'a, T: Serialize> {
     data: &'a T,
     #[serde(skip_serializing_if = "Option::is_none")]
     message: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    page: Option<Page<'a>>,
+}
+
+/// Where a list continues: `{"nextCursor": …|null, "limit": N}`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Page<'a> {
+    next_cursor: Option<&'a str>,
+    limit: u32,
 }
 
 /// A successful answer in the SPEC envelope: `{"success": true, "data": …, "message"?}`.
@@ -60,7 +70,12 @@ impl Reply {
         Self::with_status(StatusCode::OK, &serde_json::json!({ "message": message }), Some(message))
     }
     pub fn with_status<T: Serialize>(status: StatusCode, data: &T, message: Option<&str>) -> Self {
-        Self { status, body: json_bytes(&Envelope { success: true, data, message }), headers: Vec::new() }
+        Self { status, body: json_bytes(&Envelope { success: true, data, message, page: None }), headers: Vec::new() }
+    }
+    /// A page of a list, with the cursor of the next page (`None` on the last one).
+    pub fn page<T: Serialize>(data: &T, next_cursor: Option<&str>, limit: u32) -> Self {
+        let page = Some(Page { next_cursor, limit });
+        Self { status: StatusCode::OK, body: json_bytes(&Envelope { success: true, data, message: None, page }), headers: Vec::new() }
     }
     pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.headers.push((name, value));

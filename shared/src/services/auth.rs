@@ -195,7 +195,8 @@ pub async fn register(app: &App, input: Registration, client: &ClientInfo) -> Re
     let token =
         LinkToken { hash: activation.token_hash.clone(), kind: TokenKind::Activation, user_id: id, expires_at: activation.expires_at };
     let entry = activity::entry(app, ActivityKind::Registered, client, None);
-    app.store.create_user(&NewUser { user: user.clone(), activation_token: token, activity: entry }).await?;
+    let unverified_purge_at = now + i64::from(app.config.unverified_ttl_days) * 86_400;
+    app.store.create_user(&NewUser { user: user.clone(), activation_token: token, activity: entry, unverified_purge_at }).await?;
     tracing::info!(user = %user.id, email = %email.redacted(), "user registered");
 
     let mail_sent = send_activation(app, &user, &code, &link_token).await;

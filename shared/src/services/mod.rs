@@ -4,7 +4,10 @@
 pub mod activity;
 pub mod api_keys;
 pub mod auth;
+pub mod export;
+pub mod lifecycle;
 pub mod mfa;
+pub mod purge;
 pub mod users;
 
 use crate::domain::{ApiKeyId, Scope, User};

@@ -4,6 +4,7 @@
 
 mod activity;
 mod api_keys;
+mod lifecycle;
 mod mfa;
 mod sessions;
 mod tokens;
@@ -11,6 +12,7 @@ mod users;
 
 pub use activity::ActivityRecord;
 pub use api_keys::{ApiKeyRecord, KeyStatus};
+pub use lifecycle::{DueAccount, PURGE_SHARDS, PurgeKind, ScheduledDeletion, shard_of};
 pub use mfa::MfaState;
 pub use sessions::{RefreshRecord, Rotation, Session};
 pub use tokens::{LinkToken, TokenKind};
@@ -172,6 +174,14 @@ pub(crate) fn get_b(item: &Item, name: &str) -> Option<bool> {
 
 pub(crate) fn req_s(item: &Item, name: &str) -> Result<String, Error> {
     get_s(item, name).ok_or_else(|| Error::Internal(anyhow::anyhow!("stored item lacks attribute {name}")))
+}
+
+/// Marks an item that is keyed by something else (a token hash) as belonging to `user`, so the
+/// purge can find it through `gsi1` (`gsi1pk = OWNED#<userId>`).
+pub(crate) fn owned_by(item: &mut Item, user: &crate::domain::UserId) {
+    let pk = get_s(item, "pk").unwrap_or_default();
+    item.insert("gsi1pk".into(), s(format!("OWNED#{user}")));
+    item.insert("gsi1sk".into(), s(pk));
 }
 
 /// A fixed-width upper bound for TTL: DynamoDB deletes the item some time after this.

@@ -84,6 +84,7 @@ fn refresh_item(r: &RefreshRecord) -> Item {
     item.insert("expiresAt".into(), n(r.expires_at));
     item.insert("rotated".into(), b(r.rotated));
     item.insert("ttl".into(), ttl(r.expires_at));
+    super::owned_by(&mut item, &r.user_id);
     item
 }
 

@@ -50,6 +50,7 @@ pub(crate) fn link_token_item(t: &LinkToken) -> Item {
     item.insert("userId".into(), s(t.user_id.as_str()));
     item.insert("expiresAt".into(), n(t.expires_at));
     item.insert("ttl".into(), ttl(t.expires_at));
+    super::owned_by(&mut item, &t.user_id);
     item
 }
 

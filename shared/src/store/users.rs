@@ -27,6 +27,8 @@ pub struct NewUser {
     pub user: User,
     /// The "registered" entry of the activity log.
     pub activity: crate::domain::Activity,
+    /// When the account is purged if it is never activated (queued in the same transaction).
+    pub unverified_purge_at: i64,
     /// The activation link token item (`TOKEN#<hash>`), written in the same transaction.
     pub activation_token: super::LinkToken,
 }
@@ -163,6 +165,7 @@ impl Store {
             TransactWriteItem::builder().put(put(marker(username_pk(&u.username.to_ascii_lowercase()), "USERNAME", &u.id))?).build(),
             TransactWriteItem::builder().put(put(super::tokens::link_token_item(&new.activation_token))?).build(),
             super::activity::activity_put(self, &u.id, &new.activity)?,
+            super::lifecycle::queue_put(self, &u.id, new.unverified_purge_at, super::lifecycle::PurgeKind::Unverified)?,
         ];
         match self.transact("register", items).await? {
             Ok(()) => Ok(()),

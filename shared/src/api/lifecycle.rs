@@ -1,0 +1,135 @@
+//! Deletion with grace and recovery, the activity log and data export (SPEC §3.2), merged into
+//! the `users` router.
+
+use super::UserResponse;
+use crate::App;
+use crate::clock::rfc3339;
+use crate::error::{Error, Result};
+use crate::http::{Authenticated, ClientInfo, Json, Query, ReadAccess, Reply};
+use crate::services::{export, lifecycle as svc};
+use crate::store::ActivityRecord;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::routing::{delete, get, post};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+pub fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .route("/api/users/me", delete(delete_me))
+        .route("/api/users/recover", post(recover))
+        .route("/api/users/me/activity", get(activity))
+        .route("/api/users/me/export", get(export_me))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeleteRequest {
+    password: String,
+    confirmation: String,
+    reason: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ScheduledResponse {
+    scheduled_deletion_at: String,
+    grace_period_ends: String,
+    recovery_code: String,
+}
+
+async fn delete_me(
+    State(app): State<Arc<App>>,
+    client: ClientInfo,
+    Authenticated(p): Authenticated,
+    Json(body): Json<DeleteRequest>,
+) -> Result<Reply> {
+    let s = svc::delete_own(&app, &p, &body.password, &body.confirmation, body.reason.as_deref(), &client).await?;
+    let data = ScheduledResponse {
+        scheduled_deletion_at: rfc3339(s.purge_at),
+        grace_period_ends: rfc3339(s.purge_at),
+        recovery_code: s.recovery_code,
+    };
+    Ok(Reply::with_status(axum::http::StatusCode::OK, &data, Some("Account scheduled for deletion"))
+        .header(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RecoverRequest {
+    email: String,
+    recovery_code: String,
+}
+
+async fn recover(State(app): State<Arc<App>>, client: ClientInfo, Json(body): Json<RecoverRequest>) -> Result<Reply> {
+    svc::recover(&app, &body.email, &body.recovery_code, &client).await?;
+    Ok(Reply::message("Account recovered. Sign in again."))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    cursor: Option<String>,
+    limit: Option<String>,
+}
+
+/// `limit` 1..=100, default 20.
+pub(crate) fn parse_limit(raw: Option<&str>) -> Result<u32> {
+    match raw {
+        None => Ok(20),
+        Some(v) => v
+            .parse::<u32>()
+            .ok()
+            .filter(|l| (1..=100).contains(l))
+            .ok_or_else(|| Error::field("limit", "must be a whole number from 1 to 100")),
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ActivityResponse {
+    id: String,
+    kind: String,
+    at: String,
+    ip: String,
+    user_agent: String,
+    detail: Option<String>,
+    actor: Option<String>,
+}
+
+impl From<&ActivityRecord> for ActivityResponse {
+    fn from(a: &ActivityRecord) -> Self {
+        Self {
+            id: a.id.clone(),
+            kind: a.kind.clone(),
+            at: rfc3339(a.at),
+            ip: a.ip.clone(),
+            user_agent: a.user_agent.clone(),
+            detail: a.detail.clone(),
+            actor: a.actor.clone(),
+        }
+    }
+}
+
+async fn activity(State(app): State<Arc<App>>, ReadAccess(c): ReadAccess, Query(q): Query<ListQuery>) -> Result<Reply> {
+    let limit = parse_limit(q.limit.as_deref())?;
+    let cursor = match q.cursor.as_deref() {
+        None | Some("") => None,
+        Some(c) if c.starts_with("act_") && c.len() <= 40 && c[4..].chars().all(|ch| ch.is_ascii_alphanumeric()) => Some(c),
+        Some(_) => return Err(Error::field("cursor", "is not a cursor this endpoint gave out")),
+    };
+    let (records, next) = app.store.list_activity(&c.user.id, cursor, limit as i32).await?;
+    let items: Vec<ActivityResponse> = records.iter().map(ActivityResponse::from).collect();
+    Ok(Reply::page(&items, next.as_deref(), limit))
+}
+
+async fn export_me(State(app): State<Arc<App>>, Authenticated(p): Authenticated) -> Result<Reply> {
+    let document = export::export(&app, &p, UserResponse::new(&app, &p.user)).await?;
+    let filename = format!("attachment; filename=\"accounts-export-{}.json\"", p.user.id);
+    let mut reply = Reply::ok(&document).header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Ok(v) = HeaderValue::from_str(&filename) {
+        reply = reply.header(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(reply)
+}

@@ -1,0 +1,129 @@
+//! Account deletion with a grace period and recovery (SPEC §3.2, seed 000).
+//!
+//! Deleting schedules the purge `DELETION_GRACE_DAYS` ahead, ends every session and mails a
+//! single-use recovery code (shown once, stored as a keyed hash). Within the grace period the
+//! code and the email address restore the account; the purge function removes it afterwards.
+
+use super::{Principal, activity};
+use crate::App;
+use crate::domain::{ActivityKind, Email, User, UserId};
+use crate::error::{Error, Result};
+use crate::http::ClientInfo;
+use crate::mail::{self, Lang, SecurityEvent};
+use crate::store::ScheduledDeletion;
+use crate::tokens;
+
+pub const CONFIRMATION: &str = "DELETE_MY_ACCOUNT";
+/// Wrong recovery codes allowed per scheduled deletion.
+pub const RECOVERY_MAX_ATTEMPTS: u32 = 5;
+
+pub struct Scheduled {
+    pub scheduled_at: i64,
+    pub purge_at: i64,
+    pub recovery_code: String,
+}
+
+fn recovery_hash(app: &App, user: &UserId, code: &str) -> String {
+    app.tokens.code_hash("recovery", user.as_str(), code.trim())
+}
+
+/// Schedules the deletion of `user` (by the user, or by an admin named in `by`).
+pub async fn schedule(app: &App, user: &User, reason: Option<&str>, by: Option<&str>, client: &ClientInfo) -> Result<Scheduled> {
+    let now = app.now();
+    let purge_at = now + i64::from(app.config.deletion_grace_days) * 86_400;
+    let recovery_code = format!("recovery_{}", tokens::random_token(18));
+    let hash = recovery_hash(app, &user.id, &recovery_code);
+    let mut entry =
+        activity::entry(app, if by.is_some() { ActivityKind::AdminDeleted } else { ActivityKind::DeletionScheduled }, client, None);
+    entry.actor = by.map(str::to_owned);
+    let d = ScheduledDeletion { scheduled_at: now, purge_at, recovery_hash: &hash, reason, by };
+    if !app.store.schedule_deletion(&user.id, &d, &entry).await? {
+        return Err(Error::Conflict);
+    }
+    let ended = app.store.delete_sessions(&user.id, None).await?;
+    tracing::info!(user = %user.id, sessions_ended = ended, purge_at, "deletion scheduled");
+    let lang = Lang::from_primary(user.preferences.language.primary());
+    let message = mail::deletion_scheduled(lang, &user.email, &user.username, &crate::clock::rfc3339(purge_at), &recovery_code);
+    if let Err(e) = app.mailer.send(&message).await {
+        tracing::error!(user = %user.id, error = format!("{e:#}"), "deletion mail failed");
+    }
+    Ok(Scheduled { scheduled_at: now, purge_at, recovery_code })
+}
+
+/// `DELETE /api/users/me {password, confirmation, reason?}`.
+pub async fn delete_own(
+    app: &App,
+    principal: &Principal,
+    password: &str,
+    confirmation: &str,
+    reason: Option<&str>,
+    client: &ClientInfo,
+) -> Result<Scheduled> {
+    if confirmation != CONFIRMATION {
+        return Err(Error::field("confirmation", "must be DELETE_MY_ACCOUNT"));
+    }
+    if let Some(r) = reason
+        && r.chars().count() > 500
+    {
+        return Err(Error::field("reason", "must be at most 500 characters"));
+    }
+    let user = &principal.user;
+    if password.is_empty()
+        || password.len() > 1024
+        || !app.hasher.verify(password, Some(&user.password_hash)).await.map_err(Error::internal)?.ok()
+    {
+        return Err(Error::InvalidPassword);
+    }
+    schedule(app, user, reason.map(str::trim).filter(|r| !r.is_empty()), None, client).await
+}
+
+/// `POST /api/users/recover {email, recoveryCode}`: a wrong code, an unknown address and an
+/// ended grace period all answer the same `INVALID_CODE`.
+pub async fn recover(app: &App, email: &str, code: &str, client: &ClientInfo) -> Result<()> {
+    let email = Email::parse(email, "email").map_err(|e| Error::Validation(vec![e]))?;
+    if code.is_empty() || code.len() > 128 {
+        return Err(Error::InvalidCode);
+    }
+    let now = app.now();
+    let Some(id) = app.store.user_id_by_email(email.as_str()).await? else { return Err(Error::InvalidCode) };
+    let Some((user, Some((purge_at, stored, attempts)))) = app.store.deletion_state(&id).await? else { return Err(Error::InvalidCode) };
+    if purge_at <= now || attempts >= RECOVERY_MAX_ATTEMPTS {
+        return Err(Error::InvalidCode);
+    }
+    let given = recovery_hash(app, &id, code);
+    if !tokens::constant_time_eq(&stored, &given) {
+        app.store.count_recovery_attempt(&id, RECOVERY_MAX_ATTEMPTS).await?;
+        return Err(Error::InvalidCode);
+    }
+    let entry = activity::entry(app, ActivityKind::DeletionRecovered, client, None);
+    // Conditioned on the grace period still running: a purge at the same moment wins or loses whole.
+    if !app.store.cancel_deletion(&id, purge_at, Some(&given), now, &entry).await? {
+        return Err(Error::InvalidCode);
+    }
+    tracing::info!(user = %id, "deletion cancelled by recovery");
+    let message = mail::security_notice(
+        Lang::from_primary(user.preferences.language.primary()),
+        &user.email,
+        &user.username,
+        SecurityEvent::AccountRecovered,
+    );
+    if let Err(e) = app.mailer.send(&message).await {
+        tracing::error!(user = %id, error = format!("{e:#}"), "recovery notice mail failed");
+    }
+    Ok(())
+}
+
+/// An admin restores an account during its grace period (no code needed).
+pub async fn restore(app: &App, user: &UserId, by: &str, client: &ClientInfo) -> Result<()> {
+    let now = app.now();
+    let Some((_, Some((purge_at, _, _)))) = app.store.deletion_state(user).await? else { return Err(Error::Conflict) };
+    if purge_at <= now {
+        return Err(Error::Conflict);
+    }
+    let mut entry = activity::entry(app, ActivityKind::AdminRestored, client, None);
+    entry.actor = Some(by.to_owned());
+    if !app.store.cancel_deletion(user, purge_at, None, now, &entry).await? {
+        return Err(Error::Conflict);
+    }
+    Ok(())
+}

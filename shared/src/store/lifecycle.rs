@@ -1,0 +1,359 @@
+//! Account deletion with a grace period, recovery, and the purge queue.
+//!
+//! The purge queue is a set of plain items, not an index: `PURGEQ#<shard> / <dueAt:012>#<userId>`
+//! (16 shards by a hash of the user id, so sign-ups spread over partitions), written in the same
+//! transaction that schedules a deletion (kind `deletion`) or registers an account (kind
+//! `unverified`), and removed by recovery, activation or the purge itself. The purge finds what
+//! is due with one `Query` per shard (`sk <= now`), strongly consistent, no Scan.
+
+use super::users::{PROFILE, email_pk, user_from_item, user_pk, username_pk};
+use super::{Item, Store, b, get_n, get_s, is_condition_failure, key, n, s, sdk_error};
+use crate::domain::{Activity, User, UserId};
+use crate::error::Error;
+use aws_sdk_dynamodb::types::{Delete, DeleteRequest, Put, TransactWriteItem, Update, WriteRequest};
+use sha2::{Digest, Sha256};
+
+pub const PURGE_SHARDS: u8 = 16;
+
+/// Why an account is in the purge queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PurgeKind {
+    /// The user (or an admin) deleted it; the grace period runs until the due time.
+    Deletion,
+    /// Never activated; removed `UNVERIFIED_TTL_DAYS` after sign-up.
+    Unverified,
+}
+
+impl PurgeKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Deletion => "deletion",
+            Self::Unverified => "unverified",
+        }
+    }
+}
+
+/// One due entry of the purge queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueAccount {
+    pub user_id: UserId,
+    pub kind: PurgeKind,
+    pub due_at: i64,
+    /// Set once the account's identity is gone and only its leftovers remain to be removed.
+    pub cleaning: bool,
+    shard: u8,
+    sk: String,
+}
+
+pub fn shard_of(user: &UserId) -> u8 {
+    Sha256::digest(user.as_str().as_bytes())[0] % PURGE_SHARDS
+}
+
+fn queue_key(user: &UserId, due_at: i64) -> Item {
+    key(format!("PURGEQ#{:02}", shard_of(user)), format!("{due_at:012}#{user}"))
+}
+
+pub(crate) fn queue_put(store: &Store, user: &UserId, due_at: i64, kind: PurgeKind) -> Result<TransactWriteItem, Error> {
+    let mut item = queue_key(user, due_at);
+    item.insert("type".into(), s("purgeq"));
+    item.insert("userId".into(), s(user.as_str()));
+    item.insert("kind".into(), s(kind.as_str()));
+    item.insert("dueAt".into(), n(due_at));
+    let put = Put::builder().table_name(&store.table).set_item(Some(item)).build()?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
+pub(crate) fn queue_delete(store: &Store, user: &UserId, due_at: i64) -> Result<TransactWriteItem, Error> {
+    let delete = Delete::builder().table_name(&store.table).set_key(Some(queue_key(user, due_at))).build()?;
+    Ok(TransactWriteItem::builder().delete(delete).build())
+}
+
+/// What deleting an account records.
+pub struct ScheduledDeletion<'a> {
+    pub scheduled_at: i64,
+    pub purge_at: i64,
+    pub recovery_hash: &'a str,
+    pub reason: Option<&'a str>,
+    /// Who asked (an admin id), when not the user.
+    pub by: Option<&'a str>,
+}
+
+impl Store {
+    /// Marks the account for deletion and queues its purge, unless it already is.
+    /// Returns false when a deletion was already scheduled.
+    pub async fn schedule_deletion(&self, user: &UserId, d: &ScheduledDeletion<'_>, activity: &Activity) -> Result<bool, Error> {
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(user_pk(user), PROFILE)))
+            .condition_expression("attribute_exists(pk) AND attribute_not_exists(deletionScheduledAt)")
+            .expression_attribute_values(":at", n(d.scheduled_at))
+            .expression_attribute_values(":purge", n(d.purge_at))
+            .expression_attribute_values(":h", s(d.recovery_hash))
+            .expression_attribute_values(":zero", n(0));
+        let mut expr = "SET deletionScheduledAt = :at, purgeAt = :purge, recoveryCodeHash = :h, recoveryAttempts = :zero".to_owned();
+        if let Some(reason) = d.reason {
+            expr.push_str(", deletionReason = :reason");
+            update = update.expression_attribute_values(":reason", s(reason));
+        }
+        if let Some(by) = d.by {
+            expr.push_str(", deletedBy = :by");
+            update = update.expression_attribute_values(":by", s(by));
+        }
+        let update = update.update_expression(expr).build()?;
+        let items = vec![
+            TransactWriteItem::builder().update(update).build(),
+            queue_put(self, user, d.purge_at, PurgeKind::Deletion)?,
+            super::activity::activity_put(self, user, activity)?,
+        ];
+        Ok(self.transact("schedule deletion", items).await?.is_ok())
+    }
+
+    /// Cancels a scheduled deletion while its grace period runs. With `code_hash`, only if it
+    /// matches the stored recovery code (self-service); without, unconditionally (admin restore).
+    pub async fn cancel_deletion(
+        &self,
+        user: &UserId,
+        purge_at: i64,
+        code_hash: Option<&str>,
+        now: i64,
+        activity: &Activity,
+    ) -> Result<bool, Error> {
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(user_pk(user), PROFILE)))
+            .update_expression("REMOVE deletionScheduledAt, purgeAt, recoveryCodeHash, recoveryAttempts, deletionReason, deletedBy")
+            .expression_attribute_values(":purge", n(purge_at))
+            .expression_attribute_values(":now", n(now));
+        let mut condition = "purgeAt = :purge AND purgeAt > :now".to_owned();
+        if let Some(h) = code_hash {
+            condition.push_str(" AND recoveryCodeHash = :h");
+            update = update.expression_attribute_values(":h", s(h));
+        }
+        let update = update.condition_expression(condition).build()?;
+        let items = vec![
+            TransactWriteItem::builder().update(update).build(),
+            queue_delete(self, user, purge_at)?,
+            super::activity::activity_put(self, user, activity)?,
+        ];
+        Ok(self.transact("cancel deletion", items).await?.is_ok())
+    }
+
+    /// Counts a wrong recovery code; false once `max` attempts are used up.
+    pub async fn count_recovery_attempt(&self, user: &UserId, max: u32) -> Result<bool, Error> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(user_pk(user), PROFILE)))
+            .update_expression("ADD recoveryAttempts :one")
+            .condition_expression("attribute_exists(deletionScheduledAt) AND recoveryAttempts < :max")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":max", n(i64::from(max)))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failure(&e) => Ok(false),
+            Err(e) => Err(sdk_error("count recovery attempt", e)),
+        }
+    }
+
+    /// The deletion state of a user: `(purgeAt, recoveryCodeHash, recoveryAttempts)`.
+    pub async fn deletion_state(&self, user: &UserId) -> Result<Option<(User, Option<(i64, String, u32)>)>, Error> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(user_pk(user), PROFILE)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| sdk_error("get deletion state", e))?;
+        let Some(item) = out.item else { return Ok(None) };
+        let state = match (get_n(&item, "purgeAt"), get_s(&item, "recoveryCodeHash")) {
+            (Some(at), Some(h)) => Some((at, h, get_n(&item, "recoveryAttempts").unwrap_or(0).try_into().unwrap_or(u32::MAX))),
+            _ => None,
+        };
+        Ok(Some((user_from_item(&item)?, state)))
+    }
+
+    /// Queue entries of one shard due at `now`, oldest first.
+    pub async fn due_accounts(&self, shard: u8, now: i64, limit: i32) -> Result<Vec<DueAccount>, Error> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND sk <= :due")
+            .expression_attribute_values(":pk", s(format!("PURGEQ#{shard:02}")))
+            // `~` sorts after every id character, so everything due at `now` is included.
+            .expression_attribute_values(":due", s(format!("{now:012}#~")))
+            .consistent_read(true)
+            .limit(limit)
+            .send()
+            .await
+            .map_err(|e| sdk_error("due accounts", e))?;
+        Ok(out
+            .items()
+            .iter()
+            .filter_map(|i| {
+                Some(DueAccount {
+                    user_id: UserId::parse(&get_s(i, "userId")?)?,
+                    kind: if get_s(i, "kind")? == "unverified" { PurgeKind::Unverified } else { PurgeKind::Deletion },
+                    due_at: get_n(i, "dueAt")?,
+                    cleaning: i.get("cleaning").and_then(|v| v.as_bool().ok()).copied().unwrap_or(false),
+                    shard,
+                    sk: get_s(i, "sk")?,
+                })
+            })
+            .collect())
+    }
+
+    /// Removes a queue entry whose account no longer qualifies (recovered, activated, gone).
+    pub async fn drop_queue_entry(&self, due: &DueAccount) -> Result<(), Error> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("PURGEQ#{:02}", due.shard), &due.sk)))
+            .send()
+            .await
+            .map_err(|e| sdk_error("drop queue entry", e))?;
+        Ok(())
+    }
+
+    /// The point of no return: deletes the user item and both uniqueness markers and flags the
+    /// queue entry `cleaning`, in one transaction conditioned on the account still qualifying
+    /// (a recovery or activation that won the race cancels it). Returns false when it no
+    /// longer qualifies.
+    pub async fn purge_identity(&self, due: &DueAccount, user: &User, now: i64, unverified_cutoff: i64) -> Result<bool, Error> {
+        let mut delete_user = Delete::builder().table_name(&self.table).set_key(Some(key(user_pk(&user.id), PROFILE)));
+        delete_user = match due.kind {
+            PurgeKind::Deletion => delete_user
+                .condition_expression("attribute_exists(deletionScheduledAt) AND purgeAt <= :now")
+                .expression_attribute_values(":now", n(now)),
+            PurgeKind::Unverified => delete_user
+                .condition_expression("emailVerified = :f AND createdAt <= :cutoff AND attribute_not_exists(deletionScheduledAt)")
+                .expression_attribute_values(":f", b(false))
+                .expression_attribute_values(":cutoff", n(unverified_cutoff)),
+        };
+        let marker = |pk: String, sk: &str| -> Result<TransactWriteItem, Error> {
+            let d = Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(pk, sk)))
+                .condition_expression("attribute_not_exists(pk) OR userId = :u")
+                .expression_attribute_values(":u", s(user.id.as_str()))
+                .build()?;
+            Ok(TransactWriteItem::builder().delete(d).build())
+        };
+        let flag = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("PURGEQ#{:02}", due.shard), &due.sk)))
+            .update_expression("SET cleaning = :t")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":t", b(true))
+            .build()?;
+        let items = vec![
+            TransactWriteItem::builder().delete(delete_user.build()?).build(),
+            marker(email_pk(&user.email), "EMAIL")?,
+            marker(username_pk(&user.username.to_ascii_lowercase()), "USERNAME")?,
+            TransactWriteItem::builder().update(flag).build(),
+        ];
+        Ok(self.transact("purge identity", items).await?.is_ok())
+    }
+
+    /// Deletes every item in the user's partition and every API key of the user. Returns the
+    /// number of items deleted.
+    pub async fn delete_user_items(&self, user: &UserId) -> Result<usize, Error> {
+        let mut keys: Vec<Item> = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s(user_pk(user)))
+                .projection_expression("pk, sk")
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| sdk_error("list user items", e))?;
+            keys.extend(out.items().iter().cloned());
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        for k in self.list_api_keys(user).await? {
+            keys.push(key(format!("APIKEY#{}", k.hash), "APIKEY"));
+        }
+        // Refresh and link tokens are keyed by their hash; `gsi1` finds them by owner.
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name("gsi1")
+                .key_condition_expression("gsi1pk = :owner")
+                .expression_attribute_values(":owner", s(format!("OWNED#{user}")))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| sdk_error("list owned items", e))?;
+            for item in out.items() {
+                if let (Some(pk), Some(sk)) = (get_s(item, "pk"), get_s(item, "sk")) {
+                    keys.push(key(pk, sk));
+                }
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        let count = keys.len();
+        for chunk in keys.chunks(25) {
+            let mut requests: Vec<WriteRequest> = chunk
+                .iter()
+                .map(|k| {
+                    DeleteRequest::builder().set_key(Some(k.clone())).build().map(|d| WriteRequest::builder().delete_request(d).build())
+                })
+                .collect::<Result<_, _>>()?;
+            for attempt in 0..5u32 {
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, requests)
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error("delete user items", e))?;
+                requests = out.unprocessed_items.and_then(|mut m| m.remove(&self.table)).unwrap_or_default();
+                if requests.is_empty() {
+                    break;
+                }
+                if attempt == 4 {
+                    return Err(Error::DependencyUnavailable(anyhow::anyhow!("user items left unprocessed after retries")));
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
+            }
+        }
+        Ok(count)
+    }
+
+    /// Finishes a purge: the queue entry goes, an anonymous audit line stays (no id, no data).
+    pub async fn finish_purge(&self, due: &DueAccount, now: i64) -> Result<(), Error> {
+        let mut audit = key(
+            format!("PURGELOG#{}", crate::clock::rfc3339(now).get(..7).unwrap_or("0000-00")),
+            format!("{now:012}#{}", crate::tokens::random_token(6)),
+        );
+        audit.insert("type".into(), s("purgelog"));
+        audit.insert("kind".into(), s(due.kind.as_str()));
+        audit.insert("purgedAt".into(), n(now));
+        // Kept a year, then gone too.
+        audit.insert("ttl".into(), n(now + 365 * 24 * 3600));
+        let put = Put::builder().table_name(&self.table).set_item(Some(audit)).build()?;
+        let delete = Delete::builder().table_name(&self.table).set_key(Some(key(format!("PURGEQ#{:02}", due.shard), &due.sk))).build()?;
+        let items = vec![TransactWriteItem::builder().put(put).build(), TransactWriteItem::builder().delete(delete).build()];
+        self.transact("finish purge", items).await?.map_err(|_| Error::Conflict)
+    }
+}
