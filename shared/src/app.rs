@@ -143,12 +143,20 @@ pub async fn serve_purge() -> Result<(), lambda_http::Error> {
     lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
         let app = app.clone();
         async move {
-            let deadline_ms = event.context.deadline;
-            let should_stop = move || {
-                let now_ms =
-                    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(u64::MAX);
-                now_ms.saturating_add(5_000) >= deadline_ms
+            let now_ms =
+                || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(u64::MAX);
+            let started = now_ms();
+            // Lambda always sends a future deadline; local emulators may send none (0): then a
+            // run gets a fixed 60 s budget.
+            let deadline_ms = match event.context.deadline {
+                d if d > started => d,
+                _ => {
+                    tracing::warn!("no usable invocation deadline; using a 60 s budget");
+                    started + 60_000
+                }
             };
+            tracing::info!(budget_ms = deadline_ms - started, "purge started");
+            let should_stop = move || now_ms().saturating_add(5_000) >= deadline_ms;
             let report = crate::services::purge::run(&app, should_stop).await.map_err(|e| {
                 tracing::error!(error = %e, "purge failed");
                 lambda_http::Error::from(e.to_string())
