@@ -4,5 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod auth;
+mod billing;
 mod helpers;
+mod serial;
+mod uploads;
+mod usage;
 mod users;

@@ -1,7 +1,10 @@
 //! The routes of each endpoint group: parse input, call one service, shape output.
 
 pub mod auth;
+pub mod billing;
 mod dto;
+pub mod uploads;
+pub mod usage;
 pub mod users;
 
 pub use dto::UserResponse;

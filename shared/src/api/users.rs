@@ -13,7 +13,9 @@ use serde::{Deserialize, Deserializer};
 use std::sync::Arc;
 
 pub fn router(app: Arc<App>) -> Router {
-    http::finish(Router::new().route("/api/users/me", get(me).put(update_me).patch(update_me)).with_state(app))
+    http::finish(
+        Router::new().route("/api/users/me", get(me).put(update_me).patch(update_me)).merge(super::usage::routes()).with_state(app),
+    )
 }
 
 /// An unactivated user may read their own profile (and nothing else).

@@ -36,6 +36,21 @@ struct Envelope<'a, T: Serialize> {
     message: Option<&'a str>,
 }
 
+#[derive(Serialize)]
+struct PageEnvelope<'a, T: Serialize> {
+    success: bool,
+    data: &'a T,
+    page: PageInfo,
+}
+
+/// The `page` block of a list answer.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PageInfo {
+    next_cursor: Option<String>,
+    limit: u32,
+}
+
 /// A successful answer in the SPEC envelope: `{"success": true, "data": …, "message"?}`.
 pub struct Reply {
     status: StatusCode,
@@ -49,6 +64,11 @@ impl Reply {
     }
     pub fn created<T: Serialize>(data: &T) -> Self {
         Self::with_status(StatusCode::CREATED, data, None)
+    }
+    /// A list: `{"success": true, "data": […], "page": {"nextCursor": …|null, "limit": N}}`.
+    pub fn page<T: Serialize>(data: &T, next_cursor: Option<String>, limit: u32) -> Self {
+        let body = json_bytes(&PageEnvelope { success: true, data, page: PageInfo { next_cursor, limit } });
+        Self { status: StatusCode::OK, body, headers: Vec::new() }
     }
     /// `202 Accepted` with only a message (the work happens, or is pretended, out of band).
     pub fn accepted(message: &str) -> Self {

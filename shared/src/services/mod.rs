@@ -3,6 +3,9 @@
 
 pub mod activity;
 pub mod auth;
+pub mod billing;
+pub mod uploads;
+pub mod usage;
 pub mod users;
 
 use crate::domain::User;
