@@ -70,11 +70,17 @@ impl ObjectStore {
             .presigned(presigning(now, ttl_secs)?)
             .await
             .map_err(|e| sdk_error("presign upload", e))?;
-        Ok(PresignedUpload {
-            url: request.uri().to_owned(),
-            method: request.method().to_owned(),
-            headers: request.headers().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
-        })
+        let url = request.uri().to_owned();
+        // Only what the signature covers (`host` is implied by the URL): the SDK may add
+        // unsigned headers of its own (an `x-amzn-trace-id` inside Lambda) that are no
+        // business of the client's.
+        let signed = signed_headers(&url);
+        let headers = request
+            .headers()
+            .filter(|(k, _)| !k.eq_ignore_ascii_case("host") && signed.iter().any(|s| s.eq_ignore_ascii_case(k)))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        Ok(PresignedUpload { url, method: request.method().to_owned(), headers })
     }
 
     /// A short-lived `GET` URL that downloads `key` as an attachment named `filename`.
@@ -137,6 +143,14 @@ impl ObjectStore {
     }
 }
 
+/// The header names listed in a presigned URL's `X-Amz-SignedHeaders`.
+fn signed_headers(url: &str) -> Vec<String> {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.query_pairs().find(|(k, _)| k == "X-Amz-SignedHeaders").map(|(_, v)| v.split(';').map(str::to_owned).collect()))
+        .unwrap_or_default()
+}
+
 /// `attachment` with an ASCII fallback name and the exact UTF-8 name (RFC 6266 / RFC 8187).
 pub fn content_disposition(filename: &str) -> String {
     let fallback: String =
@@ -185,9 +199,9 @@ mod tests {
             assert!(signed.contains(&h), "{h} is not signed: {signed:?}");
         }
         assert!(query(&p.url, "X-Amz-Signature").is_some_and(|s| s.len() == 64));
-        let headers: std::collections::HashMap<_, _> = p.headers.iter().cloned().collect();
-        assert_eq!(headers.get("content-type").map(String::as_str), Some("image/png"));
-        assert_eq!(headers.get("content-length").map(String::as_str), Some("1234"));
+        let headers: std::collections::BTreeMap<_, _> = p.headers.iter().cloned().collect();
+        let expected = [("content-length".to_owned(), "1234".to_owned()), ("content-type".to_owned(), "image/png".to_owned())];
+        assert_eq!(headers, expected.into(), "exactly the signed headers the client must send");
     }
 
     #[tokio::test]
