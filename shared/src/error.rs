@@ -40,6 +40,21 @@ pub struct QuotaInfo {
     pub requested: i64,
 }
 
+/// Which plan limit refused a request, and when it resets (if it does).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanLimitInfo {
+    /// `apiRequestsPerMonth`, `apiKeys`, …
+    pub resource: &'static str,
+    pub limit: i64,
+    /// When the limit resets (RFC 3339); `None` for limits that do not reset by waiting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reset_at: Option<String>,
+    /// Seconds until `reset_at`, sent as `Retry-After`.
+    #[serde(skip)]
+    pub retry_after_secs: Option<u64>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("validation failed")]
@@ -96,8 +111,8 @@ pub enum Error {
     PaymentFailed { decline_code: String, message: String },
     #[error("upload quota exceeded")]
     QuotaExceeded(QuotaInfo),
-    #[error("the plan's monthly API request limit is reached")]
-    SubscriptionLimitExceeded { retry_after_secs: u64, reset_at: String, limit: i64 },
+    #[error("the plan's {} limit is reached", .0.resource)]
+    SubscriptionLimitExceeded(PlanLimitInfo),
     #[error("password does not meet the policy")]
     WeakPassword(Vec<FieldError>),
     #[error("too many requests; retry later")]
@@ -133,7 +148,7 @@ impl Error {
             UserNotFound | NotFound | PlanNotFound | SubscriptionNotFound => StatusCode::NOT_FOUND,
             EmailTaken | UsernameTaken | Conflict | InvalidState(_) | UsageOverPlanLimits(_) => StatusCode::CONFLICT,
             PaymentFailed { .. } => StatusCode::PAYMENT_REQUIRED,
-            QuotaExceeded(_) | SubscriptionLimitExceeded { .. } => StatusCode::TOO_MANY_REQUESTS,
+            QuotaExceeded(_) | SubscriptionLimitExceeded(_) => StatusCode::TOO_MANY_REQUESTS,
             WeakPassword(_) => StatusCode::UNPROCESSABLE_ENTITY,
             RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -170,7 +185,7 @@ impl Error {
             SubscriptionNotFound => "SUBSCRIPTION_NOT_FOUND",
             PaymentFailed { .. } => "PAYMENT_FAILED",
             QuotaExceeded(_) => "QUOTA_EXCEEDED",
-            SubscriptionLimitExceeded { .. } => "SUBSCRIPTION_LIMIT_EXCEEDED",
+            SubscriptionLimitExceeded(_) => "SUBSCRIPTION_LIMIT_EXCEEDED",
             WeakPassword(_) => "WEAK_PASSWORD",
             RateLimited { .. } => "RATE_LIMITED",
             PayloadTooLarge => "PAYLOAD_TOO_LARGE",
@@ -187,9 +202,7 @@ impl Error {
             }
             Error::QuotaExceeded(info) => serde_json::to_value(info).ok(),
             Error::PaymentFailed { decline_code, .. } => Some(serde_json::json!({ "declineCode": decline_code })),
-            Error::SubscriptionLimitExceeded { reset_at, limit, .. } => {
-                Some(serde_json::json!({ "limit": "apiRequestsPerMonth", "apiRequestsLimit": limit, "resetAt": reset_at }))
-            }
+            Error::SubscriptionLimitExceeded(info) => serde_json::to_value(info).ok(),
             Error::AccountBanned(info) => serde_json::to_value(info).ok(),
             _ => None,
         }
@@ -225,8 +238,13 @@ impl IntoResponse for Error {
         let mut response = (status, crate::http::json_bytes(&body)).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        if let Error::RateLimited { retry_after_secs } | Error::SubscriptionLimitExceeded { retry_after_secs, .. } = self
-            && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
+        let retry_after = match &self {
+            Error::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            Error::SubscriptionLimitExceeded(info) => info.retry_after_secs,
+            _ => None,
+        };
+        if let Some(secs) = retry_after
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
         {
             headers.insert(header::RETRY_AFTER, v);
         }
@@ -269,7 +287,7 @@ mod tests {
             (Error::PaymentFailed { decline_code: "card_declined".into(), message: "x".into() }, 402, "PAYMENT_FAILED"),
             (Error::QuotaExceeded(QuotaInfo { resource: "storage", used: 1, limit: 1, requested: 1 }), 429, "QUOTA_EXCEEDED"),
             (
-                Error::SubscriptionLimitExceeded { retry_after_secs: 1, reset_at: String::new(), limit: 1 },
+                Error::SubscriptionLimitExceeded(PlanLimitInfo { resource: "apiKeys", limit: 1, reset_at: None, retry_after_secs: None }),
                 429,
                 "SUBSCRIPTION_LIMIT_EXCEEDED",
             ),
@@ -306,15 +324,31 @@ mod tests {
 
     #[tokio::test]
     async fn the_monthly_request_limit_carries_retry_after_until_the_reset() {
-        let err = Error::SubscriptionLimitExceeded { retry_after_secs: 3600, reset_at: "2024-02-01T00:00:00Z".into(), limit: 1000 };
+        let err = Error::SubscriptionLimitExceeded(PlanLimitInfo {
+            resource: "apiRequestsPerMonth",
+            limit: 1000,
+            reset_at: Some("2024-02-01T00:00:00Z".into()),
+            retry_after_secs: Some(3600),
+        });
         let response = err.into_response();
         assert_eq!(response.status(), 429);
         assert_eq!(response.headers()[header::RETRY_AFTER], "3600");
         let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
         let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(json["code"], "SUBSCRIPTION_LIMIT_EXCEEDED");
-        assert_eq!(json["details"]["resetAt"], "2024-02-01T00:00:00Z");
-        assert_eq!(json["details"]["apiRequestsLimit"], 1000);
+        assert_eq!(
+            json["details"],
+            serde_json::json!({"resource": "apiRequestsPerMonth", "limit": 1000, "resetAt": "2024-02-01T00:00:00Z"})
+        );
+    }
+
+    #[tokio::test]
+    async fn a_plan_limit_that_does_not_reset_has_no_retry_after() {
+        let err =
+            Error::SubscriptionLimitExceeded(PlanLimitInfo { resource: "apiKeys", limit: 10, reset_at: None, retry_after_secs: None });
+        let response = err.into_response();
+        assert_eq!(response.status(), 429);
+        assert!(response.headers().get(header::RETRY_AFTER).is_none());
     }
 
     #[tokio::test]

@@ -401,9 +401,11 @@ async fn the_monthly_request_limit_trips_at_the_plans_number_under_concurrency()
     let refused: Vec<&Error> = results.iter().filter_map(|r| r.as_ref().err()).collect();
     assert_eq!(refused.len(), 40);
     for err in refused {
-        let Error::SubscriptionLimitExceeded { retry_after_secs, limit, .. } = err else { panic!("{err:?}") };
-        assert_eq!(*limit, 1000);
-        assert!(retry_after_secs.abs_diff(until_reset) <= 1, "{retry_after_secs} vs {until_reset}");
+        let Error::SubscriptionLimitExceeded(info) = err else { panic!("{err:?}") };
+        assert_eq!((info.resource, info.limit), ("apiRequestsPerMonth", 1000));
+        let retry_after = info.retry_after_secs.unwrap();
+        assert!(retry_after.abs_diff(until_reset) <= 1, "{retry_after} vs {until_reset}");
+        assert_eq!(info.reset_at.as_deref().map(|r| r.ends_with("T00:00:00Z")), Some(true));
     }
     assert_eq!(t.get("/api/subscription", Some(&u.access)).await.data()["usage"]["apiRequestsUsed"], 1000, "refused ones are not counted");
 

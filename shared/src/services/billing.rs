@@ -20,7 +20,7 @@ use crate::clock::rfc3339;
 use crate::domain::{
     AppliedCoupon, Card, Coupon, Limits, PlanId, Subscription, SubscriptionId, SubscriptionStatus, User, add_months, proration,
 };
-use crate::error::{Error, FieldError, Result};
+use crate::error::{Error, FieldError, PlanLimitInfo, Result};
 use crate::store::{ApiRequestCount, PlanChange, SubscriptionRefusal, SubscriptionWrite};
 use std::future::Future;
 use std::pin::Pin;
@@ -103,11 +103,12 @@ pub async fn count_api_request(app: &App, user: &User) -> Result<ApiRequestUsage
     let expires_at = reset.unix_timestamp() + 31 * 86_400;
     match app.store.count_api_request(&user.id, &month, limit, expires_at).await? {
         ApiRequestCount::Counted(used) => Ok(ApiRequestUsage { used, limit, resets_at: reset.unix_timestamp() }),
-        ApiRequestCount::OverLimit => Err(Error::SubscriptionLimitExceeded {
-            retry_after_secs: (reset - now).whole_seconds().max(1) as u64,
-            reset_at: rfc3339(reset.unix_timestamp()),
+        ApiRequestCount::OverLimit => Err(Error::SubscriptionLimitExceeded(PlanLimitInfo {
+            resource: "apiRequestsPerMonth",
             limit: limit.unwrap_or(-1),
-        }),
+            reset_at: Some(rfc3339(reset.unix_timestamp())),
+            retry_after_secs: Some((reset - now).whole_seconds().max(1) as u64),
+        })),
     }
 }
 
