@@ -40,21 +40,6 @@ pub struct QuotaInfo {
     pub requested: i64,
 }
 
-/// Which plan limit refused a request, and when it resets (if it does).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PlanLimitInfo {
-    /// `apiRequestsPerMonth`, `apiKeys`, …
-    pub resource: &'static str,
-    pub limit: i64,
-    /// When the limit resets (RFC 3339); `None` for limits that do not reset by waiting.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reset_at: Option<String>,
-    /// Seconds until `reset_at`, sent as `Retry-After`.
-    #[serde(skip)]
-    pub retry_after_secs: Option<u64>,
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("validation failed")]
@@ -111,8 +96,9 @@ pub enum Error {
     PaymentFailed { decline_code: String, message: String },
     #[error("upload quota exceeded")]
     QuotaExceeded(QuotaInfo),
-    #[error("the plan's {} limit is reached", .0.resource)]
-    SubscriptionLimitExceeded(PlanLimitInfo),
+    /// A plan limit is reached (`message` says which); `Retry-After` when it resets by waiting.
+    #[error("{message}: your plan's limit is reached")]
+    SubscriptionLimitExceeded { retry_after_secs: Option<u64>, message: String },
     #[error("password does not meet the policy")]
     WeakPassword(Vec<FieldError>),
     #[error("too many requests; retry later")]
@@ -148,7 +134,7 @@ impl Error {
             UserNotFound | NotFound | PlanNotFound | SubscriptionNotFound => StatusCode::NOT_FOUND,
             EmailTaken | UsernameTaken | Conflict | InvalidState(_) | UsageOverPlanLimits(_) => StatusCode::CONFLICT,
             PaymentFailed { .. } => StatusCode::PAYMENT_REQUIRED,
-            QuotaExceeded(_) | SubscriptionLimitExceeded(_) => StatusCode::TOO_MANY_REQUESTS,
+            QuotaExceeded(_) | SubscriptionLimitExceeded { .. } => StatusCode::TOO_MANY_REQUESTS,
             WeakPassword(_) => StatusCode::UNPROCESSABLE_ENTITY,
             RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -185,7 +171,7 @@ impl Error {
             SubscriptionNotFound => "SUBSCRIPTION_NOT_FOUND",
             PaymentFailed { .. } => "PAYMENT_FAILED",
             QuotaExceeded(_) => "QUOTA_EXCEEDED",
-            SubscriptionLimitExceeded(_) => "SUBSCRIPTION_LIMIT_EXCEEDED",
+            SubscriptionLimitExceeded { .. } => "SUBSCRIPTION_LIMIT_EXCEEDED",
             WeakPassword(_) => "WEAK_PASSWORD",
             RateLimited { .. } => "RATE_LIMITED",
             PayloadTooLarge => "PAYLOAD_TOO_LARGE",
@@ -202,7 +188,6 @@ impl Error {
             }
             Error::QuotaExceeded(info) => serde_json::to_value(info).ok(),
             Error::PaymentFailed { decline_code, .. } => Some(serde_json::json!({ "declineCode": decline_code })),
-            Error::SubscriptionLimitExceeded(info) => serde_json::to_value(info).ok(),
             Error::AccountBanned(info) => serde_json::to_value(info).ok(),
             _ => None,
         }
@@ -238,14 +223,13 @@ impl IntoResponse for Error {
         let mut response = (status, crate::http::json_bytes(&body)).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        let retry_after = match &self {
-            Error::RateLimited { retry_after_secs } => Some(*retry_after_secs),
-            Error::SubscriptionLimitExceeded(info) => info.retry_after_secs,
+        let retry_after = match self {
+            Error::RateLimited { retry_after_secs } | Error::SubscriptionLimitExceeded { retry_after_secs: Some(retry_after_secs), .. } => {
+                Some(retry_after_secs)
+            }
             _ => None,
         };
-        if let Some(secs) = retry_after
-            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
-        {
+        if let Some(v) = retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
             headers.insert(header::RETRY_AFTER, v);
         }
         response
@@ -286,11 +270,7 @@ mod tests {
             (Error::SubscriptionNotFound, 404, "SUBSCRIPTION_NOT_FOUND"),
             (Error::PaymentFailed { decline_code: "card_declined".into(), message: "x".into() }, 402, "PAYMENT_FAILED"),
             (Error::QuotaExceeded(QuotaInfo { resource: "storage", used: 1, limit: 1, requested: 1 }), 429, "QUOTA_EXCEEDED"),
-            (
-                Error::SubscriptionLimitExceeded(PlanLimitInfo { resource: "apiKeys", limit: 1, reset_at: None, retry_after_secs: None }),
-                429,
-                "SUBSCRIPTION_LIMIT_EXCEEDED",
-            ),
+            (Error::SubscriptionLimitExceeded { retry_after_secs: None, message: String::new() }, 429, "SUBSCRIPTION_LIMIT_EXCEEDED"),
             (Error::WeakPassword(vec![]), 422, "WEAK_PASSWORD"),
             (Error::RateLimited { retry_after_secs: 1 }, 429, "RATE_LIMITED"),
             (Error::PayloadTooLarge, 413, "PAYLOAD_TOO_LARGE"),
@@ -323,32 +303,17 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_monthly_request_limit_carries_retry_after_until_the_reset() {
-        let err = Error::SubscriptionLimitExceeded(PlanLimitInfo {
-            resource: "apiRequestsPerMonth",
-            limit: 1000,
-            reset_at: Some("2024-02-01T00:00:00Z".into()),
-            retry_after_secs: Some(3600),
-        });
-        let response = err.into_response();
+    async fn a_plan_limit_carries_retry_after_only_when_it_resets_by_waiting() {
+        let monthly = Error::SubscriptionLimitExceeded { retry_after_secs: Some(3600), message: "1000 API requests a month".into() };
+        let response = monthly.into_response();
         assert_eq!(response.status(), 429);
         assert_eq!(response.headers()[header::RETRY_AFTER], "3600");
         let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
         let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(json["code"], "SUBSCRIPTION_LIMIT_EXCEEDED");
-        assert_eq!(
-            json["details"],
-            serde_json::json!({"resource": "apiRequestsPerMonth", "limit": 1000, "resetAt": "2024-02-01T00:00:00Z"})
-        );
-    }
-
-    #[tokio::test]
-    async fn a_plan_limit_that_does_not_reset_has_no_retry_after() {
-        let err =
-            Error::SubscriptionLimitExceeded(PlanLimitInfo { resource: "apiKeys", limit: 10, reset_at: None, retry_after_secs: None });
-        let response = err.into_response();
-        assert_eq!(response.status(), 429);
-        assert!(response.headers().get(header::RETRY_AFTER).is_none());
+        assert_eq!(json["error"], "1000 API requests a month: your plan's limit is reached");
+        let keys = Error::SubscriptionLimitExceeded { retry_after_secs: None, message: "10 active API keys".into() };
+        assert!(keys.into_response().headers().get(header::RETRY_AFTER).is_none());
     }
 
     #[tokio::test]

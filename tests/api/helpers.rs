@@ -225,7 +225,20 @@ impl TestApp {
     pub async fn mails_to(&self, to: &str) -> Vec<(String, String)> {
         let url = format!("{}/moto-api/data.json", endpoint());
         let data: Value = tokio::task::spawn_blocking(move || {
-            let text = ureq::get(&url).call().unwrap().into_body().read_to_string().unwrap();
+            // moto answers 500 now and then when another test writes to a table while it
+            // serialises its state (it checks each attribute, then dumps them all): try again.
+            let mut attempt = 0;
+            let text = loop {
+                match ureq::get(&url).call().and_then(|r| r.into_body().read_to_string()) {
+                    Ok(text) => break text,
+                    Err(e) if attempt < 5 => {
+                        attempt += 1;
+                        eprintln!("moto-api/data.json failed ({e}); retrying");
+                        std::thread::sleep(std::time::Duration::from_millis(50 * attempt));
+                    }
+                    Err(e) => panic!("moto-api/data.json: {e}"),
+                }
+            };
             serde_json::from_str(&text).unwrap()
         })
         .await

@@ -175,6 +175,8 @@ pub struct UsageCounters {
     pub uploads_total: i64,
     /// Bytes of `ACTIVE` uploads per [`UploadKind`] (indexed by [`UploadKind::index`]).
     pub bytes_by_kind: [i64; 5],
+    /// Active API keys (the api-keys capability keeps this counter; plans limit it).
+    pub api_keys_active: i64,
 }
 
 /// One day's activity of one user (UTC day), kept as `ADD` counters.

@@ -18,9 +18,10 @@ use super::Principal;
 use crate::App;
 use crate::clock::rfc3339;
 use crate::domain::{
-    AppliedCoupon, Card, Coupon, Limits, PlanId, Subscription, SubscriptionId, SubscriptionStatus, User, add_months, proration,
+    AppliedCoupon, Card, Coupon, Limits, PlanId, Subscription, SubscriptionId, SubscriptionStatus, UsageCounters, User, add_months,
+    proration,
 };
-use crate::error::{Error, FieldError, PlanLimitInfo, Result};
+use crate::error::{Error, FieldError, Result};
 use crate::store::{ApiRequestCount, PlanChange, SubscriptionRefusal, SubscriptionWrite};
 use std::future::Future;
 use std::pin::Pin;
@@ -103,12 +104,10 @@ pub async fn count_api_request(app: &App, user: &User) -> Result<ApiRequestUsage
     let expires_at = reset.unix_timestamp() + 31 * 86_400;
     match app.store.count_api_request(&user.id, &month, limit, expires_at).await? {
         ApiRequestCount::Counted(used) => Ok(ApiRequestUsage { used, limit, resets_at: reset.unix_timestamp() }),
-        ApiRequestCount::OverLimit => Err(Error::SubscriptionLimitExceeded(PlanLimitInfo {
-            resource: "apiRequestsPerMonth",
-            limit: limit.unwrap_or(-1),
-            reset_at: Some(rfc3339(reset.unix_timestamp())),
+        ApiRequestCount::OverLimit => Err(Error::SubscriptionLimitExceeded {
             retry_after_secs: Some((reset - now).whole_seconds().max(1) as u64),
-        })),
+            message: format!("{} API requests a month (the count resets {})", limit.unwrap_or(-1), rfc3339(reset.unix_timestamp())),
+        }),
     }
 }
 
@@ -260,7 +259,7 @@ async fn save(app: &App, write: &SubscriptionWrite<'_>, charge_id: Option<&str>)
         SubscriptionRefusal::Changed => Err(Error::Conflict),
         SubscriptionRefusal::OverLimits(usage) => {
             let PlanChange::Switch { to, .. } = &write.plan else { return Err(Error::Conflict) };
-            Err(over_limits(*to, usage.storage_committed, usage.uploads_committed))
+            Err(over_limits(*to, &usage))
         }
     }
 }
@@ -274,20 +273,32 @@ async fn refund(app: &App, charge_id: Option<&str>) {
 }
 
 /// The refusal of a downgrade, naming each limit the usage is over.
-fn over_limits(plan: PlanId, storage_committed: i64, uploads_committed: i64) -> Error {
+fn over_limits(plan: PlanId, usage: &UsageCounters) -> Error {
     let limits = limits_for(plan);
+    let name = plan.as_str();
     let mut fields = Vec::new();
-    if !limits.storage_bytes.allows(storage_committed) {
+    if !limits.storage_bytes.allows(usage.storage_committed) {
+        let allowed = limits.storage_bytes.as_wire();
+        fields.push(FieldError::new("storage", format!("{} bytes stored or reserved; {name} allows {allowed}", usage.storage_committed)));
+    }
+    if !limits.uploads.allows(usage.uploads_committed) {
+        fields.push(FieldError::new("uploads", format!("{} files; {name} allows {}", usage.uploads_committed, limits.uploads.as_wire())));
+    }
+    if !limits.api_keys.allows(usage.api_keys_active) {
         fields.push(FieldError::new(
-            "storage",
-            format!("{storage_committed} bytes stored or reserved; {} allows {}", plan.as_str(), limits.storage_bytes.as_wire()),
+            "apiKeys",
+            format!("{} active API keys; {name} allows {}", usage.api_keys_active, limits.api_keys.as_wire()),
         ));
     }
-    if !limits.uploads.allows(uploads_committed) {
-        fields
-            .push(FieldError::new("uploads", format!("{uploads_committed} files; {} allows {}", plan.as_str(), limits.uploads.as_wire())));
-    }
     Error::UsageOverPlanLimits(fields)
+}
+
+/// Whether `usage` fits every limit of `plan`.
+fn fits(plan: PlanId, usage: &UsageCounters) -> bool {
+    let limits = limits_for(plan);
+    limits.storage_bytes.allows(usage.storage_committed)
+        && limits.uploads.allows(usage.uploads_committed)
+        && limits.api_keys.allows(usage.api_keys_active)
 }
 
 // ---- changing ----------------------------------------------------------------------------------------
@@ -429,10 +440,8 @@ async fn downgrade(app: &App, user: &User, current: Subscription, mut next: Subs
     if to == PlanId::Free {
         // FREE has no subscription: leaving the paid plan is a cancellation at period end, but
         // only when what is stored already fits FREE (the plan stays paid until then).
-        let usage = user.usage;
-        let limits = limits_for(PlanId::Free);
-        if !limits.storage_bytes.allows(usage.storage_committed) || !limits.uploads.allows(usage.uploads_committed) {
-            return Err(over_limits(PlanId::Free, usage.storage_committed, usage.uploads_committed));
+        if !fits(PlanId::Free, &user.usage) {
+            return Err(over_limits(PlanId::Free, &user.usage));
         }
         next.cancel_at = Some(end);
         let plan = PlanChange::ExpireAt { plan: user.plan.clone(), at: Some(end) };
@@ -531,10 +540,14 @@ mod tests {
 
     #[test]
     fn a_downgrade_refusal_names_each_limit_exceeded() {
-        let Error::UsageOverPlanLimits(fields) = over_limits(PlanId::Free, 2 << 30, 5) else { panic!() };
-        assert_eq!(fields.len(), 1);
-        assert_eq!(fields[0].field, "storage");
-        let Error::UsageOverPlanLimits(fields) = over_limits(PlanId::Free, 2 << 30, 5_000) else { panic!() };
-        assert_eq!(fields.iter().map(|f| f.field.as_str()).collect::<Vec<_>>(), ["storage", "uploads"]);
+        let mut usage = UsageCounters { storage_committed: 2 << 30, uploads_committed: 5, ..Default::default() };
+        assert!(!fits(PlanId::Free, &usage));
+        let Error::UsageOverPlanLimits(fields) = over_limits(PlanId::Free, &usage) else { panic!() };
+        assert_eq!(fields.iter().map(|f| f.field.as_str()).collect::<Vec<_>>(), ["storage"]);
+        usage.uploads_committed = 5_000;
+        usage.api_keys_active = 11;
+        let Error::UsageOverPlanLimits(fields) = over_limits(PlanId::Free, &usage) else { panic!() };
+        assert_eq!(fields.iter().map(|f| f.field.as_str()).collect::<Vec<_>>(), ["storage", "uploads", "apiKeys"]);
+        assert!(fits(PlanId::Enterprise, &usage));
     }
 }

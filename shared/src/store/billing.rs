@@ -10,7 +10,7 @@
 //! `ADD count :one` conditioned on `count < limit`, so the counter stops exactly at the limit
 //! under any concurrency (a refused request is not counted).
 
-use super::usage::{STORAGE_COMMITTED, UPLOADS_COMMITTED, counters_from_item};
+use super::usage::{API_KEYS_ACTIVE, STORAGE_COMMITTED, UPLOADS_COMMITTED, counters_from_item};
 use super::users::{PROFILE, user_pk};
 use super::{Item, Store, get_n, get_s, is_condition_failure, key, n, req_s, s, sdk_error, ttl};
 use crate::domain::{AppliedCoupon, Card, Limits, PlanId, Subscription, SubscriptionId, SubscriptionStatus, UsageCounters, UserId};
@@ -100,7 +100,7 @@ pub enum PlanChange {
     /// Leave the plan alone.
     Keep,
     /// Switch to `to` now (and clear any expiry), only while the stored plan is still `from`,
-    /// and — for a downgrade — only while usage fits `fits`.
+    /// and — for a downgrade — only while usage (storage, files, active API keys) fits `fits`.
     Switch { from: String, to: PlanId, fits: Option<Limits> },
     /// The current plan runs out at `Some(t)` (cancel), or no longer runs out (`None`: reactivate).
     /// Only while the stored plan is still `plan`.
@@ -198,6 +198,10 @@ impl Store {
                     if let Some(max) = limits.uploads.max() {
                         conditions.push(format!("(attribute_not_exists({UPLOADS_COMMITTED}) OR {UPLOADS_COMMITTED} <= :maxUploads)"));
                         update = update.expression_attribute_values(":maxUploads", n(max));
+                    }
+                    if let Some(max) = limits.api_keys.max() {
+                        conditions.push(format!("(attribute_not_exists({API_KEYS_ACTIVE}) OR {API_KEYS_ACTIVE} <= :maxKeys)"));
+                        update = update.expression_attribute_values(":maxKeys", n(max));
                     }
                 }
                 let update = update.condition_expression(conditions.join(" AND ")).build()?;

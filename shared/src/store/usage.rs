@@ -21,6 +21,8 @@ pub(crate) const STORAGE_COMMITTED: &str = "storageCommitted";
 pub(crate) const UPLOADS_COUNT: &str = "uploadsCount";
 pub(crate) const UPLOADS_COMMITTED: &str = "uploadsCommitted";
 pub(crate) const UPLOADS_TOTAL: &str = "uploadsTotal";
+/// Active API keys: moved by the api-keys store (`ADD` with the key), read here for plan limits.
+pub(crate) const API_KEYS_ACTIVE: &str = "activeKeys";
 
 fn kind_suffix(kind: UploadKind) -> &'static str {
     match kind {
@@ -50,6 +52,7 @@ pub(crate) fn counters_from_item(item: &Item) -> UsageCounters {
         uploads_committed: get(UPLOADS_COMMITTED),
         uploads_total: get(UPLOADS_TOTAL),
         bytes_by_kind,
+        api_keys_active: get(API_KEYS_ACTIVE),
     }
 }
 
