@@ -2,7 +2,7 @@
 
 use crate::App;
 use crate::clock::rfc3339;
-use crate::domain::{Plan, PlanId, Subscription, SubscriptionStatus, cents_to_amount, plans};
+use crate::domain::{Plan, PlanId, SubscriptionStatus, cents_to_amount, plans};
 use crate::error::{Error, FieldError, Result};
 use crate::http::{self, Authenticated, Json, Reply};
 use crate::services::billing::{self as svc, Change, NewSubscription, Outcome};
@@ -331,15 +331,11 @@ fn update_response(o: Outcome) -> UpdateResponse {
         plan: o.subscription.plan.as_str(),
         proration_amount: cents_to_amount(o.proration_cents),
         effective_date: rfc3339(o.effective_at),
-        cancel_at_period_end: o.subscription.cancel_at.is_some() && subscription_runs(&o.subscription),
+        // An abandoned incomplete subscription is cancelled outright, not at a period end.
+        cancel_at_period_end: o.subscription.cancel_at.is_some() && o.subscription.status == SubscriptionStatus::Active,
         requires_action: o.client_secret.is_some(),
         client_secret: o.client_secret,
     }
-}
-
-/// Whether the subscription is (still) a running one rather than an abandoned incomplete one.
-fn subscription_runs(s: &Subscription) -> bool {
-    s.status == SubscriptionStatus::Active
 }
 
 async fn update_subscription(
