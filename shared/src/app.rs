@@ -4,7 +4,10 @@
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, Secret, SigningKeySource};
 use crate::mail::Mailer;
+use crate::objects::ObjectStore;
 use crate::passwords::PasswordHasher;
+use crate::payments::SandboxProvider;
+use crate::services::billing::PaymentProvider;
 use crate::store::Store;
 use crate::tokens::TokenService;
 use anyhow::Context as _;
@@ -20,6 +23,10 @@ pub struct App {
     pub store: Store,
     /// S3, for avatars and uploads (path-style when pointed at a local emulator).
     pub s3: aws_sdk_s3::Client,
+    /// Uploaded objects: presigned URLs, existence checks, deletion.
+    pub objects: ObjectStore,
+    /// Where subscription payments go (the sandbox until a real provider is plugged in).
+    pub payments: Arc<dyn PaymentProvider>,
     pub mailer: Mailer,
     pub hasher: PasswordHasher,
     pub tokens: TokenService,
@@ -83,6 +90,8 @@ impl App {
         };
         Ok(Self {
             store: Store::new(dynamo, &config.table_name),
+            objects: ObjectStore::new(s3.clone(), &config.bucket_name),
+            payments: Arc::new(SandboxProvider),
             s3,
             mailer: Mailer::new(ses, config.mail_from.clone()),
             hasher: PasswordHasher::new(config.hash_cost),

@@ -62,6 +62,8 @@ pub struct Config {
     pub endpoint_url: Option<String>,
     pub log_level: String,
     pub hash_cost: HashCost,
+    /// `COUPONS`: promotion codes accepted by `POST /api/subscription`.
+    pub coupons: Vec<crate::domain::Coupon>,
 }
 
 /// Every problem found in the environment, each naming its variable.
@@ -148,6 +150,14 @@ impl Config {
         let unverified_ttl_days = days("UNVERIFIED_TTL_DAYS", 7);
         let deletion_grace_days = days("DELETION_GRACE_DAYS", 7);
 
+        let coupons = match crate::domain::Coupon::parse_list(&lookup("COUPONS").unwrap_or_default()) {
+            Ok(c) => c,
+            Err(e) => {
+                problems.push(format!("COUPONS: {e}"));
+                Vec::new()
+            }
+        };
+
         let endpoint_url = non_empty("AWS_ENDPOINT_URL");
         let log_level = non_empty("LOG_LEVEL").unwrap_or_else(|| "info".into());
         if !matches!(log_level.as_str(), "error" | "warn" | "info" | "debug" | "trace") {
@@ -171,6 +181,7 @@ impl Config {
             endpoint_url,
             log_level,
             hash_cost: HashCost::OWASP,
+            coupons,
         })
     }
 }
@@ -221,6 +232,18 @@ mod tests {
         assert!(err.contains("REQUIRE_CAPTCHA"));
         assert!(err.contains("DELETION_GRACE_DAYS"));
         assert!(err.contains("only one of JWT_SECRET"));
+    }
+
+    #[test]
+    fn coupons_are_optional_and_a_malformed_list_is_named() {
+        assert!(Config::from_lookup(env(GOOD)).unwrap().coupons.is_empty());
+        let mut pairs = GOOD.to_vec();
+        pairs.push(("COUPONS", "WELCOME20:20:3"));
+        assert_eq!(Config::from_lookup(env(&pairs)).unwrap().coupons[0].code, "WELCOME20");
+        pairs.pop();
+        pairs.push(("COUPONS", "WELCOME20:200"));
+        let err = Config::from_lookup(env(&pairs)).unwrap_err().to_string();
+        assert!(err.contains("COUPONS"), "{err}");
     }
 
     #[test]

@@ -28,6 +28,18 @@ pub struct BanInfo {
     pub ban_reason: Option<String>,
 }
 
+/// Which quota refused an upload, and the numbers behind the refusal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QuotaInfo {
+    /// `storage` (bytes) or `uploads` (files).
+    pub resource: &'static str,
+    /// Committed before this request (stored plus reserved by pending uploads).
+    pub used: i64,
+    pub limit: i64,
+    pub requested: i64,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("validation failed")]
@@ -72,12 +84,27 @@ pub enum Error {
     UsernameTaken,
     #[error("the resource was changed concurrently; retry")]
     Conflict,
+    /// The request does not fit the resource's current state (409 `CONFLICT`, with the reason).
+    #[error("{0}")]
+    InvalidState(&'static str),
+    /// A downgrade would leave usage over the new plan's limits (409 `CONFLICT`, details say which).
+    #[error("current usage exceeds the new plan's limits; free up space first")]
+    UsageOverPlanLimits(Vec<FieldError>),
+    #[error("plan not found")]
+    PlanNotFound,
+    #[error("no subscription found")]
+    SubscriptionNotFound,
+    #[error("payment failed: {message}")]
+    PaymentFailed { decline_code: String, message: String },
+    #[error("upload quota exceeded")]
+    QuotaExceeded(QuotaInfo),
+    /// A plan limit is reached (`message` says which); `Retry-After` when it resets by waiting.
+    #[error("{message}: your plan's limit is reached")]
+    SubscriptionLimitExceeded { retry_after_secs: Option<u64>, message: String },
     #[error("password does not meet the policy")]
     WeakPassword(Vec<FieldError>),
     #[error("too many requests; retry later")]
     RateLimited { retry_after_secs: u64 },
-    #[error("{message}: your plan's limit is reached")]
-    SubscriptionLimitExceeded { retry_after_secs: Option<u64>, message: String },
     #[error("request body is too large")]
     PayloadTooLarge,
     #[error("unsupported media type")]
@@ -106,10 +133,12 @@ impl Error {
             }
             Unauthenticated | TokenExpired | InvalidCredentials | MfaRequired { .. } => StatusCode::UNAUTHORIZED,
             Forbidden | AccountNotActivated | AccountBanned(_) | AccountPendingDeletion | ScopeRequired => StatusCode::FORBIDDEN,
-            UserNotFound | NotFound => StatusCode::NOT_FOUND,
-            EmailTaken | UsernameTaken | Conflict => StatusCode::CONFLICT,
+            UserNotFound | NotFound | PlanNotFound | SubscriptionNotFound => StatusCode::NOT_FOUND,
+            EmailTaken | UsernameTaken | Conflict | InvalidState(_) | UsageOverPlanLimits(_) => StatusCode::CONFLICT,
+            PaymentFailed { .. } => StatusCode::PAYMENT_REQUIRED,
+            QuotaExceeded(_) | SubscriptionLimitExceeded { .. } => StatusCode::TOO_MANY_REQUESTS,
             WeakPassword(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            RateLimited { .. } | SubscriptionLimitExceeded { .. } => StatusCode::TOO_MANY_REQUESTS,
+            RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             DependencyUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -140,10 +169,14 @@ impl Error {
             NotFound => "NOT_FOUND",
             EmailTaken => "EMAIL_TAKEN",
             UsernameTaken => "USERNAME_TAKEN",
-            Conflict => "CONFLICT",
+            Conflict | InvalidState(_) | UsageOverPlanLimits(_) => "CONFLICT",
+            PlanNotFound => "PLAN_NOT_FOUND",
+            SubscriptionNotFound => "SUBSCRIPTION_NOT_FOUND",
+            PaymentFailed { .. } => "PAYMENT_FAILED",
+            QuotaExceeded(_) => "QUOTA_EXCEEDED",
+            SubscriptionLimitExceeded { .. } => "SUBSCRIPTION_LIMIT_EXCEEDED",
             WeakPassword(_) => "WEAK_PASSWORD",
             RateLimited { .. } => "RATE_LIMITED",
-            SubscriptionLimitExceeded { .. } => "SUBSCRIPTION_LIMIT_EXCEEDED",
             PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             DependencyUnavailable(_) => "DEPENDENCY_UNAVAILABLE",
@@ -153,7 +186,11 @@ impl Error {
 
     fn details(&self) -> Option<serde_json::Value> {
         match self {
-            Error::Validation(fields) | Error::WeakPassword(fields) => serde_json::to_value(fields).ok(),
+            Error::Validation(fields) | Error::WeakPassword(fields) | Error::UsageOverPlanLimits(fields) => {
+                serde_json::to_value(fields).ok()
+            }
+            Error::QuotaExceeded(info) => serde_json::to_value(info).ok(),
+            Error::PaymentFailed { decline_code, .. } => Some(serde_json::json!({ "declineCode": decline_code })),
             Error::AccountBanned(info) => serde_json::to_value(info).ok(),
             Error::MfaRequired { mfa_token, expires_in } => Some(serde_json::json!({ "mfaToken": mfa_token, "expiresIn": expires_in })),
             _ => None,
@@ -232,9 +269,15 @@ mod tests {
             (Error::EmailTaken, 409, "EMAIL_TAKEN"),
             (Error::UsernameTaken, 409, "USERNAME_TAKEN"),
             (Error::Conflict, 409, "CONFLICT"),
+            (Error::InvalidState("x"), 409, "CONFLICT"),
+            (Error::UsageOverPlanLimits(vec![]), 409, "CONFLICT"),
+            (Error::PlanNotFound, 404, "PLAN_NOT_FOUND"),
+            (Error::SubscriptionNotFound, 404, "SUBSCRIPTION_NOT_FOUND"),
+            (Error::PaymentFailed { decline_code: "card_declined".into(), message: "x".into() }, 402, "PAYMENT_FAILED"),
+            (Error::QuotaExceeded(QuotaInfo { resource: "storage", used: 1, limit: 1, requested: 1 }), 429, "QUOTA_EXCEEDED"),
+            (Error::SubscriptionLimitExceeded { retry_after_secs: None, message: String::new() }, 429, "SUBSCRIPTION_LIMIT_EXCEEDED"),
             (Error::WeakPassword(vec![]), 422, "WEAK_PASSWORD"),
             (Error::RateLimited { retry_after_secs: 1 }, 429, "RATE_LIMITED"),
-            (Error::SubscriptionLimitExceeded { retry_after_secs: None, message: String::new() }, 429, "SUBSCRIPTION_LIMIT_EXCEEDED"),
             (Error::PayloadTooLarge, 413, "PAYLOAD_TOO_LARGE"),
             (Error::UnsupportedMediaType, 415, "UNSUPPORTED_MEDIA_TYPE"),
             (Error::DependencyUnavailable(anyhow::anyhow!("x")), 503, "DEPENDENCY_UNAVAILABLE"),
@@ -262,5 +305,28 @@ mod tests {
     async fn rate_limits_carry_retry_after() {
         let response = Error::RateLimited { retry_after_secs: 42 }.into_response();
         assert_eq!(response.headers()[header::RETRY_AFTER], "42");
+    }
+
+    #[tokio::test]
+    async fn a_plan_limit_carries_retry_after_only_when_it_resets_by_waiting() {
+        let monthly = Error::SubscriptionLimitExceeded { retry_after_secs: Some(3600), message: "1000 API requests a month".into() };
+        let response = monthly.into_response();
+        assert_eq!(response.status(), 429);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "3600");
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(json["code"], "SUBSCRIPTION_LIMIT_EXCEEDED");
+        assert_eq!(json["error"], "1000 API requests a month: your plan's limit is reached");
+        let keys = Error::SubscriptionLimitExceeded { retry_after_secs: None, message: "10 active API keys".into() };
+        assert!(keys.into_response().headers().get(header::RETRY_AFTER).is_none());
+    }
+
+    #[tokio::test]
+    async fn a_quota_refusal_says_which_quota_and_has_no_retry_after() {
+        let response = Error::QuotaExceeded(QuotaInfo { resource: "storage", used: 900, limit: 1000, requested: 200 }).into_response();
+        assert!(response.headers().get(header::RETRY_AFTER).is_none(), "a quota does not reset by waiting");
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(json["details"], serde_json::json!({"resource": "storage", "used": 900, "limit": 1000, "requested": 200}));
     }
 }

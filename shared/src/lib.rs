@@ -2,7 +2,7 @@
 //!
 //! Dependencies point one way: [`domain`] ← [`services`] ← ([`store`], adapters, [`api`]/[`http`]) ← [`app`].
 //! `domain` and `services` import neither `aws_sdk_*` nor `lambda_http`; the adapters
-//! ([`store`], [`mail`], [`passwords`], [`tokens`], [`captcha`]) own their SDKs and crates.
+//! ([`store`], [`mail`], [`objects`], [`payments`], [`passwords`], [`tokens`], [`captcha`]) own their SDKs and crates.
 
 pub mod api;
 pub mod app;
@@ -16,6 +16,7 @@ pub mod http;
 pub mod mail;
 pub mod objects;
 pub mod passwords;
+pub mod payments;
 pub mod services;
 pub mod store;
 pub mod tokens;

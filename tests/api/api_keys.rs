@@ -198,3 +198,32 @@ async fn last_used_is_recorded_at_most_once_a_minute() {
     t.call_with_key("GET", "/api/users/me", None, &secret).await.assert(200, None);
     assert_eq!(last_used(&t).await, Some(first_use + 61));
 }
+
+#[tokio::test]
+async fn key_requests_count_against_the_plans_monthly_limit() {
+    let t = TestApp::spawn().await;
+    let u = t.user().await;
+    let secret = create_key(&t, &u, json!({"name": "busy", "scopes": ["read"]})).await["keySecret"].as_str().unwrap().to_owned();
+    t.call_with_key("GET", "/api/users/me", None, &secret).await.assert(200, None);
+    // Bring this month's count to one short of FREE's 1 000 requests.
+    let (month, _) = accounts_core::services::billing::month_window(t.app.clock.now());
+    t.dynamo
+        .update_item()
+        .table_name(&t.table)
+        .key("pk", AttributeValue::S(format!("USER#{}", u.id)))
+        .key("sk", AttributeValue::S(format!("APIREQ#{month}")))
+        .update_expression("SET #c = :c")
+        .expression_attribute_names("#c", "count")
+        .expression_attribute_values(":c", AttributeValue::N("999".into()))
+        .send()
+        .await
+        .unwrap();
+    t.call_with_key("GET", "/api/users/me", None, &secret).await.assert(200, None);
+    let over = t.call_with_key("GET", "/api/users/me", None, &secret).await;
+    over.assert(429, Some("SUBSCRIPTION_LIMIT_EXCEEDED"));
+    assert!(over.headers["retry-after"].to_str().unwrap().parse::<u64>().unwrap() > 0);
+    // Sessions are not metered; a refused key request did not count.
+    t.get("/api/users/me", Some(&u.access)).await.assert(200, None);
+    // A request refused for its scope is not counted either (nor served).
+    t.call_with_key("PATCH", "/api/users/me", Some(json!({"bio": "x"})), &secret).await.assert(403, Some("SCOPE_REQUIRED"));
+}

@@ -126,6 +126,7 @@ impl TestApp {
             ("JWT_AUDIENCE", "accounts-test-clients"),
             ("JWT_SECRET", "test-signing-key-test-signing-key-0123"),
             ("REQUIRE_CAPTCHA", "false"),
+            ("COUPONS", "WELCOME20:20:3,FOREVER50:50"),
         ];
         let mut config = Config::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned())).unwrap();
         config.hash_cost = HashCost::TEST_ONLY;
@@ -136,6 +137,9 @@ impl TestApp {
             ("/api/auth", accounts_core::api::auth::router(app.clone())),
             ("/api/users", accounts_core::api::users::router(app.clone())),
             ("/api/api-keys", accounts_core::api::api_keys::router(app.clone())),
+            ("/api/uploads", accounts_core::api::uploads::router(app.clone())),
+            ("/api/plans", accounts_core::api::billing::router(app.clone())),
+            ("/api/subscription", accounts_core::api::billing::router(app.clone())),
         ];
         Self { routes, app, clock, dynamo, table, bucket }
     }

@@ -5,7 +5,11 @@
 
 mod api_keys;
 mod auth;
+mod billing;
 mod helpers;
 mod lifecycle;
 mod mfa;
+mod serial;
+mod uploads;
+mod usage;
 mod users;

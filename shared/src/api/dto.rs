@@ -44,11 +44,10 @@ pub struct StatsResponse {
     pub last_login_at: Option<String>,
 }
 
-/// The FREE plan's storage (1 GiB) until plans and usage counters arrive.
-const FREE_STORAGE_LIMIT: i64 = 1 << 30;
-
 impl UserResponse {
     pub fn new(app: &App, u: &User) -> Self {
+        // The plan in force now (a cancelled paid plan reads FREE once its period is over).
+        let plan = u.effective_plan(app.now());
         Self {
             id: u.id.to_string(),
             username: u.username.clone(),
@@ -59,7 +58,7 @@ impl UserResponse {
             website: u.website.clone(),
             avatar_url: u.avatar_key.as_ref().map(|_| format!("{}/api/users/{}/avatar", app.config.public_base_url, u.id)),
             role: u.role.as_str(),
-            plan: u.plan.clone(),
+            plan: plan.as_str().to_owned(),
             email_verified: u.email_verified,
             mfa_enabled: u.mfa_enabled,
             preferences: PreferencesResponse {
@@ -68,9 +67,9 @@ impl UserResponse {
                 timezone: u.preferences.timezone.as_str().to_owned(),
             },
             stats: StatsResponse {
-                uploads_count: 0,
-                storage_used: 0,
-                storage_limit: FREE_STORAGE_LIMIT,
+                uploads_count: u.usage.uploads_count,
+                storage_used: u.usage.storage_used,
+                storage_limit: plan.limits().storage_bytes.as_wire(),
                 last_login_at: u.last_login_at.map(rfc3339),
             },
             created_at: rfc3339(u.created_at),

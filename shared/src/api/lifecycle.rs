@@ -121,7 +121,7 @@ async fn activity(State(app): State<Arc<App>>, ReadAccess(c): ReadAccess, Query(
     };
     let (records, next) = app.store.list_activity(&c.user.id, cursor, limit as i32).await?;
     let items: Vec<ActivityResponse> = records.iter().map(ActivityResponse::from).collect();
-    Ok(Reply::page(&items, next.as_deref(), limit))
+    Ok(Reply::page(&items, next, limit))
 }
 
 async fn export_me(State(app): State<Arc<App>>, Authenticated(p): Authenticated) -> Result<Reply> {

@@ -2,9 +2,12 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod billing;
 mod dto;
 mod lifecycle;
 mod mfa;
+pub mod uploads;
+pub mod usage;
 pub mod users;
 
 pub use dto::UserResponse;

@@ -18,6 +18,7 @@ pub fn router(app: Arc<App>) -> Router {
             .route("/api/users/me", get(me).put(update_me).patch(update_me))
             .merge(super::mfa::routes())
             .merge(super::lifecycle::routes())
+            .merge(super::usage::routes())
             .with_state(app),
     )
 }

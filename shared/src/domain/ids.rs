@@ -1,4 +1,4 @@
-//! Opaque, prefixed, sortable identifiers (`usr_…`, `ses_…`).
+//! Opaque, prefixed, sortable identifiers (`usr_…`, `ses_…`, `upl_…`, `sub_…`).
 
 use std::fmt;
 use std::sync::Mutex;
@@ -51,6 +51,8 @@ macro_rules! prefixed_id {
 prefixed_id!(UserId, "usr_");
 prefixed_id!(SessionId, "ses_");
 prefixed_id!(ApiKeyId, "key_");
+prefixed_id!(UploadId, "upl_");
+prefixed_id!(SubscriptionId, "sub_");
 
 #[cfg(test)]
 mod tests {

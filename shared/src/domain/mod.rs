@@ -5,12 +5,21 @@ mod activity;
 mod api_key;
 mod ids;
 mod password;
+mod plan;
 mod profile;
+mod subscription;
+mod upload;
 mod user;
 
 pub use activity::{ACTIVITY_RETENTION_SECS, Activity, ActivityKind};
 pub use api_key::{MAX_KEY_LIFETIME_SECS, Scope, parse_expires_in, parse_key_name, parse_scopes};
-pub use ids::{ApiKeyId, SessionId, UserId, new_ulid};
+pub use ids::{ApiKeyId, SessionId, SubscriptionId, UploadId, UserId, new_ulid};
 pub use password::{Password, PasswordPolicyInput};
+pub use plan::{Coupon, Limit, Limits, Plan, PlanId, cents_to_amount, discounted, plans};
 pub use profile::{Language, Preferences, ProfileInput, ProfileUpdate, Theme, Timezone};
+pub use subscription::{AppliedCoupon, Card, Subscription, SubscriptionStatus, add_months, effective_plan, period_containing, proration};
+pub use upload::{
+    ContentType, DayDelta, DayUsage, Filename, MAX_UPLOAD_BYTES, Upload, UploadKind, UploadStatus, UsageCounters, day_string, parse_day,
+    upload_object_key,
+};
 pub use user::{ActivationState, Email, Role, User, UserStatus, Username};

@@ -1,6 +1,6 @@
 //! The user entity and its identifying values.
 
-use super::{Preferences, UserId};
+use super::{PlanId, Preferences, UsageCounters, UserId};
 use crate::error::FieldError;
 
 /// An email address, trimmed and lower-cased (SPEC §3.1: normalised to lower case, unique).
@@ -108,7 +108,12 @@ pub struct User {
     pub email: String,
     pub password_hash: String,
     pub role: Role,
+    /// The plan as stored (`FREE`, `PREMIUM`, `ENTERPRISE`); see [`User::effective_plan`].
     pub plan: String,
+    /// When a cancelled paid plan runs out (the end of its last paid period).
+    pub plan_expires_at: Option<i64>,
+    /// Storage and upload counters (kept with `ADD` on the user item).
+    pub usage: UsageCounters,
     pub name: Option<String>,
     pub bio: Option<String>,
     pub location: Option<String>,
@@ -146,6 +151,17 @@ impl User {
             Some(Some(until)) => until > now,
             None => false,
         }
+    }
+
+    /// The plan whose limits apply at `now`: a cancelled paid plan falls back to FREE at the
+    /// end of its last period, without any write having to happen at that moment.
+    pub fn effective_plan(&self, now: i64) -> PlanId {
+        super::effective_plan(&self.plan, self.plan_expires_at, now)
+    }
+
+    /// Paid plans unlock paid features (animated avatars).
+    pub fn has_paid_plan(&self, now: i64) -> bool {
+        self.effective_plan(now).is_paid()
     }
 
     pub fn status(&self, now: i64) -> UserStatus {
@@ -187,6 +203,8 @@ mod tests {
             password_hash: "$argon2id$secret".into(),
             role: Role::User,
             plan: "FREE".into(),
+            plan_expires_at: None,
+            usage: UsageCounters::default(),
             name: None,
             bio: None,
             location: None,

@@ -63,6 +63,8 @@ async fn caller(parts: &Parts, app: &App, scope: Scope, allow_unactivated: bool)
         if !key.scopes.contains(&scope) {
             return Err(Error::ScopeRequired);
         }
+        // Key-authenticated requests count against the plan's monthly limit (429 past it).
+        crate::services::billing::count_api_request(app, &user).await?;
         return Ok(Caller { user, via: Via::ApiKey { id: key.id, scopes: key.scopes } });
     }
     let p = principal(parts, app).await?;

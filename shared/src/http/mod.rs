@@ -36,15 +36,20 @@ struct Envelope<'a, T: Serialize> {
     data: &'a T,
     #[serde(skip_serializing_if = "Option::is_none")]
     message: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    page: Option<Page<'a>>,
 }
 
-/// Where a list continues: `{"nextCursor": …|null, "limit": N}`.
+#[derive(Serialize)]
+struct PageEnvelope<'a, T: Serialize> {
+    success: bool,
+    data: &'a T,
+    page: PageInfo,
+}
+
+/// The `page` block of a list answer.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Page<'a> {
-    next_cursor: Option<&'a str>,
+struct PageInfo {
+    next_cursor: Option<String>,
     limit: u32,
 }
 
@@ -62,6 +67,11 @@ impl Reply {
     pub fn created<T: Serialize>(data: &T) -> Self {
         Self::with_status(StatusCode::CREATED, data, None)
     }
+    /// A list: `{"success": true, "data": […], "page": {"nextCursor": …|null, "limit": N}}`.
+    pub fn page<T: Serialize>(data: &T, next_cursor: Option<String>, limit: u32) -> Self {
+        let body = json_bytes(&PageEnvelope { success: true, data, page: PageInfo { next_cursor, limit } });
+        Self { status: StatusCode::OK, body, headers: Vec::new() }
+    }
     /// `202 Accepted` with only a message (the work happens, or is pretended, out of band).
     pub fn accepted(message: &str) -> Self {
         Self::with_status(StatusCode::ACCEPTED, &serde_json::Value::Null, Some(message))
@@ -70,12 +80,7 @@ impl Reply {
         Self::with_status(StatusCode::OK, &serde_json::json!({ "message": message }), Some(message))
     }
     pub fn with_status<T: Serialize>(status: StatusCode, data: &T, message: Option<&str>) -> Self {
-        Self { status, body: json_bytes(&Envelope { success: true, data, message, page: None }), headers: Vec::new() }
-    }
-    /// A page of a list, with the cursor of the next page (`None` on the last one).
-    pub fn page<T: Serialize>(data: &T, next_cursor: Option<&str>, limit: u32) -> Self {
-        let page = Some(Page { next_cursor, limit });
-        Self { status: StatusCode::OK, body: json_bytes(&Envelope { success: true, data, message: None, page }), headers: Vec::new() }
+        Self { status, body: json_bytes(&Envelope { success: true, data, message }), headers: Vec::new() }
     }
     pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.headers.push((name, value));

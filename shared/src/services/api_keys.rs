@@ -10,9 +10,6 @@ use crate::mail::{self, Lang, SecurityEvent};
 use crate::store::{ApiKeyRecord, KeyStatus};
 use crate::tokens;
 
-/// Active keys a user may hold unless the plan says otherwise.
-pub const DEFAULT_MAX_ACTIVE_KEYS: i64 = 10;
-
 pub struct NewKey {
     pub name: String,
     pub scopes: Vec<Scope>,
@@ -42,7 +39,8 @@ pub async fn create(app: &App, principal: &Principal, input: NewKey, client: &Cl
         last_used_at: None,
         status: KeyStatus::Active,
     };
-    let max = DEFAULT_MAX_ACTIVE_KEYS;
+    // The plan decides how many keys may be active (FREE: 10).
+    let max = super::billing::limits_for(user.effective_plan(now)).api_keys.max().unwrap_or(i64::MAX);
     let entry = activity::entry(app, ActivityKind::ApiKeyCreated, client, Some(format!("{} ({})", record.id, record.prefix)));
     if !app.store.create_api_key(&record, max, &entry).await? {
         // At the limit: keys that expired still hold a slot until noticed. Free those, retry once.

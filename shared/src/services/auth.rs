@@ -171,6 +171,8 @@ pub async fn register(app: &App, input: Registration, client: &ClientInfo) -> Re
         password_hash: app.hasher.hash(password.expose()).await.map_err(Error::internal)?,
         role: crate::domain::Role::User,
         plan: "FREE".into(),
+        plan_expires_at: None,
+        usage: Default::default(),
         name: None,
         bio: None,
         location: None,

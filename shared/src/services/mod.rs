@@ -4,10 +4,13 @@
 pub mod activity;
 pub mod api_keys;
 pub mod auth;
+pub mod billing;
 pub mod export;
 pub mod lifecycle;
 pub mod mfa;
 pub mod purge;
+pub mod uploads;
+pub mod usage;
 pub mod users;
 
 use crate::domain::{ApiKeyId, Scope, User};

@@ -4,18 +4,24 @@
 
 mod activity;
 mod api_keys;
+mod billing;
 mod lifecycle;
 mod mfa;
 mod sessions;
 mod tokens;
+mod uploads;
+mod usage;
 mod users;
 
 pub use activity::ActivityRecord;
 pub use api_keys::{ApiKeyRecord, KeyStatus};
+pub use billing::{ApiRequestCount, PlanChange, SubscriptionRefusal, SubscriptionWrite};
 pub use lifecycle::{DueAccount, PURGE_SHARDS, PurgeKind, ScheduledDeletion, shard_of};
 pub use mfa::MfaState;
 pub use sessions::{RefreshRecord, Rotation, Session};
 pub use tokens::{LinkToken, TokenKind};
+pub use uploads::{BatchDeletion, MAX_DELETES_PER_TRANSACTION, QuotaRefusal, Reservation, StalePendingUpload};
+pub use usage::DAY_RETENTION_SECS;
 pub use users::{LoginName, NewUser, UserPatch};
 
 use crate::error::Error;
@@ -56,8 +62,15 @@ impl Store {
     /// Runs a transaction; on cancellation returns the per-item reason codes
     /// (`Some("ConditionalCheckFailed")`, `None` for items that were fine).
     async fn transact(&self, op: &str, items: Vec<TransactWriteItem>) -> Result<Result<(), Vec<Option<String>>>, Error> {
-        // A transaction that collides with another one on the same item is cancelled with
-        // `TransactionConflict` and wrote nothing: retrying it is safe and is what a client expects.
+        Ok(self.transact_detailed(op, items).await?.map_err(|reasons| reasons.into_iter().map(|r| r.code).collect()))
+    }
+
+    /// [`Store::transact`], also returning the item as it was for every item written with
+    /// `ReturnValuesOnConditionCheckFailure::AllOld` whose condition failed (to say *why*).
+    ///
+    /// A transaction that collides with another one on the same item is cancelled with
+    /// `TransactionConflict` and wrote nothing: retrying it is safe and is what a client expects.
+    async fn transact_detailed(&self, op: &str, items: Vec<TransactWriteItem>) -> Result<Result<(), Vec<CancelReason>>, Error> {
         let mut attempt = 0;
         loop {
             match self.transact_once(op, items.clone()).await {
@@ -72,16 +85,19 @@ impl Store {
         }
     }
 
-    async fn transact_once(&self, op: &str, items: Vec<TransactWriteItem>) -> Result<Result<(), Vec<Option<String>>>, Error> {
+    async fn transact_once(&self, op: &str, items: Vec<TransactWriteItem>) -> Result<Result<(), Vec<CancelReason>>, Error> {
         match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
             Ok(_) => Ok(Ok(())),
             Err(SdkError::ServiceError(e)) if matches!(e.err(), TransactWriteItemsError::TransactionCanceledException(_)) => {
                 let TransactWriteItemsError::TransactionCanceledException(ex) = e.err() else { unreachable!() };
-                let reasons: Vec<Option<String>> =
-                    ex.cancellation_reasons().iter().map(|r| r.code().filter(|c| *c != "None").map(str::to_owned)).collect();
-                if reasons.iter().flatten().any(|c| c == "ConditionalCheckFailed") {
+                let reasons: Vec<CancelReason> = ex
+                    .cancellation_reasons()
+                    .iter()
+                    .map(|r| CancelReason { code: r.code().filter(|c| *c != "None").map(str::to_owned), item: r.item().cloned() })
+                    .collect();
+                if reasons.iter().any(|r| r.code.as_deref() == Some("ConditionalCheckFailed")) {
                     Ok(Err(reasons))
-                } else if reasons.iter().flatten().any(|c| c == "TransactionConflict") {
+                } else if reasons.iter().any(|r| r.code.as_deref() == Some("TransactionConflict")) {
                     Err(Error::Conflict)
                 } else {
                     Err(sdk_error(op, SdkError::ServiceError(e)))
@@ -89,6 +105,20 @@ impl Store {
             }
             Err(e) => Err(sdk_error(op, e)),
         }
+    }
+}
+
+/// Why one item of a cancelled transaction failed.
+#[derive(Debug, Clone)]
+pub(crate) struct CancelReason {
+    pub code: Option<String>,
+    /// The item before the transaction, when asked for with `ReturnValuesOnConditionCheckFailure`.
+    pub item: Option<Item>,
+}
+
+impl CancelReason {
+    pub fn condition_failed(&self) -> bool {
+        self.code.as_deref() == Some("ConditionalCheckFailed")
     }
 }
 

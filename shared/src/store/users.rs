@@ -73,6 +73,9 @@ fn user_to_item(u: &User) -> Item {
     if let Some(t) = u.last_login_at {
         put("lastLoginAt", n(t));
     }
+    if let Some(t) = u.plan_expires_at {
+        put("planExpiresAt", n(t));
+    }
     match u.banned_until {
         Some(None) => put("banned", b(true)),
         Some(Some(until)) => {
@@ -114,6 +117,8 @@ pub(crate) fn user_from_item(item: &Item) -> Result<User, Error> {
         password_hash: req_s(item, "passwordHash")?,
         role: get_s(item, "role").as_deref().and_then(Role::parse).unwrap_or(Role::User),
         plan: get_s(item, "plan").unwrap_or_else(|| "FREE".into()),
+        plan_expires_at: get_n(item, "planExpiresAt"),
+        usage: super::usage::counters_from_item(item),
         name: get_s(item, "name"),
         bio: get_s(item, "bio"),
         location: get_s(item, "location"),

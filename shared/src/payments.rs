@@ -1,0 +1,126 @@
+//! Payment providers for [`services::billing`](crate::services::billing).
+//!
+//! The shipped [`SandboxProvider`] moves no money: it answers by the payment method id, with
+//! the test ids Stripe users know, so every billing flow (success, decline, customer action)
+//! can be tried and tested. A real provider implements the same [`PaymentProvider`] trait and
+//! replaces the sandbox in `App::new`.
+//!
+//! | payment method id | result |
+//! | --- | --- |
+//! | `pm_card_visa` | succeeds (visa, last4 4242) |
+//! | `pm_card_mastercard` | succeeds (mastercard, last4 4444) |
+//! | `pm_card_chargeDeclined` | declined, `card_declined` → 402 `PAYMENT_FAILED` |
+//! | `pm_card_chargeDeclinedInsufficientFunds` | declined, `insufficient_funds` → 402 |
+//! | `pm_card_authenticationRequired` | requires the customer's action (3-D Secure): a client secret |
+//! | anything else | unknown payment method → 400 `VALIDATION_FAILED` |
+
+use crate::domain::Card;
+use crate::services::billing::{ChargeRequest, PaymentOutcome, PaymentProvider, ProviderFuture};
+use crate::tokens::random_token;
+
+/// The sandbox's test payment methods.
+pub const SANDBOX_VISA: &str = "pm_card_visa";
+pub const SANDBOX_MASTERCARD: &str = "pm_card_mastercard";
+pub const SANDBOX_DECLINED: &str = "pm_card_chargeDeclined";
+pub const SANDBOX_INSUFFICIENT_FUNDS: &str = "pm_card_chargeDeclinedInsufficientFunds";
+pub const SANDBOX_AUTHENTICATION_REQUIRED: &str = "pm_card_authenticationRequired";
+
+/// A provider that moves no money and answers by test payment method id.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SandboxProvider;
+
+fn card(id: &str, brand: &str, last4: &str) -> Card {
+    Card { payment_method_id: id.to_owned(), brand: brand.to_owned(), last4: last4.to_owned(), exp_month: 12, exp_year: 2034 }
+}
+
+impl SandboxProvider {
+    fn outcome(&self, payment_method_id: &str, charge: bool) -> PaymentOutcome {
+        let charge_id = || charge.then(|| format!("ch_sandbox_{}", random_token(12)));
+        match payment_method_id {
+            SANDBOX_VISA => PaymentOutcome::Succeeded { card: card(SANDBOX_VISA, "visa", "4242"), charge_id: charge_id() },
+            SANDBOX_MASTERCARD => {
+                PaymentOutcome::Succeeded { card: card(SANDBOX_MASTERCARD, "mastercard", "4444"), charge_id: charge_id() }
+            }
+            SANDBOX_DECLINED => PaymentOutcome::Declined { decline_code: "card_declined".into(), message: "the card was declined".into() },
+            SANDBOX_INSUFFICIENT_FUNDS => {
+                PaymentOutcome::Declined { decline_code: "insufficient_funds".into(), message: "the card has insufficient funds".into() }
+            }
+            SANDBOX_AUTHENTICATION_REQUIRED => {
+                PaymentOutcome::RequiresAction { client_secret: format!("pi_sandbox_{}_secret_{}", random_token(9), random_token(12)) }
+            }
+            _ => PaymentOutcome::UnknownPaymentMethod,
+        }
+    }
+}
+
+impl PaymentProvider for SandboxProvider {
+    fn name(&self) -> &'static str {
+        "sandbox"
+    }
+
+    fn attach<'a>(&'a self, _customer: &'a str, payment_method_id: &'a str) -> ProviderFuture<'a, PaymentOutcome> {
+        let outcome = self.outcome(payment_method_id, false);
+        Box::pin(async move { Ok(outcome) })
+    }
+
+    fn charge(&self, request: ChargeRequest) -> ProviderFuture<'_, PaymentOutcome> {
+        let outcome = self.outcome(&request.payment_method_id, true);
+        tracing::info!(
+            provider = "sandbox",
+            customer = %request.customer,
+            amount_cents = request.amount_cents,
+            currency = request.currency,
+            idempotency_key = %request.idempotency_key,
+            succeeded = matches!(outcome, PaymentOutcome::Succeeded { .. }),
+            "charge"
+        );
+        Box::pin(async move { Ok(outcome) })
+    }
+
+    fn refund<'a>(&'a self, charge_id: &'a str) -> ProviderFuture<'a, ()> {
+        tracing::info!(provider = "sandbox", charge = charge_id, "refund");
+        Box::pin(async { Ok(()) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn charge(pm: &str) -> PaymentOutcome {
+        let request = ChargeRequest {
+            customer: "usr_x".into(),
+            payment_method_id: pm.into(),
+            amount_cents: 100,
+            currency: "USD",
+            description: "test".into(),
+            idempotency_key: "k".into(),
+        };
+        ready(SandboxProvider.charge(request))
+    }
+
+    /// The sandbox's futures are ready at once.
+    fn ready<T>(f: ProviderFuture<'_, T>) -> T {
+        tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f).unwrap()
+    }
+
+    #[test]
+    fn the_documented_test_payment_methods_behave_as_documented() {
+        assert!(matches!(charge(SANDBOX_VISA), PaymentOutcome::Succeeded { ref card, charge_id: Some(_) } if card.last4 == "4242"));
+        assert!(matches!(charge(SANDBOX_MASTERCARD), PaymentOutcome::Succeeded { ref card, .. } if card.brand == "mastercard"));
+        assert!(matches!(charge(SANDBOX_DECLINED), PaymentOutcome::Declined { ref decline_code, .. } if decline_code == "card_declined"));
+        assert!(
+            matches!(charge(SANDBOX_INSUFFICIENT_FUNDS), PaymentOutcome::Declined { ref decline_code, .. } if decline_code == "insufficient_funds")
+        );
+        assert!(
+            matches!(charge(SANDBOX_AUTHENTICATION_REQUIRED), PaymentOutcome::RequiresAction { ref client_secret } if client_secret.contains("_secret_"))
+        );
+        assert_eq!(charge("pm_card_unknown"), PaymentOutcome::UnknownPaymentMethod);
+    }
+
+    #[test]
+    fn attaching_moves_no_money() {
+        let outcome = ready(SandboxProvider.attach("usr_x", SANDBOX_VISA));
+        assert!(matches!(outcome, PaymentOutcome::Succeeded { charge_id: None, .. }));
+    }
+}
