@@ -174,13 +174,14 @@ pub async fn serve_purge() -> Result<(), lambda_http::Error> {
                 deleted = report.deleted,
                 unverified = report.unverified,
                 skipped = report.skipped,
+                stale_uploads = report.stale_uploads,
                 items = report.items,
                 objects = report.objects,
                 complete = report.complete,
                 "purge summary"
             );
             Ok::<_, lambda_http::Error>(serde_json::json!({
-                "deleted": report.deleted, "unverified": report.unverified, "skipped": report.skipped,
+                "deleted": report.deleted, "unverified": report.unverified, "skipped": report.skipped, "staleUploads": report.stale_uploads,
                 "items": report.items, "objects": report.objects, "complete": report.complete,
             }))
         }

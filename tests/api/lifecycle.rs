@@ -301,3 +301,20 @@ async fn the_export_holds_everything_about_the_caller_and_no_secret() {
         .assert(403, Some("SCOPE_REQUIRED"));
     t.get("/api/users/me/export", None).await.assert(401, Some("UNAUTHENTICATED"));
 }
+
+#[tokio::test]
+async fn the_purge_releases_uploads_never_completed_within_a_day() {
+    let t = TestApp::spawn().await;
+    let u = t.user().await;
+    let r = t.post("/api/uploads", json!({"filename": "a.txt", "contentType": "text/plain", "size": 1000}), Some(&u.access)).await;
+    r.assert(201, None);
+    t.clock.advance(time::Duration::hours(23));
+    assert_eq!(purge_all(&t).await.stale_uploads, 0);
+    t.clock.advance(time::Duration::hours(2));
+    let report = purge_all(&t).await;
+    assert_eq!(report.stale_uploads, 1, "{report:?}");
+    let access = t.login(&u.username, PASSWORD).await.data()["accessToken"].as_str().unwrap().to_owned();
+    let me = t.get("/api/users/me", Some(&access)).await;
+    assert_eq!(me.data()["stats"]["storageUsed"], 0);
+    assert_eq!(purge_all(&t).await.stale_uploads, 0, "idempotent");
+}

@@ -1,7 +1,7 @@
 //! The scheduled purge (SPEC §3.7): permanently removes accounts whose grace period ended and
 //! accounts never activated within `UNVERIFIED_TTL_DAYS`, with everything stored about them —
 //! user item, uniqueness markers, sessions, activity, API keys, counters, avatar and uploaded
-//! objects. It is idempotent (a second run finds nothing), resumable (it stops before the
+//! objects — and releases uploads reserved but never completed within 24 h. It is idempotent (a second run finds nothing), resumable (it stops before the
 //! deadline and the queue keeps what is left) and safe against a racing recovery (the point of
 //! no return is one conditional transaction).
 
@@ -18,6 +18,8 @@ pub struct PurgeReport {
     pub unverified: usize,
     /// Queue entries dropped because the account no longer qualified (recovered, activated).
     pub skipped: usize,
+    /// Pending uploads never completed within 24 h, released with their objects.
+    pub stale_uploads: usize,
     /// Table items and S3 objects removed.
     pub items: usize,
     pub objects: usize,
@@ -45,6 +47,19 @@ pub async fn run(app: &App, should_stop: impl Fn() -> bool) -> Result<PurgeRepor
             if due.len() < PAGE as usize {
                 break;
             }
+        }
+    }
+    // Uploads reserved but never completed within 24 h: free the quota, drop the objects.
+    let mut after = None;
+    loop {
+        if should_stop() {
+            return Ok(report);
+        }
+        let page = crate::services::uploads::release_stale_pending(app, after.as_ref(), 100).await?;
+        report.stale_uploads += page.released;
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
         }
     }
     report.complete = true;
