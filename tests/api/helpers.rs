@@ -220,9 +220,22 @@ impl TestApp {
     /// Every mail the emulator accepted for `to`, oldest first: `(subject, body)`.
     pub async fn mails_to(&self, to: &str) -> Vec<(String, String)> {
         let url = format!("{}/moto-api/data.json", endpoint());
+        // moto builds data.json from live objects without a lock: a table another test is
+        // writing to at that moment can make it answer 500. Such a failure is transient: retry.
         let data: Value = tokio::task::spawn_blocking(move || {
-            let text = ureq::get(&url).call().unwrap().into_body().read_to_string().unwrap();
-            serde_json::from_str(&text).unwrap()
+            let mut attempt = 0;
+            loop {
+                let text = ureq::get(&url).call().and_then(|r| r.into_body().read_to_string());
+                match text {
+                    Ok(text) => return serde_json::from_str(&text).unwrap(),
+                    Err(e) if attempt < 10 => {
+                        attempt += 1;
+                        eprintln!("moto data.json failed ({e}); retrying");
+                        std::thread::sleep(std::time::Duration::from_millis(50 * attempt));
+                    }
+                    Err(e) => panic!("moto data.json keeps failing: {e}"),
+                }
+            }
         })
         .await
         .unwrap();
