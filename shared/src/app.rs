@@ -1,6 +1,7 @@
 //! `App`: configuration, clock and every adapter, built once per cold start and shared by
 //! all requests as `Arc<App>`. No global statics, so tests build their own.
 
+use crate::avatars::AvatarObjects;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, Secret, SigningKeySource};
 use crate::mail::Mailer;
@@ -20,6 +21,8 @@ pub struct App {
     pub store: Store,
     /// S3, for avatars and uploads (path-style when pointed at a local emulator).
     pub s3: aws_sdk_s3::Client,
+    /// Avatar objects in `config.bucket_name`.
+    pub avatars: AvatarObjects,
     pub mailer: Mailer,
     pub hasher: PasswordHasher,
     pub tokens: TokenService,
@@ -81,6 +84,7 @@ impl App {
         };
         Ok(Self {
             store: Store::new(dynamo, &config.table_name),
+            avatars: AvatarObjects::new(s3.clone(), &config.bucket_name),
             s3,
             mailer: Mailer::new(ses, config.mail_from.clone()),
             hasher: PasswordHasher::new(config.hash_cost),

@@ -3,6 +3,10 @@
 // Test code may unwrap and panic: a failure is the test failing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod account;
 mod auth;
+mod avatars;
 mod helpers;
+mod sessions;
+mod settings;
 mod users;

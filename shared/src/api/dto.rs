@@ -44,6 +44,14 @@ pub struct StatsResponse {
     pub last_login_at: Option<String>,
 }
 
+/// Where a user's avatar is served, when they have one. `?v=` names the version, so a new
+/// avatar gets a new URL and caches never show the old one.
+pub fn avatar_url(app: &App, u: &User) -> Option<String> {
+    u.avatar_key
+        .as_deref()
+        .map(|key| format!("{}/api/users/{}/avatar?v={}", app.config.public_base_url, u.id, crate::avatars::version(key)))
+}
+
 /// The FREE plan's storage (1 GiB) until plans and usage counters arrive.
 const FREE_STORAGE_LIMIT: i64 = 1 << 30;
 
@@ -57,7 +65,7 @@ impl UserResponse {
             bio: u.bio.clone(),
             location: u.location.clone(),
             website: u.website.clone(),
-            avatar_url: u.avatar_key.as_ref().map(|_| format!("{}/api/users/{}/avatar", app.config.public_base_url, u.id)),
+            avatar_url: avatar_url(app, u),
             role: u.role.as_str(),
             plan: u.plan.clone(),
             email_verified: u.email_verified,

@@ -1,7 +1,7 @@
 //! The routes of each endpoint group: parse input, call one service, shape output.
 
 pub mod auth;
-mod dto;
+pub(crate) mod dto;
 pub mod users;
 
 pub use dto::UserResponse;

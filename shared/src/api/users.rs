@@ -1,4 +1,11 @@
-//! `/api/users/*` (SPEC §3.2), first slice: the caller's own profile.
+//! `/api/users/*` (SPEC §3.2): the caller's profile, settings, avatar, password, email and
+//! sessions, and the public profile and avatar of any user. Handlers of each concern live in
+//! the submodules; this file holds the router and the profile routes.
+
+mod account;
+mod avatar;
+mod sessions;
+mod settings;
 
 use super::UserResponse;
 use crate::App;
@@ -8,12 +15,27 @@ use crate::http::{self, Authenticated, Json, MaybeUnactivated, Reply};
 use crate::services::users as svc;
 use axum::Router;
 use axum::extract::State;
-use axum::routing::get;
+use axum::routing::{delete, get, post, put};
 use serde::{Deserialize, Deserializer};
 use std::sync::Arc;
 
 pub fn router(app: Arc<App>) -> Router {
-    http::finish(Router::new().route("/api/users/me", get(me).put(update_me).patch(update_me)).with_state(app))
+    http::finish(
+        Router::new()
+            .route("/api/users/me", get(me).put(update_me).patch(update_me))
+            .route("/api/users/me/settings", get(settings::get_settings).put(settings::update_settings).patch(settings::update_settings))
+            .route(
+                "/api/users/me/avatar",
+                get(avatar::own).post(avatar::upload).patch(avatar::upload).delete(avatar::remove).layer(avatar::body_limit()),
+            )
+            .route("/api/users/me/password", put(account::change_password))
+            .route("/api/users/me/email", post(account::request_email_change))
+            .route("/api/users/me/sessions", get(sessions::list))
+            .route("/api/users/me/sessions/{id}", delete(sessions::revoke))
+            .route("/api/users/{id}", get(settings::public_profile))
+            .route("/api/users/{id}/avatar", get(avatar::fetch))
+            .with_state(app),
+    )
 }
 
 /// An unactivated user may read their own profile (and nothing else).

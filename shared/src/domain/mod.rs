@@ -5,10 +5,15 @@ mod activity;
 mod ids;
 mod password;
 mod profile;
+mod settings;
 mod user;
 
 pub use activity::{ACTIVITY_RETENTION_SECS, Activity, ActivityKind};
 pub use ids::{SessionId, UserId, new_ulid};
 pub use password::{Password, PasswordPolicyInput};
 pub use profile::{Language, Preferences, ProfileInput, ProfileUpdate, Theme, Timezone};
-pub use user::{ActivationState, Email, Role, User, UserStatus, Username};
+pub use settings::{
+    APP_BOOL_KEYS, AppSettings, NOTIFICATION_KEYS, NotificationSettings, PRIVACY_KEYS, PrivacySettings, SettingGroup, SettingValue,
+    Settings, SettingsChange, SettingsInput,
+};
+pub use user::{ActivationState, Email, PendingEmailChange, Role, User, UserStatus, Username};

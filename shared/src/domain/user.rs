@@ -1,6 +1,6 @@
 //! The user entity and its identifying values.
 
-use super::{Preferences, UserId};
+use super::{Preferences, Settings, UserId};
 use crate::error::FieldError;
 
 /// An email address, trimmed and lower-cased (SPEC §3.1: normalised to lower case, unique).
@@ -100,6 +100,13 @@ pub struct ActivationState {
     pub sent_at: i64,
 }
 
+/// A requested email change waiting for its link to be opened: only the newest link works.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingEmailChange {
+    pub token_hash: String,
+    pub sent_at: i64,
+}
+
 /// A stored account. Times are Unix seconds.
 #[derive(Clone, PartialEq, Eq)]
 pub struct User {
@@ -129,6 +136,8 @@ pub struct User {
     pub activation: Option<ActivationState>,
     pub reset_token_hash: Option<String>,
     pub reset_sent_at: Option<i64>,
+    pub settings: Settings,
+    pub email_change: Option<PendingEmailChange>,
     pub version: i64,
 }
 
@@ -173,6 +182,11 @@ impl User {
         let remaining = last + wait - now;
         (remaining > 0).then_some(remaining as u64)
     }
+
+    /// Animated avatars are a perk of donators and paid plans.
+    pub fn may_have_animated_avatar(&self) -> bool {
+        self.role == Role::Donator || self.plan != "FREE"
+    }
 }
 
 #[cfg(test)]
@@ -206,6 +220,8 @@ mod tests {
             activation: None,
             reset_token_hash: None,
             reset_sent_at: None,
+            settings: Settings::defaults(0),
+            email_change: None,
             version: 1,
         }
     }

@@ -2,6 +2,7 @@
 //! classification of SDK errors into [`Error`] kinds. Every access pattern and key is listed in
 //! `docs/table-design.md`; uniqueness uses marker items in one transaction, counters use `ADD`.
 
+mod account;
 mod activity;
 mod sessions;
 mod tokens;
@@ -9,7 +10,7 @@ mod users;
 
 pub use activity::ActivityRecord;
 pub use sessions::{RefreshRecord, Rotation, Session};
-pub use tokens::{LinkToken, TokenKind};
+pub use tokens::{EmailChangeToken, LinkToken, TokenKind};
 pub use users::{LoginName, NewUser, UserPatch};
 
 use crate::error::Error;
