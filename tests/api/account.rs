@@ -238,3 +238,27 @@ async fn an_email_change_reports_each_error() {
     again.assert(200, None);
     assert_eq!(again.data()["user"]["email"], u.email.as_str(), "the address did not change");
 }
+
+#[tokio::test]
+async fn a_password_change_or_reset_voids_a_pending_email_change() {
+    // Someone who knew the old password asks to move the account to their address; the owner
+    // changes (or resets) the password: the link must stop working, or it would hand the
+    // account over anyway.
+    let t = TestApp::spawn().await;
+    let u = t.user().await;
+    let attacker = new_address(&t);
+    t.post("/api/users/me/email", json!({"newEmail": attacker, "password": PASSWORD}), Some(&u.access)).await.assert(202, None);
+    let token = t.mailed_token(&attacker).await;
+    t.call("PUT", "/api/users/me/password", Some(change(PASSWORD, NEW_PASSWORD, NEW_PASSWORD)), Some(&u.access)).await.assert(200, None);
+    t.post("/api/auth/confirm-email", json!({"token": token}), None).await.assert(400, Some("INVALID_TOKEN"));
+
+    let v = t.user().await;
+    let attacker = new_address(&t);
+    t.post("/api/users/me/email", json!({"newEmail": attacker, "password": PASSWORD}), Some(&v.access)).await.assert(202, None);
+    let token = t.mailed_token(&attacker).await;
+    t.post("/api/auth/forgot-password", json!({"email": v.email}), None).await.assert(202, None);
+    let reset = t.mailed_token(&v.email).await;
+    t.post("/api/auth/reset-password", json!({"token": reset, "newPassword": NEW_PASSWORD}), None).await.assert(200, None);
+    t.post("/api/auth/confirm-email", json!({"token": token}), None).await.assert(400, Some("INVALID_TOKEN"));
+    t.login(&v.email, NEW_PASSWORD).await.assert(200, None);
+}

@@ -103,8 +103,9 @@ impl Store {
     }
 
     /// Stores a new password hash, only if the stored hash is still the one the current
-    /// password was checked against; clears the login-failure count and any pending reset
-    /// link; records `activity` in the same transaction. False when the hash changed meanwhile.
+    /// password was checked against; clears the login-failure count and voids any pending reset
+    /// or email-change link (someone who knew the old password may have asked for them);
+    /// records `activity` in the same transaction. False when the hash changed meanwhile.
     pub async fn change_password(
         &self,
         id: &UserId,
@@ -118,7 +119,7 @@ impl Store {
             .set_key(Some(key(user_pk(id), PROFILE)))
             .update_expression(
                 "SET passwordHash = :p, passwordChangedAt = :now, updatedAt = :now, failedLogins = :zero, version = version + :one \
-                 REMOVE lastFailedLoginAt, resetTokenHash",
+                 REMOVE lastFailedLoginAt, resetTokenHash, emailChangeTokenHash, emailChangeSentAt",
             )
             .condition_expression("passwordHash = :old")
             .expression_attribute_values(":p", s(new_hash))

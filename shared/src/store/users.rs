@@ -480,11 +480,12 @@ impl Store {
     }
 
     /// Sets the new password and consumes the reset token, only if it is still the newest one.
+    /// A pending email change is voided too: whoever asked for it knew the old password.
     pub async fn complete_reset(&self, id: &UserId, token_hash: &str, password_hash: &str, now: i64) -> Result<bool, Error> {
         let update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key(user_pk(id), PROFILE)))
-            .update_expression("SET passwordHash = :p, updatedAt = :now, failedLogins = :zero, passwordChangedAt = :now, version = version + :one REMOVE resetTokenHash, lastFailedLoginAt")
+            .update_expression("SET passwordHash = :p, updatedAt = :now, failedLogins = :zero, passwordChangedAt = :now, version = version + :one REMOVE resetTokenHash, lastFailedLoginAt, emailChangeTokenHash, emailChangeSentAt")
             .condition_expression("resetTokenHash = :h")
             .expression_attribute_values(":p", s(password_hash))
             .expression_attribute_values(":now", n(now))
