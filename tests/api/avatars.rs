@@ -331,8 +331,10 @@ async fn avatar_changes_need_an_activated_live_session() {
     let part: &[(&str, &str, &str, &[u8])] = &[("avatar", "a.png", "image/png", img.as_slice())];
     upload_as(&t, "POST", None, part).await.assert(401, Some("UNAUTHENTICATED"));
     t.call("DELETE", "/api/users/me/avatar", None, None).await.assert(401, Some("UNAUTHENTICATED"));
+    t.get("/api/users/me/avatar", None).await.assert(401, Some("UNAUTHENTICATED"));
     let fresh = t.unactivated_user().await;
     upload_as(&t, "POST", Some(&fresh.access), part).await.assert(403, Some("ACCOUNT_NOT_ACTIVATED"));
+    t.call("DELETE", "/api/users/me/avatar", None, Some(&fresh.access)).await.assert(403, Some("ACCOUNT_NOT_ACTIVATED"));
     let u = t.user().await;
     t.post("/api/auth/logout", json!({}), Some(&u.access)).await.assert(200, None);
     upload_as(&t, "POST", Some(&u.access), part).await.assert(401, Some("UNAUTHENTICATED"));
