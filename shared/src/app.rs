@@ -1,6 +1,7 @@
 //! `App`: configuration, clock and every adapter, built once per cold start and shared by
 //! all requests as `Arc<App>`. No global statics, so tests build their own.
 
+use crate::avatars::AvatarObjects;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, Secret, SigningKeySource};
 use crate::mail::Mailer;
@@ -27,6 +28,8 @@ pub struct App {
     pub objects: ObjectStore,
     /// Where subscription payments go (the sandbox until a real provider is plugged in).
     pub payments: Arc<dyn PaymentProvider>,
+    /// Avatar objects in `config.bucket_name`.
+    pub avatars: AvatarObjects,
     pub mailer: Mailer,
     pub hasher: PasswordHasher,
     pub tokens: TokenService,
@@ -92,6 +95,7 @@ impl App {
             store: Store::new(dynamo, &config.table_name),
             objects: ObjectStore::new(s3.clone(), &config.bucket_name),
             payments: Arc::new(SandboxProvider),
+            avatars: AvatarObjects::new(s3.clone(), &config.bucket_name),
             s3,
             mailer: Mailer::new(ses, config.mail_from.clone()),
             hasher: PasswordHasher::new(config.hash_cost),

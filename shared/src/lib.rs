@@ -2,10 +2,11 @@
 //!
 //! Dependencies point one way: [`domain`] ← [`services`] ← ([`store`], adapters, [`api`]/[`http`]) ← [`app`].
 //! `domain` and `services` import neither `aws_sdk_*` nor `lambda_http`; the adapters
-//! ([`store`], [`mail`], [`objects`], [`payments`], [`passwords`], [`tokens`], [`captcha`]) own their SDKs and crates.
+//! ([`store`], [`avatars`], [`mail`], [`objects`], [`payments`], [`passwords`], [`tokens`], [`captcha`]) own their SDKs and crates.
 
 pub mod api;
 pub mod app;
+pub mod avatars;
 pub mod captcha;
 pub mod clock;
 pub mod config;

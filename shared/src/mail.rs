@@ -142,6 +142,69 @@ pub fn password_reset(lang: Lang, to: &str, username: &str, link: &str) -> Mail 
     }
 }
 
+/// The link that completes an email change, sent to the new address (1 h, single use).
+pub fn email_change_confirmation(lang: Lang, to: &str, username: &str, link: &str) -> Mail {
+    let (subject, greeting, lines, label) = match lang {
+        Lang::En => (
+            "Confirm your new email address",
+            format!("Hello {username},"),
+            vec![
+                "Open the link below within 1 hour to make this the email address of your account; it works once.".to_owned(),
+                "If you did not ask for this, ignore this message: nothing changes.".to_owned(),
+            ],
+            "Confirm this address",
+        ),
+        Lang::Es => (
+            "Confirma tu nueva dirección de correo",
+            format!("Hola {username}:"),
+            vec![
+                "Abre el enlace de abajo en menos de 1 hora para que esta sea la dirección de correo de tu cuenta; solo funciona una vez."
+                    .to_owned(),
+                "Si no lo has pedido, ignora este mensaje: no cambiará nada.".to_owned(),
+            ],
+            "Confirmar esta dirección",
+        ),
+    };
+    Mail {
+        to: to.to_owned(),
+        subject: subject.to_owned(),
+        text: format!("{greeting}\n\n{}\n\n{link}\n\n{}\n", lines[0], lines[1]),
+        html: html_page(&greeting, &lines, None, Some((label, link))),
+    }
+}
+
+/// Tells the current address that a change to `new_redacted` was asked for.
+pub fn email_change_notice(lang: Lang, to: &str, username: &str, new_redacted: &str) -> Mail {
+    let (subject, greeting, lines) = match lang {
+        Lang::En => (
+            "Your email address is about to change",
+            format!("Hello {username},"),
+            vec![
+                format!(
+                    "Someone signed in to your account asked to change its email address to {new_redacted}. This address keeps working until the link sent there is opened."
+                ),
+                "If it was not you, change your password at once and sign out your other sessions.".to_owned(),
+            ],
+        ),
+        Lang::Es => (
+            "Tu dirección de correo va a cambiar",
+            format!("Hola {username}:"),
+            vec![
+                format!(
+                    "Alguien con acceso a tu cuenta ha pedido cambiar su dirección de correo a {new_redacted}. Esta dirección sigue funcionando hasta que se abra el enlace enviado allí."
+                ),
+                "Si no has sido tú, cambia tu contraseña de inmediato y cierra tus otras sesiones.".to_owned(),
+            ],
+        ),
+    };
+    Mail {
+        to: to.to_owned(),
+        subject: subject.to_owned(),
+        text: format!("{greeting}\n\n{}\n\n{}\n", lines[0], lines[1]),
+        html: html_page(&greeting, &lines, None, None),
+    }
+}
+
 /// Confirms a scheduled deletion and says how to undo it.
 pub fn deletion_scheduled(lang: Lang, to: &str, username: &str, purge_date: &str, recovery_code: &str) -> Mail {
     let (subject, greeting, lines) = match lang {
@@ -243,5 +306,13 @@ mod tests {
         let m = password_reset(Lang::En, "a@x.io", "<b>", "https://x/?a=1&b=2");
         assert!(m.html.contains("&lt;b&gt;"));
         assert!(m.html.contains("a=1&amp;b=2"));
+    }
+
+    #[test]
+    fn the_email_change_link_is_in_both_parts_and_the_notice_names_the_new_address() {
+        let m = email_change_confirmation(Lang::Es, "new@example.com", "ana", "https://x/confirm-email?token=t");
+        assert!(m.text.contains("https://x/confirm-email?token=t") && m.html.contains("https://x/confirm-email?token=t"));
+        let n = email_change_notice(Lang::En, "old@example.com", "ana", "n***@example.com");
+        assert!(n.text.contains("n***@example.com") && n.html.contains("n***@example.com"));
     }
 }

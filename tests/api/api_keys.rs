@@ -227,3 +227,27 @@ async fn key_requests_count_against_the_plans_monthly_limit() {
     // A request refused for its scope is not counted either (nor served).
     t.call_with_key("PATCH", "/api/users/me", Some(json!({"bio": "x"})), &secret).await.assert(403, Some("SCOPE_REQUIRED"));
 }
+
+#[tokio::test]
+async fn keys_reach_settings_and_avatar_by_scope_but_never_password_email_or_sessions() {
+    let t = TestApp::spawn().await;
+    let u = t.user().await;
+    let read = create_key(&t, &u, json!({"name": "r", "scopes": ["read"]})).await["keySecret"].as_str().unwrap().to_owned();
+    let write = create_key(&t, &u, json!({"name": "w", "scopes": ["write"]})).await["keySecret"].as_str().unwrap().to_owned();
+    t.call_with_key("GET", "/api/users/me/settings", None, &read).await.assert(200, None);
+    let change = json!({"privacy": {"publicProfile": true}});
+    t.call_with_key("PUT", "/api/users/me/settings", Some(change.clone()), &read).await.assert(403, Some("SCOPE_REQUIRED"));
+    t.call_with_key("PUT", "/api/users/me/settings", Some(change), &write).await.assert(200, None);
+    t.call_with_key("DELETE", "/api/users/me/avatar", None, &read).await.assert(403, Some("SCOPE_REQUIRED"));
+    t.call_with_key("DELETE", "/api/users/me/avatar", None, &write).await.assert(204, None);
+    for (method, path, body) in [
+        ("PUT", "/api/users/me/password", Some(json!({"currentPassword": "x", "newPassword": "y", "confirmPassword": "y"}))),
+        ("POST", "/api/users/me/email", Some(json!({"newEmail": "new@example.com", "password": "x"}))),
+        ("GET", "/api/users/me/sessions", None),
+        ("DELETE", "/api/users/me/sessions/ses_01HZY8J6W8K1M2N3P4Q5R6S7T8", None),
+    ] {
+        for key in [&read, &write] {
+            t.call_with_key(method, path, body.clone(), key).await.assert(403, Some("SCOPE_REQUIRED"));
+        }
+    }
+}

@@ -251,6 +251,8 @@ impl TestApp {
     /// Every mail the emulator accepted for `to`, oldest first: `(subject, body)`.
     pub async fn mails_to(&self, to: &str) -> Vec<(String, String)> {
         let url = format!("{}/moto-api/data.json", endpoint());
+        // moto builds data.json from live objects without a lock: a table another test is
+        // writing to at that moment can make it answer 500. Such a failure is transient: retry.
         let data: Value = tokio::task::spawn_blocking(move || {
             // The emulator dumps all its state here; under a loaded machine a read can fail: retry.
             let mut last_error = None;

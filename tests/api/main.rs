@@ -3,13 +3,19 @@
 // Test code may unwrap and panic: a failure is the test failing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod account;
 mod api_keys;
 mod auth;
+mod auth;
+mod avatars;
 mod billing;
+mod helpers;
 mod helpers;
 mod lifecycle;
 mod mfa;
 mod serial;
+mod sessions;
+mod settings;
 mod uploads;
 mod usage;
 mod users;

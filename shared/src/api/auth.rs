@@ -30,6 +30,7 @@ pub fn router(app: Arc<App>) -> Router {
             .route("/api/auth/status", get(status))
             .route("/api/auth/forgot-password", post(forgot_password))
             .route("/api/auth/reset-password", post(reset_password))
+            .route("/api/auth/confirm-email", post(confirm_email))
             .with_state(app),
     )
 }
@@ -263,4 +264,19 @@ async fn reset_password(State(app): State<Arc<App>>, client: ClientInfo, Json(bo
     }
     svc::reset_password(&app, &body.token, &body.new_password, &client).await?;
     Ok(Reply::message("Password has been reset. Sign in with the new password."))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfirmEmailRequest {
+    token: String,
+}
+
+/// Completes an email change with the token from the link mailed to the new address.
+async fn confirm_email(State(app): State<Arc<App>>, client: ClientInfo, Json(body): Json<ConfirmEmailRequest>) -> Result<Reply> {
+    if body.token.is_empty() || body.token.len() > 128 {
+        return Err(Error::InvalidToken);
+    }
+    crate::services::users::account::confirm_email_change(&app, &body.token, &client).await?;
+    Ok(Reply::message("Email address changed. Sign in with the new address from now on."))
 }

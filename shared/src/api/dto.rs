@@ -44,6 +44,14 @@ pub struct StatsResponse {
     pub last_login_at: Option<String>,
 }
 
+/// Where a user's avatar is served, when they have one. `?v=` names the version, so a new
+/// avatar gets a new URL and caches never show the old one.
+pub fn avatar_url(app: &App, u: &User) -> Option<String> {
+    u.avatar_key
+        .as_deref()
+        .map(|key| format!("{}/api/users/{}/avatar?v={}", app.config.public_base_url, u.id, crate::avatars::version(key)))
+}
+
 impl UserResponse {
     pub fn new(app: &App, u: &User) -> Self {
         // The plan in force now (a cancelled paid plan reads FREE once its period is over).
@@ -56,7 +64,7 @@ impl UserResponse {
             bio: u.bio.clone(),
             location: u.location.clone(),
             website: u.website.clone(),
-            avatar_url: u.avatar_key.as_ref().map(|_| format!("{}/api/users/{}/avatar", app.config.public_base_url, u.id)),
+            avatar_url: avatar_url(app, u),
             role: u.role.as_str(),
             plan: plan.as_str().to_owned(),
             email_verified: u.email_verified,

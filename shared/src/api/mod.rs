@@ -3,7 +3,7 @@
 pub mod api_keys;
 pub mod auth;
 pub mod billing;
-mod dto;
+pub(crate) mod dto;
 mod lifecycle;
 mod mfa;
 pub mod uploads;

@@ -1,4 +1,11 @@
-//! `/api/users/*` (SPEC §3.2), first slice: the caller's own profile.
+//! `/api/users/*` (SPEC §3.2): the caller's profile, settings, avatar, password, email and
+//! sessions, and the public profile and avatar of any user. Handlers of each concern live in
+//! the submodules; this file holds the router and the profile routes.
+
+mod account;
+mod avatar;
+mod sessions;
+mod settings;
 
 use super::UserResponse;
 use crate::App;
@@ -8,7 +15,7 @@ use crate::http::{self, Json, ReadAccessMaybeUnactivated, Reply, WriteAccess};
 use crate::services::users as svc;
 use axum::Router;
 use axum::extract::State;
-use axum::routing::get;
+use axum::routing::{delete, get, post, put};
 use serde::{Deserialize, Deserializer};
 use std::sync::Arc;
 
@@ -19,6 +26,17 @@ pub fn router(app: Arc<App>) -> Router {
             .merge(super::mfa::routes())
             .merge(super::lifecycle::routes())
             .merge(super::usage::routes())
+            .route("/api/users/me/settings", get(settings::get_settings).put(settings::update_settings).patch(settings::update_settings))
+            .route(
+                "/api/users/me/avatar",
+                get(avatar::own).post(avatar::upload).patch(avatar::upload).delete(avatar::remove).layer(avatar::body_limit()),
+            )
+            .route("/api/users/me/password", put(account::change_password))
+            .route("/api/users/me/email", post(account::request_email_change))
+            .route("/api/users/me/sessions", get(sessions::list))
+            .route("/api/users/me/sessions/{id}", delete(sessions::revoke))
+            .route("/api/users/{id}", get(settings::public_profile))
+            .route("/api/users/{id}/avatar", get(avatar::fetch))
             .with_state(app),
     )
 }

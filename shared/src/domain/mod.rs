@@ -7,6 +7,7 @@ mod ids;
 mod password;
 mod plan;
 mod profile;
+mod settings;
 mod subscription;
 mod upload;
 mod user;
@@ -17,9 +18,13 @@ pub use ids::{ApiKeyId, SessionId, SubscriptionId, UploadId, UserId, new_ulid};
 pub use password::{Password, PasswordPolicyInput};
 pub use plan::{Coupon, Limit, Limits, Plan, PlanId, cents_to_amount, discounted, plans};
 pub use profile::{Language, Preferences, ProfileInput, ProfileUpdate, Theme, Timezone};
+pub use settings::{
+    APP_BOOL_KEYS, AppSettings, NOTIFICATION_KEYS, NotificationSettings, PRIVACY_KEYS, PrivacySettings, SettingGroup, SettingValue,
+    Settings, SettingsChange, SettingsInput,
+};
 pub use subscription::{AppliedCoupon, Card, Subscription, SubscriptionStatus, add_months, effective_plan, period_containing, proration};
 pub use upload::{
     ContentType, DayDelta, DayUsage, Filename, MAX_UPLOAD_BYTES, Upload, UploadKind, UploadStatus, UsageCounters, day_string, parse_day,
     upload_object_key,
 };
-pub use user::{ActivationState, Email, Role, User, UserStatus, Username};
+pub use user::{ActivationState, Email, PendingEmailChange, Role, User, UserStatus, Username};

@@ -1,6 +1,6 @@
 //! The user entity and its identifying values.
 
-use super::{PlanId, Preferences, UsageCounters, UserId};
+use super::{PlanId, Preferences, Settings, UsageCounters, UserId};
 use crate::error::FieldError;
 
 /// An email address, trimmed and lower-cased (SPEC §3.1: normalised to lower case, unique).
@@ -100,6 +100,13 @@ pub struct ActivationState {
     pub sent_at: i64,
 }
 
+/// A requested email change waiting for its link to be opened: only the newest link works.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingEmailChange {
+    pub token_hash: String,
+    pub sent_at: i64,
+}
+
 /// A stored account. Times are Unix seconds.
 #[derive(Clone, PartialEq, Eq)]
 pub struct User {
@@ -134,6 +141,8 @@ pub struct User {
     pub activation: Option<ActivationState>,
     pub reset_token_hash: Option<String>,
     pub reset_sent_at: Option<i64>,
+    pub settings: Settings,
+    pub email_change: Option<PendingEmailChange>,
     pub version: i64,
 }
 
@@ -189,6 +198,12 @@ impl User {
         let remaining = last + wait - now;
         (remaining > 0).then_some(remaining as u64)
     }
+
+    /// Animated avatars are a perk of donators and paid plans.
+    /// Animated avatars are for donators and paid plans still in force at `now`.
+    pub fn may_have_animated_avatar(&self, now: i64) -> bool {
+        self.role == Role::Donator || self.has_paid_plan(now)
+    }
 }
 
 #[cfg(test)]
@@ -224,6 +239,8 @@ mod tests {
             activation: None,
             reset_token_hash: None,
             reset_sent_at: None,
+            settings: Settings::defaults(0),
+            email_change: None,
             version: 1,
         }
     }

@@ -192,6 +192,8 @@ pub async fn register(app: &App, input: Registration, client: &ClientInfo) -> Re
         activation: Some(activation.clone()),
         reset_token_hash: None,
         reset_sent_at: None,
+        settings: crate::domain::Settings::defaults(now),
+        email_change: None,
         version: 1,
     };
     let token =

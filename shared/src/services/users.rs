@@ -1,5 +1,11 @@
 //! Self-service use cases of the `users` group.
 
+pub mod account;
+pub mod avatar;
+pub mod public;
+pub mod sessions;
+pub mod settings;
+
 use crate::App;
 use crate::domain::{ProfileUpdate, User};
 use crate::error::Result;

@@ -2,6 +2,7 @@
 //! classification of SDK errors into [`Error`] kinds. Every access pattern and key is listed in
 //! `docs/table-design.md`; uniqueness uses marker items in one transaction, counters use `ADD`.
 
+mod account;
 mod activity;
 mod api_keys;
 mod billing;
@@ -19,7 +20,7 @@ pub use billing::{ApiRequestCount, PlanChange, SubscriptionRefusal, Subscription
 pub use lifecycle::{DueAccount, PURGE_SHARDS, PurgeKind, ScheduledDeletion, shard_of};
 pub use mfa::MfaState;
 pub use sessions::{RefreshRecord, Rotation, Session};
-pub use tokens::{LinkToken, TokenKind};
+pub use tokens::{EmailChangeToken, LinkToken, TokenKind};
 pub use uploads::{BatchDeletion, MAX_DELETES_PER_TRANSACTION, QuotaRefusal, Reservation, StalePendingUpload};
 pub use usage::DAY_RETENTION_SECS;
 pub use users::{LoginName, NewUser, UserPatch};

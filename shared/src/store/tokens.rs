@@ -1,6 +1,8 @@
-//! Single-use link tokens (activation, password reset), captcha answers and rate counters.
+//! Single-use link tokens (activation, password reset, email change), captcha answers and
+//! rate counters.
 //!
-//! `TOKEN#<sha256> / TOKEN` — a link token, stored only as its hash, with a TTL.
+//! `TOKEN#<sha256> / TOKEN` — a link token, stored only as its hash, with a TTL. An email-change
+//! token also carries the address it switches from and to (`oldEmail`, `newEmail`).
 //! `CAPTCHA#<id> / CAPTCHA` — a captcha answer's hash; consumed by a conditional delete.
 //! `RATE#<scope>#<subject>#<window> / RATE` — an `ADD` counter with a TTL.
 
@@ -13,6 +15,7 @@ use aws_sdk_dynamodb::types::ReturnValue;
 pub enum TokenKind {
     Activation,
     PasswordReset,
+    EmailChange,
 }
 
 impl TokenKind {
@@ -20,12 +23,14 @@ impl TokenKind {
         match self {
             Self::Activation => "activation",
             Self::PasswordReset => "reset",
+            Self::EmailChange => "email-change",
         }
     }
     fn parse(raw: &str) -> Option<Self> {
         match raw {
             "activation" => Some(Self::Activation),
             "reset" => Some(Self::PasswordReset),
+            "email-change" => Some(Self::EmailChange),
             _ => None,
         }
     }
@@ -54,7 +59,54 @@ pub(crate) fn link_token_item(t: &LinkToken) -> Item {
     item
 }
 
+/// A pending email change's link token: which account, from which address to which.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailChangeToken {
+    pub hash: String,
+    pub user_id: UserId,
+    pub old_email: String,
+    pub new_email: String,
+    pub expires_at: i64,
+}
+
+pub(crate) fn email_change_token_item(t: &EmailChangeToken) -> Item {
+    let mut item = link_token_item(&LinkToken {
+        hash: t.hash.clone(),
+        kind: TokenKind::EmailChange,
+        user_id: t.user_id.clone(),
+        expires_at: t.expires_at,
+    });
+    item.insert("oldEmail".into(), s(&t.old_email));
+    item.insert("newEmail".into(), s(&t.new_email));
+    item
+}
+
 impl Store {
+    /// The email-change token with this hash, if there is one of that kind.
+    pub async fn get_email_change_token(&self, hash: &str) -> Result<Option<EmailChangeToken>, Error> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(token_pk(hash), "TOKEN")))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| sdk_error("get email change token", e))?;
+        Ok(out.item.and_then(|item| {
+            if TokenKind::parse(&get_s(&item, "kind")?)? != TokenKind::EmailChange {
+                return None;
+            }
+            Some(EmailChangeToken {
+                hash: hash.to_owned(),
+                user_id: UserId::parse(&get_s(&item, "userId")?)?,
+                old_email: get_s(&item, "oldEmail")?,
+                new_email: get_s(&item, "newEmail")?,
+                expires_at: get_n(&item, "expiresAt")?,
+            })
+        }))
+    }
+
     pub async fn get_link_token(&self, hash: &str) -> Result<Option<LinkToken>, Error> {
         let out = self
             .client

@@ -5,7 +5,10 @@
 //! `attribute_not_exists`, so uniqueness holds under any concurrency.
 
 use super::{Item, Store, b, get_b, get_n, get_s, is_condition_failure, key, n, req_s, s, sdk_error};
-use crate::domain::{ActivationState, Language, Preferences, ProfileUpdate, Role, Theme, Timezone, User, UserId};
+use crate::domain::{
+    ActivationState, AppSettings, Language, NotificationSettings, PendingEmailChange, Preferences, PrivacySettings, ProfileUpdate, Role,
+    Settings, Theme, Timezone, User, UserId,
+};
 use crate::error::Error;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, KeysAndAttributes, Put, TransactWriteItem, Update};
 use std::collections::HashMap;
@@ -87,6 +90,11 @@ fn user_to_item(u: &User) -> Item {
     if let Some(t) = u.deletion_scheduled_at {
         put("deletionScheduledAt", n(t));
     }
+    put("settings", settings_to_attr(&u.settings));
+    if let Some(c) = &u.email_change {
+        put("emailChangeTokenHash", s(&c.token_hash));
+        put("emailChangeSentAt", n(c.sent_at));
+    }
     if let Some(a) = &u.activation {
         put("actCodeHash", s(&a.code_hash));
         put("actTokenHash", s(&a.token_hash));
@@ -142,11 +150,84 @@ pub(crate) fn user_from_item(item: &Item) -> Result<User, Error> {
         activation,
         reset_token_hash: get_s(item, "resetTokenHash"),
         reset_sent_at: get_n(item, "resetSentAt"),
+        settings: settings_from_attr(item.get("settings"), get_n(item, "createdAt").unwrap_or(0)),
+        email_change: get_s(item, "emailChangeTokenHash")
+            .map(|token_hash| PendingEmailChange { token_hash, sent_at: get_n(item, "emailChangeSentAt").unwrap_or(0) }),
         version: get_n(item, "version").unwrap_or(0),
     })
 }
 
-fn marker(pk: String, sk: &str, user: &UserId) -> Item {
+/// `settings` is one map attribute on the user item (`{notifications: M, privacy: M, app: M,
+/// updatedAt: N}`), so reading it costs nothing beyond the auth read and a partial change is
+/// one `UpdateItem` of nested paths.
+pub(crate) fn settings_to_attr(x: &Settings) -> AttributeValue {
+    let bools = |pairs: &[(&str, bool)]| {
+        AttributeValue::M(pairs.iter().map(|(k, v)| ((*k).to_owned(), b(*v))).collect::<HashMap<String, AttributeValue>>())
+    };
+    let nt = &x.notifications;
+    let notifications = bools(&[
+        ("email", nt.email),
+        ("push", nt.push),
+        ("uploads", nt.uploads),
+        ("sharing", nt.sharing),
+        ("storage", nt.storage),
+        ("security", nt.security),
+        ("marketing", nt.marketing),
+    ]);
+    let p = &x.privacy;
+    let privacy = bools(&[("publicProfile", p.public_profile), ("showActivity", p.show_activity), ("allowIndexing", p.allow_indexing)]);
+    let a = &x.app;
+    let mut app: HashMap<String, AttributeValue> =
+        [("autoUpload", a.auto_upload), ("compressionEnabled", a.compression_enabled), ("thumbnailGeneration", a.thumbnail_generation)]
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), b(*v)))
+            .collect();
+    app.insert("defaultFolder".into(), s(&a.default_folder));
+    AttributeValue::M(HashMap::from([
+        ("notifications".to_owned(), notifications),
+        ("privacy".to_owned(), privacy),
+        ("app".to_owned(), AttributeValue::M(app)),
+        ("updatedAt".to_owned(), n(x.updated_at)),
+    ]))
+}
+
+/// Reads the settings map; anything missing (an item written before settings existed, a key
+/// added later) takes its default.
+pub(crate) fn settings_from_attr(attr: Option<&AttributeValue>, created_at: i64) -> Settings {
+    let d = Settings::defaults(created_at);
+    let Some(AttributeValue::M(m)) = attr else { return d };
+    let group = |name: &str| match m.get(name) {
+        Some(AttributeValue::M(g)) => g.clone(),
+        _ => HashMap::new(),
+    };
+    let (nt, p, a) = (group("notifications"), group("privacy"), group("app"));
+    let flag = |g: &HashMap<String, AttributeValue>, k: &str, default: bool| get_b(g, k).unwrap_or(default);
+    Settings {
+        notifications: NotificationSettings {
+            email: flag(&nt, "email", d.notifications.email),
+            push: flag(&nt, "push", d.notifications.push),
+            uploads: flag(&nt, "uploads", d.notifications.uploads),
+            sharing: flag(&nt, "sharing", d.notifications.sharing),
+            storage: flag(&nt, "storage", d.notifications.storage),
+            security: flag(&nt, "security", d.notifications.security),
+            marketing: flag(&nt, "marketing", d.notifications.marketing),
+        },
+        privacy: PrivacySettings {
+            public_profile: flag(&p, "publicProfile", d.privacy.public_profile),
+            show_activity: flag(&p, "showActivity", d.privacy.show_activity),
+            allow_indexing: flag(&p, "allowIndexing", d.privacy.allow_indexing),
+        },
+        app: AppSettings {
+            auto_upload: flag(&a, "autoUpload", d.app.auto_upload),
+            compression_enabled: flag(&a, "compressionEnabled", d.app.compression_enabled),
+            thumbnail_generation: flag(&a, "thumbnailGeneration", d.app.thumbnail_generation),
+            default_folder: get_s(&a, "defaultFolder").unwrap_or(d.app.default_folder),
+        },
+        updated_at: get_n(m, "updatedAt").unwrap_or(created_at),
+    }
+}
+
+pub(crate) fn marker(pk: String, sk: &str, user: &UserId) -> Item {
     let mut item = key(pk, sk);
     item.insert("userId".into(), s(user.as_str()));
     item
@@ -422,11 +503,12 @@ impl Store {
     }
 
     /// Sets the new password and consumes the reset token, only if it is still the newest one.
+    /// A pending email change is voided too: whoever asked for it knew the old password.
     pub async fn complete_reset(&self, id: &UserId, token_hash: &str, password_hash: &str, now: i64) -> Result<bool, Error> {
         let update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key(user_pk(id), PROFILE)))
-            .update_expression("SET passwordHash = :p, updatedAt = :now, failedLogins = :zero, passwordChangedAt = :now, version = version + :one REMOVE resetTokenHash, lastFailedLoginAt")
+            .update_expression("SET passwordHash = :p, updatedAt = :now, failedLogins = :zero, passwordChangedAt = :now, version = version + :one REMOVE resetTokenHash, lastFailedLoginAt, emailChangeTokenHash, emailChangeSentAt")
             .condition_expression("resetTokenHash = :h")
             .expression_attribute_values(":p", s(password_hash))
             .expression_attribute_values(":now", n(now))

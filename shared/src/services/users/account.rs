@@ -1,0 +1,134 @@
+//! Credentials the signed-in user changes: the password (`PUT /me/password`) and the email
+//! address (`POST /me/email`, completed by `POST /api/auth/confirm-email`).
+//!
+//! Both ask for the current password. A wrong one counts as a failed login (the same lockout
+//! as `/auth/login`), so a stolen access token cannot be used to guess the password.
+
+use crate::App;
+use crate::domain::{ActivityKind, Email, Password, PasswordPolicyInput, User};
+use crate::error::{Error, FieldError, Result};
+use crate::http::ClientInfo;
+use crate::mail::{self, Lang, SecurityEvent};
+use crate::services::auth::MAIL_INTERVAL_SECS;
+use crate::services::{Principal, activity};
+use crate::store::EmailChangeToken;
+use crate::tokens;
+
+/// Email-change links are valid 1 h.
+pub const EMAIL_CHANGE_TTL_SECS: i64 = 3600;
+
+fn lang(user: &User) -> Lang {
+    Lang::from_primary(user.preferences.language.primary())
+}
+
+/// Checks the caller's current password, counting a wrong one as a failed login.
+async fn check_current_password(app: &App, user: &User, given: &str) -> Result<()> {
+    let now = app.now();
+    if let Some(wait) = user.lockout_remaining(now) {
+        return Err(Error::RateLimited { retry_after_secs: wait });
+    }
+    if given.is_empty() || given.len() > 1024 {
+        return Err(Error::InvalidPassword);
+    }
+    let verified = app.hasher.verify(given, Some(&user.password_hash)).await.map_err(Error::internal)?;
+    if !verified.ok() {
+        app.store.record_login_failure(&user.id, now).await?;
+        return Err(Error::InvalidPassword);
+    }
+    Ok(())
+}
+
+pub struct PasswordChange {
+    pub current: String,
+    pub new: String,
+    pub confirm: String,
+}
+
+pub struct PasswordChanged {
+    pub changed_at: i64,
+    pub sessions_revoked: usize,
+}
+
+/// Sets a new password; every other session ends, the calling one stays.
+pub async fn change_password(app: &App, principal: &Principal, input: PasswordChange, client: &ClientInfo) -> Result<PasswordChanged> {
+    let user = &principal.user;
+    if input.new != input.confirm {
+        return Err(Error::field("confirmPassword", "must match newPassword"));
+    }
+    let ctx = PasswordPolicyInput { username: &user.username, email: &user.email };
+    let password = Password::parse(&input.new, "newPassword", &ctx).map_err(Error::WeakPassword)?;
+    if input.new == input.current {
+        return Err(Error::WeakPassword(vec![FieldError::new("newPassword", "must differ from the current password")]));
+    }
+    check_current_password(app, user, &input.current).await?;
+    let new_hash = app.hasher.hash(password.expose()).await.map_err(Error::internal)?;
+    let now = app.now();
+    let entry = activity::entry(app, ActivityKind::PasswordChanged, client, None);
+    if !app.store.change_password(&user.id, &user.password_hash, &new_hash, &entry, now).await? {
+        // Changed by someone else (another session, a reset) since this request read it.
+        return Err(Error::Conflict);
+    }
+    let sessions_revoked = app.store.delete_sessions(&user.id, Some(&principal.session.id)).await?;
+    tracing::info!(user = %user.id, sessions_revoked, "password changed");
+    let notice = mail::security_notice(lang(user), &user.email, &user.username, SecurityEvent::PasswordChanged);
+    if let Err(e) = app.mailer.send(&notice).await {
+        tracing::error!(user = %user.id, error = format!("{e:#}"), "password change notice failed");
+    }
+    Ok(PasswordChanged { changed_at: now, sessions_revoked })
+}
+
+/// Starts an email change: a single-use, 1-hour link to the new address and a notice to the
+/// current one. Only the newest link works. Whether the new address is taken is decided when
+/// the link is opened (only its owner learns it), so this answer reveals nothing about it.
+pub async fn request_email_change(app: &App, principal: &Principal, new_email: &str, password: &str, client: &ClientInfo) -> Result<()> {
+    let user = &principal.user;
+    let new_email = Email::parse(new_email, "newEmail").map_err(|e| Error::Validation(vec![e]))?;
+    if new_email.as_str() == user.email {
+        return Err(Error::field("newEmail", "is already the address of this account"));
+    }
+    let now = app.now();
+    if let Some(pending) = &user.email_change {
+        let wait = pending.sent_at + MAIL_INTERVAL_SECS - now;
+        if wait > 0 {
+            return Err(Error::RateLimited { retry_after_secs: wait as u64 });
+        }
+    }
+    check_current_password(app, user, password).await?;
+    let raw = tokens::random_token(32);
+    let token = EmailChangeToken {
+        hash: tokens::sha256_hex(&raw),
+        user_id: user.id.clone(),
+        old_email: user.email.clone(),
+        new_email: new_email.as_str().to_owned(),
+        expires_at: now + EMAIL_CHANGE_TTL_SECS,
+    };
+    let entry = activity::entry(app, ActivityKind::EmailChangeRequested, client, Some(format!("to {}", new_email.redacted())));
+    if !app.store.start_email_change(user, &token, &entry, now).await? {
+        return Err(Error::Conflict);
+    }
+    tracing::info!(user = %user.id, to = %new_email.redacted(), "email change requested");
+    let link = format!("{}/confirm-email?token={raw}", app.config.public_base_url);
+    let confirm = mail::email_change_confirmation(lang(user), new_email.as_str(), &user.username, &link);
+    if let Err(e) = app.mailer.send(&confirm).await {
+        tracing::error!(user = %user.id, error = format!("{e:#}"), "email change confirmation failed");
+    }
+    let notice = mail::email_change_notice(lang(user), &user.email, &user.username, &new_email.redacted());
+    if let Err(e) = app.mailer.send(&notice).await {
+        tracing::error!(user = %user.id, error = format!("{e:#}"), "email change notice failed");
+    }
+    Ok(())
+}
+
+/// Completes an email change from the mailed link (public: the token is the credential).
+pub async fn confirm_email_change(app: &App, raw_token: &str, client: &ClientInfo) -> Result<()> {
+    let hash = tokens::sha256_hex(raw_token);
+    let Some(token) = app.store.get_email_change_token(&hash).await? else { return Err(Error::InvalidToken) };
+    let now = app.now();
+    if token.expires_at <= now {
+        return Err(Error::InvalidToken);
+    }
+    let entry = activity::entry(app, ActivityKind::EmailChanged, client, None);
+    app.store.confirm_email_change(&token, &entry, now).await?;
+    tracing::info!(user = %token.user_id, "email changed");
+    Ok(())
+}

@@ -1,0 +1,40 @@
+//! `GET /me/sessions` and `DELETE /me/sessions/{id}`: a user sees and ends only their own
+//! sessions (the session key starts with the caller's `USER#` partition, so another user's
+//! id simply does not exist there).
+
+use crate::App;
+use crate::domain::{ActivityKind, SessionId};
+use crate::error::{Error, Result};
+use crate::http::ClientInfo;
+use crate::services::{Principal, activity};
+use crate::store::Session;
+
+/// The caller's live sessions, most recently used first; `true` marks the calling one.
+pub async fn list(app: &App, principal: &Principal) -> Result<Vec<(Session, bool)>> {
+    let now = app.now();
+    let mut sessions: Vec<(Session, bool)> = app
+        .store
+        .list_sessions(&principal.user.id)
+        .await?
+        .into_iter()
+        .filter(|x| x.expires_at > now)
+        .map(|x| {
+            let current = x.id == principal.session.id;
+            (x, current)
+        })
+        .collect();
+    sessions.sort_by(|a, b| b.0.last_used_at.cmp(&a.0.last_used_at).then_with(|| b.0.id.as_str().cmp(a.0.id.as_str())));
+    Ok(sessions)
+}
+
+/// Ends one of the caller's sessions (its access and refresh tokens stop working at once).
+/// Unknown, malformed or another user's id: `404 NOT_FOUND`.
+pub async fn revoke(app: &App, principal: &Principal, raw_id: &str, client: &ClientInfo) -> Result<()> {
+    let id = SessionId::parse(raw_id).ok_or(Error::NotFound)?;
+    if !app.store.delete_session(&principal.user.id, &id).await? {
+        return Err(Error::NotFound);
+    }
+    activity::record(app, &principal.user.id, ActivityKind::SessionRevoked, client, Some(id.to_string())).await;
+    tracing::info!(user = %principal.user.id, session = %id, "session revoked");
+    Ok(())
+}
