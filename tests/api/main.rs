@@ -6,10 +6,8 @@
 mod account;
 mod api_keys;
 mod auth;
-mod auth;
 mod avatars;
 mod billing;
-mod helpers;
 mod helpers;
 mod lifecycle;
 mod mfa;
