@@ -52,6 +52,10 @@ pub enum Error {
     InvalidCredentials,
     #[error("you are not allowed to do this")]
     Forbidden,
+    /// A rule refuses the action (`403 FORBIDDEN` with a message that names the rule, e.g.
+    /// "the last admin cannot be demoted, banned or deleted").
+    #[error("{0}")]
+    Refused(&'static str),
     #[error("account is not activated")]
     AccountNotActivated,
     #[error("account is banned")]
@@ -101,7 +105,9 @@ impl Error {
                 StatusCode::BAD_REQUEST
             }
             Unauthenticated | TokenExpired | InvalidCredentials => StatusCode::UNAUTHORIZED,
-            Forbidden | AccountNotActivated | AccountBanned(_) | AccountPendingDeletion | ScopeRequired => StatusCode::FORBIDDEN,
+            Forbidden | Refused(_) | AccountNotActivated | AccountBanned(_) | AccountPendingDeletion | ScopeRequired => {
+                StatusCode::FORBIDDEN
+            }
             UserNotFound | NotFound => StatusCode::NOT_FOUND,
             EmailTaken | UsernameTaken | Conflict => StatusCode::CONFLICT,
             WeakPassword(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -126,7 +132,7 @@ impl Error {
             Unauthenticated => "UNAUTHENTICATED",
             TokenExpired => "TOKEN_EXPIRED",
             InvalidCredentials => "INVALID_CREDENTIALS",
-            Forbidden => "FORBIDDEN",
+            Forbidden | Refused(_) => "FORBIDDEN",
             AccountNotActivated => "ACCOUNT_NOT_ACTIVATED",
             AccountBanned(_) => "ACCOUNT_BANNED",
             AccountPendingDeletion => "ACCOUNT_PENDING_DELETION",
@@ -211,6 +217,7 @@ mod tests {
             (Error::TokenExpired, 401, "TOKEN_EXPIRED"),
             (Error::InvalidCredentials, 401, "INVALID_CREDENTIALS"),
             (Error::Forbidden, 403, "FORBIDDEN"),
+            (Error::Refused("rule"), 403, "FORBIDDEN"),
             (Error::AccountNotActivated, 403, "ACCOUNT_NOT_ACTIVATED"),
             (Error::AccountBanned(BanInfo { banned_until: None, ban_reason: None }), 403, "ACCOUNT_BANNED"),
             (Error::AccountPendingDeletion, 403, "ACCOUNT_PENDING_DELETION"),

@@ -126,6 +126,7 @@ impl TestApp {
         let routes = vec![
             ("/api/auth", accounts_core::api::auth::router(app.clone())),
             ("/api/users", accounts_core::api::users::router(app.clone())),
+            ("/api/admin", accounts_core::api::admin::router(app.clone())),
         ];
         Self { routes, app, clock, dynamo, table, bucket }
     }
@@ -221,7 +222,9 @@ impl TestApp {
     pub async fn mails_to(&self, to: &str) -> Vec<(String, String)> {
         let url = format!("{}/moto-api/data.json", endpoint());
         let data: Value = tokio::task::spawn_blocking(move || {
-            let text = ureq::get(&url).call().unwrap().into_body().read_to_string().unwrap();
+            // moto's dump holds every model object it ever made (each transaction snapshots its
+            // table with all GSIs), so it outgrows ureq's default 10 MiB limit in a full run.
+            let text = ureq::get(&url).call().unwrap().into_body().with_config().limit(1 << 30).read_to_string().unwrap();
             serde_json::from_str(&text).unwrap()
         })
         .await
@@ -321,14 +324,20 @@ pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) {
     }
     for g in props["GlobalSecondaryIndexes"].as_sequence().into_iter().flatten() {
         let projection = match g["Projection"]["ProjectionType"].as_str() {
-            Some("KEYS_ONLY") => ProjectionType::KeysOnly,
-            _ => ProjectionType::All,
+            Some("KEYS_ONLY") => Projection::builder().projection_type(ProjectionType::KeysOnly).build(),
+            Some("INCLUDE") => Projection::builder()
+                .projection_type(ProjectionType::Include)
+                .set_non_key_attributes(Some(
+                    g["Projection"]["NonKeyAttributes"].as_sequence().unwrap().iter().map(|a| a.as_str().unwrap().to_owned()).collect(),
+                ))
+                .build(),
+            _ => Projection::builder().projection_type(ProjectionType::All).build(),
         };
         request = request.global_secondary_indexes(
             GlobalSecondaryIndex::builder()
                 .index_name(g["IndexName"].as_str().unwrap())
                 .set_key_schema(Some(key_schema(&g["KeySchema"])))
-                .projection(Projection::builder().projection_type(projection).build())
+                .projection(projection)
                 .build()
                 .unwrap(),
         );

@@ -11,4 +11,4 @@ pub use activity::{ACTIVITY_RETENTION_SECS, Activity, ActivityKind};
 pub use ids::{SessionId, UserId, new_ulid};
 pub use password::{Password, PasswordPolicyInput};
 pub use profile::{Language, Preferences, ProfileInput, ProfileUpdate, Theme, Timezone};
-pub use user::{ActivationState, Email, Role, User, UserStatus, Username};
+pub use user::{ActivationState, Email, Rating, Role, User, UserStatus, Username};

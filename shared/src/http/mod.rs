@@ -36,6 +36,20 @@ struct Envelope<'a, T: Serialize> {
     message: Option<&'a str>,
 }
 
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PageInfo<'a> {
+    next_cursor: Option<&'a str>,
+    limit: usize,
+}
+
+#[derive(Serialize)]
+struct ListEnvelope<'a, T: Serialize> {
+    success: bool,
+    data: &'a T,
+    page: PageInfo<'a>,
+}
+
 /// A successful answer in the SPEC envelope: `{"success": true, "data": …, "message"?}`.
 pub struct Reply {
     status: StatusCode,
@@ -59,6 +73,11 @@ impl Reply {
     }
     pub fn with_status<T: Serialize>(status: StatusCode, data: &T, message: Option<&str>) -> Self {
         Self { status, body: json_bytes(&Envelope { success: true, data, message }), headers: Vec::new() }
+    }
+    /// A list: `{"success": true, "data": [...], "page": {"nextCursor", "limit"}}`.
+    pub fn list<T: Serialize>(data: &T, next_cursor: Option<&str>, limit: usize) -> Self {
+        let body = json_bytes(&ListEnvelope { success: true, data, page: PageInfo { next_cursor, limit } });
+        Self { status: StatusCode::OK, body, headers: Vec::new() }
     }
     pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.headers.push((name, value));

@@ -3,11 +3,17 @@
 //! `docs/table-design.md`; uniqueness uses marker items in one transaction, counters use `ADD`.
 
 mod activity;
+mod admin;
 mod sessions;
 mod tokens;
 mod users;
 
 pub use activity::ActivityRecord;
+#[cfg(feature = "test-support")]
+pub use admin::SeedUser;
+pub use admin::{
+    AdminChange, AuditEntry, ChangeRefused, SortField, StreamPosition, USER_SHARDS, UserPage, UserQuery, max_streams, stream_count,
+};
 pub use sessions::{RefreshRecord, Rotation, Session};
 pub use tokens::{LinkToken, TokenKind};
 pub use users::{LoginName, NewUser, UserPatch};
