@@ -26,7 +26,17 @@ pub fn endpoint() -> String {
 
 pub async fn sdk_config() -> aws_config::SdkConfig {
     let creds = aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "tests");
+    // Production's 2 s attempt timeout is for DynamoDB. The emulator stalls for seconds while
+    // it serves `/moto-api/data.json` (see `mails_to`), and a timed-out attempt is retried while
+    // moto still runs the first one: two copies of one transaction then race inside moto (which
+    // snapshots the table per transaction and is not thread-safe), giving spurious 409s/500s.
+    let patient = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .operation_attempt_timeout(std::time::Duration::from_secs(60))
+        .operation_timeout(std::time::Duration::from_secs(120))
+        .build();
     accounts_core::app::sdk_settings(aws_config::defaults(aws_config::BehaviorVersion::latest()))
+        .timeout_config(patient)
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(creds)
         .endpoint_url(endpoint())
