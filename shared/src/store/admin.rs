@@ -242,10 +242,11 @@ fn plan(query: &UserQuery, now: i64) -> Vec<Stream> {
         });
         return streams;
     }
-    match (query.role, query.status) {
+    let role_partition = query.role.filter(|r| query.status.is_none() || matches!(r, Role::Admin | Role::Moderator));
+    match (role_partition, query.status) {
         (None, None) => sharded("users", "lsAll", "USERS".into(), Filter::default()),
-        // Rare roles: their own partitions, the status checked by filter.
-        (Some(role), status) if status.is_none() || matches!(role, Role::Admin | Role::Moderator) => {
+        // A role's own partitions (all of them, or a rare role with the status as a filter).
+        (Some(role), status) => {
             let filter = match status {
                 Some(st) => {
                     let (c, v) = status_clause(st, now);
@@ -255,9 +256,10 @@ fn plan(query: &UserQuery, now: i64) -> Vec<Stream> {
             };
             sharded("role", "lsRole", format!("ROLE#{}", role.as_str()), filter)
         }
-        (role, Some(status)) => {
+        // A status's partitions, with a common role as a filter.
+        (None, Some(status)) => {
             let mut base = Filter::default();
-            if let Some(role) = role {
+            if let Some(role) = query.role {
                 let (c, v) = role_clause(role);
                 base = base.and(c, v);
             }
@@ -277,13 +279,7 @@ fn plan(query: &UserQuery, now: i64) -> Vec<Stream> {
             }
             streams
         }
-        (Some(_), None) => unreachable_plan(),
     }
-}
-
-/// `(Some(role), None)` is matched by the role arm above; kept total without a panic.
-fn unreachable_plan() -> Vec<Stream> {
-    Vec::new()
 }
 
 /// How many stream positions a cursor may carry (the widest plan: 2 × shards).
