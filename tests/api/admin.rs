@@ -880,6 +880,19 @@ async fn every_admin_action_is_in_the_audit_trail_and_the_targets_activity() {
     .map(|(a, b, c)| ((*a).into(), (*b).clone(), (*c).clone()))
     .collect();
     assert_eq!(trail, expected);
+    // The month's trail in pages of 3 is the same trail.
+    let mut paged = Vec::new();
+    let mut path = "/api/admin/audit?limit=3".to_owned();
+    loop {
+        let r = t.get(&path, Some(&admin.access)).await;
+        r.assert(200, None);
+        paged.extend(r.data().as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap().to_owned()));
+        match r.body["page"]["nextCursor"].as_str() {
+            Some(c) => path = format!("/api/admin/audit?limit=3&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(paged, expected.iter().map(|(a, _, _)| a.clone()).collect::<Vec<_>>());
     let by_moderator = t.get(&format!("/api/admin/audit?actor={}&limit=1", moderator.id), Some(&admin.access)).await;
     assert_eq!(by_moderator.data()[0]["action"], "user.unban");
     let cursor = by_moderator.body["page"]["nextCursor"].as_str().unwrap();

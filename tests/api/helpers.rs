@@ -233,9 +233,21 @@ impl TestApp {
         let url = format!("{}/moto-api/data.json", endpoint());
         let data: Value = tokio::task::spawn_blocking(move || {
             // moto's dump holds every model object it ever made (each transaction snapshots its
-            // table with all GSIs), so it outgrows ureq's default 10 MiB limit in a full run.
-            let text = ureq::get(&url).call().unwrap().into_body().with_config().limit(1 << 30).read_to_string().unwrap();
-            serde_json::from_str(&text).unwrap()
+            // table with all GSIs), so it outgrows ureq's default 10 MiB limit in a full run; and
+            // it walks those objects unlocked, so a write landing meanwhile can make it fail with
+            // a 500 ("dictionary changed size during iteration"): ask again.
+            let mut attempt = 0;
+            let text = loop {
+                match ureq::get(&url).call() {
+                    Ok(response) => break response.into_body().with_config().limit(1 << 30).read_to_string().unwrap(),
+                    Err(ureq::Error::StatusCode(500)) if attempt < 5 => {
+                        attempt += 1;
+                        std::thread::sleep(std::time::Duration::from_millis(50 * attempt));
+                    }
+                    Err(e) => panic!("reading the emulator's mail: {e}"),
+                }
+            };
+            serde_json::from_str::<Value>(&text).unwrap()
         })
         .await
         .unwrap();

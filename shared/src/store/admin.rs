@@ -920,11 +920,15 @@ impl Store {
         if let Some(after) = after {
             let at = ulid::Ulid::from_string(after).map_err(|_| Error::field("cursor", "is malformed"))?;
             let at = i64::try_from(at.timestamp_ms() / 1000).unwrap_or(0);
-            let mut start = key(format!("AUDIT#{}", audit_month(at)), after);
-            if index.is_some() {
+            let start = if index.is_some() {
+                // The entry's own table key (its month is the time in its id), then the index key.
+                let mut start = key(format!("AUDIT#{}", audit_month(at)), after);
                 start.insert(pk_attr.to_owned(), s(&pk));
                 start.insert(sk_attr.to_owned(), s(after));
-            }
+                start
+            } else {
+                key(pk.clone(), after)
+            };
             request = request.set_exclusive_start_key(Some(start));
         }
         let out = request.send().await.map_err(|e| sdk_error("list audit", e))?;
