@@ -20,8 +20,10 @@ STACK_NAME ?= accounts
 
 export PATH := $(VENV)/bin:$(PATH)
 export MOTO_PORT WATCH_PORT
+# create-admin: handed to the command through the environment only.
+export CREATE_ADMIN_PASSWORD := $(PASSWORD)
 
-.PHONY: help tools dev test lint fmt build deploy purge mail moto-start moto-stop bootstrap clean
+.PHONY: help tools dev test lint fmt build deploy purge mail moto-start moto-stop bootstrap create-admin clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -58,6 +60,13 @@ purge: ## run the purge function once against the running `make dev` stack (samp
 
 mail: ## print the mail the local SES (moto on MOTO_PORT) accepted
 	@$(VENV)/bin/python infra/mail.py || { echo "(is 'make dev' running? curl http://127.0.0.1:$(MOTO_PORT)/moto-api/data.json)"; exit 1; }
+
+# The password travels in the environment, never on the CLI's command line.
+# Without PASSWORD the command asks for it on standard input.
+create-admin: ## create an activated admin in the running `make dev` stack: USERNAME=… EMAIL=… PASSWORD=…
+	@[[ -n "$(USERNAME)" && -n "$(EMAIL)" ]] || { echo "usage: make create-admin USERNAME=… EMAIL=… [PASSWORD=…] [MOTO_PORT=$(MOTO_PORT)]" >&2; exit 2; }
+	@eval "$$($(VENV)/bin/python infra/local_env.py TABLE_NAME AWS_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_ENDPOINT_URL)" && \
+	  ACCOUNTS_ADMIN_PASSWORD="$$CREATE_ADMIN_PASSWORD" cargo run -q -p accounts-cli --bin accounts-admin -- create-admin --username "$(USERNAME)" --email "$(EMAIL)"
 
 moto-start: tools ## start only moto on MOTO_PORT and create table/bucket/identity
 	@infra/moto.sh start $(MOTO_PORT)

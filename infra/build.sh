@@ -24,6 +24,8 @@ else
   arch=--x86-64
 fi
 
-echo "build: cargo lambda build --release $arch"
-cargo lambda build --release "$arch"
+# Only the Lambda functions: the operator CLI (accounts-cli) is a workspace binary too, and
+# `cargo lambda build` would otherwise package it as target/lambda/accounts-admin/.
+echo "build: cargo lambda build --release $arch --workspace --exclude accounts-cli --exclude accounts-tests"
+cargo lambda build --release "$arch" --workspace --exclude accounts-cli --exclude accounts-tests
 ls -l target/lambda/*/bootstrap

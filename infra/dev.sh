@@ -46,7 +46,7 @@ echo "dev:   curl $ENDPOINT/moto-api/data.json"
 "$VENV/bin/python" "$ROOT/infra/mail.py" --follow &
 mail_pid=$!
 
-echo "dev: [5/5] cargo lambda watch on http://127.0.0.1:$WATCH_PORT (routes: /api/auth/*, /api/users[/*], /api/uploads[/*], /api/plans, /api/subscription; Ctrl-C to stop)"
+echo "dev: [5/5] cargo lambda watch on http://127.0.0.1:$WATCH_PORT (routes: /api/auth/*, /api/users[/*], /api/uploads[/*], /api/plans, /api/subscription, /api/api-keys[/*], /api/admin/*; Ctrl-C to stop)"
 # Routes and function environment come from [workspace.metadata.lambda.*] in Cargo.toml,
 # except the emulator endpoint, which is not listed there so that MOTO_PORT can move it.
 cargo lambda watch \

@@ -46,3 +46,16 @@ if __name__ == "__main__":
 
     for k, v in settings().items():
         print(f"export {k}={shlex.quote(v)}")
+
+
+if __name__ == "__main__":
+    # `python infra/local_env.py NAME...` prints `export NAME=value` lines (shell-quoted) for the
+    # local stack, e.g. for `make create-admin`.
+    import shlex
+    import sys
+
+    values = settings()
+    for name in sys.argv[1:]:
+        if name not in values:
+            sys.exit(f"local_env: no local value for {name}")
+        print(f"export {name}={shlex.quote(values[name])}")

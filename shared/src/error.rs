@@ -66,6 +66,10 @@ pub enum Error {
     InvalidCredentials,
     #[error("you are not allowed to do this")]
     Forbidden,
+    /// A rule refuses the action (`403 FORBIDDEN` with a message that names the rule, e.g.
+    /// "the last admin cannot be demoted, banned or deleted").
+    #[error("{0}")]
+    Refused(&'static str),
     #[error("account is not activated")]
     AccountNotActivated,
     #[error("account is banned")]
@@ -132,7 +136,9 @@ impl Error {
                 StatusCode::BAD_REQUEST
             }
             Unauthenticated | TokenExpired | InvalidCredentials | MfaRequired { .. } => StatusCode::UNAUTHORIZED,
-            Forbidden | AccountNotActivated | AccountBanned(_) | AccountPendingDeletion | ScopeRequired => StatusCode::FORBIDDEN,
+            Forbidden | Refused(_) | AccountNotActivated | AccountBanned(_) | AccountPendingDeletion | ScopeRequired => {
+                StatusCode::FORBIDDEN
+            }
             UserNotFound | NotFound | PlanNotFound | SubscriptionNotFound => StatusCode::NOT_FOUND,
             EmailTaken | UsernameTaken | Conflict | InvalidState(_) | UsageOverPlanLimits(_) => StatusCode::CONFLICT,
             PaymentFailed { .. } => StatusCode::PAYMENT_REQUIRED,
@@ -160,7 +166,7 @@ impl Error {
             TokenExpired => "TOKEN_EXPIRED",
             MfaRequired { .. } => "MFA_REQUIRED",
             InvalidCredentials => "INVALID_CREDENTIALS",
-            Forbidden => "FORBIDDEN",
+            Forbidden | Refused(_) => "FORBIDDEN",
             AccountNotActivated => "ACCOUNT_NOT_ACTIVATED",
             AccountBanned(_) => "ACCOUNT_BANNED",
             AccountPendingDeletion => "ACCOUNT_PENDING_DELETION",
@@ -260,6 +266,7 @@ mod tests {
             (Error::MfaRequired { mfa_token: String::new(), expires_in: 0 }, 401, "MFA_REQUIRED"),
             (Error::InvalidCredentials, 401, "INVALID_CREDENTIALS"),
             (Error::Forbidden, 403, "FORBIDDEN"),
+            (Error::Refused("rule"), 403, "FORBIDDEN"),
             (Error::AccountNotActivated, 403, "ACCOUNT_NOT_ACTIVATED"),
             (Error::AccountBanned(BanInfo { banned_until: None, ban_reason: None }), 403, "ACCOUNT_BANNED"),
             (Error::AccountPendingDeletion, 403, "ACCOUNT_PENDING_DELETION"),

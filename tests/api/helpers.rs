@@ -26,16 +26,17 @@ pub fn endpoint() -> String {
 
 pub async fn sdk_config() -> aws_config::SdkConfig {
     let creds = aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "tests");
+    // Production's 2 s attempt timeout is for DynamoDB. The emulator stalls for seconds while
+    // it serves `/moto-api/data.json` (see `mails_to`), and a timed-out attempt is retried while
+    // moto still runs the first one: two copies of one transaction then race inside moto (which
+    // snapshots the table per transaction and is not thread-safe), giving spurious 409s/500s.
+    let patient = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .operation_attempt_timeout(std::time::Duration::from_secs(60))
+        .operation_timeout(std::time::Duration::from_secs(120))
+        .build();
     accounts_core::app::sdk_settings(aws_config::defaults(aws_config::BehaviorVersion::latest()))
-        // A loaded test machine makes the single-process emulator slow: give the tests generous
-        // budgets (production keeps the tight ones from `sdk_settings`).
-        .timeout_config(
-            aws_config::timeout::TimeoutConfig::builder()
-                .connect_timeout(std::time::Duration::from_secs(5))
-                .operation_attempt_timeout(std::time::Duration::from_secs(20))
-                .operation_timeout(std::time::Duration::from_secs(60))
-                .build(),
-        )
+        .timeout_config(patient)
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(creds)
         .endpoint_url(endpoint())
@@ -140,6 +141,7 @@ impl TestApp {
             ("/api/uploads", accounts_core::api::uploads::router(app.clone())),
             ("/api/plans", accounts_core::api::billing::router(app.clone())),
             ("/api/subscription", accounts_core::api::billing::router(app.clone())),
+            ("/api/admin", accounts_core::api::admin::router(app.clone())),
         ];
         Self { routes, app, clock, dynamo, table, bucket }
     }
@@ -366,14 +368,20 @@ pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) {
     }
     for g in props["GlobalSecondaryIndexes"].as_sequence().into_iter().flatten() {
         let projection = match g["Projection"]["ProjectionType"].as_str() {
-            Some("KEYS_ONLY") => ProjectionType::KeysOnly,
-            _ => ProjectionType::All,
+            Some("KEYS_ONLY") => Projection::builder().projection_type(ProjectionType::KeysOnly).build(),
+            Some("INCLUDE") => Projection::builder()
+                .projection_type(ProjectionType::Include)
+                .set_non_key_attributes(Some(
+                    g["Projection"]["NonKeyAttributes"].as_sequence().unwrap().iter().map(|a| a.as_str().unwrap().to_owned()).collect(),
+                ))
+                .build(),
+            _ => Projection::builder().projection_type(ProjectionType::All).build(),
         };
         request = request.global_secondary_indexes(
             GlobalSecondaryIndex::builder()
                 .index_name(g["IndexName"].as_str().unwrap())
                 .set_key_schema(Some(key_schema(&g["KeySchema"])))
-                .projection(Projection::builder().projection_type(projection).build())
+                .projection(projection)
                 .build()
                 .unwrap(),
         );

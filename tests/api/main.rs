@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod account;
+mod admin;
 mod api_keys;
 mod auth;
 mod avatars;

@@ -1,5 +1,6 @@
 //! The routes of each endpoint group: parse input, call one service, shape output.
 
+pub mod admin;
 pub mod api_keys;
 pub mod auth;
 pub mod billing;

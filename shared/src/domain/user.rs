@@ -62,6 +62,8 @@ pub enum Role {
 }
 
 impl Role {
+    pub const ALL: [Self; 4] = [Self::User, Self::Donator, Self::Moderator, Self::Admin];
+
     pub fn parse(raw: &str) -> Option<Self> {
         match raw {
             "user" => Some(Self::User),
@@ -87,7 +89,56 @@ pub enum UserStatus {
     Active,
     Unverified,
     Banned,
+    /// The user asked for deletion (self-service); the grace period runs.
     PendingDeletion,
+    /// An admin soft-deleted the account; the grace period runs.
+    Deleted,
+}
+
+impl UserStatus {
+    pub const ALL: [Self; 5] = [Self::Active, Self::Unverified, Self::Banned, Self::PendingDeletion, Self::Deleted];
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Unverified => "unverified",
+            Self::Banned => "banned",
+            Self::PendingDeletion => "pending_deletion",
+            Self::Deleted => "deleted",
+        }
+    }
+}
+
+/// A user's rating (seed 001): a whole number in `-1_000_000_000..=1_000_000_000`, so it fits
+/// a fixed-width, order-preserving index key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Rating(i64);
+
+impl Rating {
+    pub const MIN: i64 = -1_000_000_000;
+    pub const MAX: i64 = 1_000_000_000;
+
+    pub fn parse(raw: i64, field: &str) -> Result<Self, FieldError> {
+        if (Self::MIN..=Self::MAX).contains(&raw) {
+            Ok(Self(raw))
+        } else {
+            Err(FieldError::new(field, "must be a whole number from -1000000000 to 1000000000"))
+        }
+    }
+    /// A stored value, clamped into range (never fails on read).
+    pub fn clamped(raw: i64) -> Self {
+        Self(raw.clamp(Self::MIN, Self::MAX))
+    }
+    pub fn value(self) -> i64 {
+        self.0
+    }
+    /// Fixed-width and non-negative, so string order is numeric order.
+    pub fn sort_key(self) -> String {
+        format!("{:010}", self.0 - Self::MIN)
+    }
 }
 
 /// The pending activation of a new account: a 6-digit code and a link token, both stored as hashes.
@@ -135,7 +186,13 @@ pub struct User {
     /// `Some(None)` = banned for ever.
     pub banned_until: Option<Option<i64>>,
     pub ban_reason: Option<String>,
+    /// When the account was marked for deletion (by the user or an admin).
     pub deletion_scheduled_at: Option<i64>,
+    /// When the purge may remove it for good (`deletion_scheduled_at` + grace period).
+    pub purge_at: Option<i64>,
+    /// The admin who soft-deleted the account (`None` when the user asked for deletion).
+    pub deleted_by: Option<String>,
+    pub rating: i64,
     pub failed_logins: u32,
     pub last_failed_login_at: Option<i64>,
     pub activation: Option<ActivationState>,
@@ -175,7 +232,7 @@ impl User {
 
     pub fn status(&self, now: i64) -> UserStatus {
         if self.deletion_scheduled_at.is_some() {
-            UserStatus::PendingDeletion
+            if self.deleted_by.is_some() { UserStatus::Deleted } else { UserStatus::PendingDeletion }
         } else if self.is_banned(now) {
             UserStatus::Banned
         } else if !self.email_verified {
@@ -183,6 +240,19 @@ impl User {
         } else {
             UserStatus::Active
         }
+    }
+
+    /// The status as stored for the listing indexes: like [`User::status`] but without the
+    /// clock, so a temporary ban counts as `Banned` until it is lifted by a write (listing
+    /// re-checks `bannedUntil` against the clock; see docs/table-design.md).
+    pub fn stored_status(&self) -> UserStatus {
+        if self.banned_until.is_some() && self.deletion_scheduled_at.is_none() { UserStatus::Banned } else { self.status(i64::MIN) }
+    }
+
+    /// Counts towards the "at least one admin" rule: an admin with no ban on record and no
+    /// deletion pending.
+    pub fn is_counted_admin(&self) -> bool {
+        self.role == Role::Admin && self.banned_until.is_none() && self.deletion_scheduled_at.is_none()
     }
 
     /// Login lockout: after 5 failures, wait 30 s doubling per further failure, capped at 15 min.
@@ -234,6 +304,9 @@ mod tests {
             banned_until: None,
             ban_reason: None,
             deletion_scheduled_at: None,
+            purge_at: None,
+            deleted_by: None,
+            rating: 0,
             failed_logins: 0,
             last_failed_login_at: None,
             activation: None,
@@ -281,6 +354,61 @@ mod tests {
         assert_eq!(u.status(100), UserStatus::Active);
         u.banned_until = Some(None);
         assert_eq!(u.status(i64::MAX), UserStatus::Banned);
+    }
+
+    #[test]
+    fn admin_deletion_and_self_deletion_are_told_apart() {
+        let mut u = user();
+        u.deletion_scheduled_at = Some(10);
+        assert_eq!(u.status(0), UserStatus::PendingDeletion);
+        u.deleted_by = Some("usr_admin".into());
+        assert_eq!(u.status(0), UserStatus::Deleted);
+        u.banned_until = Some(None);
+        assert_eq!(u.stored_status(), UserStatus::Deleted, "deletion outranks a ban");
+    }
+
+    #[test]
+    fn an_expired_temporary_ban_is_still_stored_as_banned() {
+        let mut u = user();
+        u.banned_until = Some(Some(100));
+        assert_eq!(u.stored_status(), UserStatus::Banned);
+        assert_eq!(u.status(200), UserStatus::Active);
+        u.banned_until = None;
+        u.email_verified = false;
+        assert_eq!(u.stored_status(), UserStatus::Unverified);
+    }
+
+    #[test]
+    fn statuses_parse_from_their_wire_names() {
+        for s in UserStatus::ALL {
+            assert_eq!(UserStatus::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(UserStatus::parse("Active"), None);
+    }
+
+    #[test]
+    fn rating_sort_keys_order_like_the_numbers() {
+        let keys: Vec<String> =
+            [Rating::MIN, -5, 0, 7, 100, Rating::MAX].iter().map(|r| Rating::parse(*r, "r").unwrap().sort_key()).collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(keys, sorted);
+        assert!(keys.iter().all(|k| k.len() == 10));
+        assert!(Rating::parse(Rating::MAX + 1, "r").is_err());
+        assert!(Rating::parse(Rating::MIN - 1, "r").is_err());
+    }
+
+    #[test]
+    fn only_admins_in_good_standing_are_counted() {
+        let mut u = user();
+        assert!(!u.is_counted_admin());
+        u.role = Role::Admin;
+        assert!(u.is_counted_admin());
+        u.banned_until = Some(Some(1));
+        assert!(!u.is_counted_admin(), "even an expired ban on record");
+        u.banned_until = None;
+        u.deletion_scheduled_at = Some(1);
+        assert!(!u.is_counted_admin());
     }
 
     #[test]

@@ -82,6 +82,10 @@ impl Reply {
     pub fn with_status<T: Serialize>(status: StatusCode, data: &T, message: Option<&str>) -> Self {
         Self { status, body: json_bytes(&Envelope { success: true, data, message }), headers: Vec::new() }
     }
+    /// A list: `{"success": true, "data": [...], "page": {"nextCursor", "limit"}}`.
+    pub fn list<T: Serialize>(data: &T, next_cursor: Option<&str>, limit: usize) -> Self {
+        Self::page(data, next_cursor.map(str::to_owned), u32::try_from(limit).unwrap_or(u32::MAX))
+    }
     pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.headers.push((name, value));
         self

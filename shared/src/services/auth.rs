@@ -187,6 +187,9 @@ pub async fn register(app: &App, input: Registration, client: &ClientInfo) -> Re
         banned_until: None,
         ban_reason: None,
         deletion_scheduled_at: None,
+        purge_at: None,
+        deleted_by: None,
+        rating: 0,
         failed_logins: 0,
         last_failed_login_at: None,
         activation: Some(activation.clone()),
@@ -199,15 +202,17 @@ pub async fn register(app: &App, input: Registration, client: &ClientInfo) -> Re
     let token =
         LinkToken { hash: activation.token_hash.clone(), kind: TokenKind::Activation, user_id: id, expires_at: activation.expires_at };
     let entry = activity::entry(app, ActivityKind::Registered, client, None);
-    let unverified_purge_at = now + i64::from(app.config.unverified_ttl_days) * 86_400;
-    app.store.create_user(&NewUser { user: user.clone(), activation_token: token, activity: entry, unverified_purge_at }).await?;
+    let unverified_purge_at = Some(now + i64::from(app.config.unverified_ttl_days) * 86_400);
+    app.store
+        .create_user(&NewUser { user: user.clone(), activation_token: Some(token), activity: entry, audit: None, unverified_purge_at })
+        .await?;
     tracing::info!(user = %user.id, email = %email.redacted(), "user registered");
 
     let mail_sent = send_activation(app, &user, &code, &link_token).await;
     Ok(Registered { user, mail_sent })
 }
 
-async fn send_activation(app: &App, user: &User, code: &str, link_token: &str) -> bool {
+pub(crate) async fn send_activation(app: &App, user: &User, code: &str, link_token: &str) -> bool {
     let link = format!("{}/api/auth/activate?token={link_token}", app.config.public_base_url);
     let lang = Lang::from_primary(user.preferences.language.primary());
     let message = mail::activation(lang, &user.email, &user.username, code, &link);

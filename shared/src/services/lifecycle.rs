@@ -37,7 +37,7 @@ pub async fn schedule(app: &App, user: &User, reason: Option<&str>, by: Option<&
         activity::entry(app, if by.is_some() { ActivityKind::AdminDeleted } else { ActivityKind::DeletionScheduled }, client, None);
     entry.actor = by.map(str::to_owned);
     let d = ScheduledDeletion { scheduled_at: now, purge_at, recovery_hash: &hash, reason, by };
-    if !app.store.schedule_deletion(&user.id, &d, &entry).await? {
+    if !app.store.schedule_deletion(user, &d, &entry).await? {
         return Err(Error::Conflict);
     }
     let ended = app.store.delete_sessions(&user.id, None).await?;
@@ -97,7 +97,7 @@ pub async fn recover(app: &App, email: &str, code: &str, client: &ClientInfo) ->
     }
     let entry = activity::entry(app, ActivityKind::DeletionRecovered, client, None);
     // Conditioned on the grace period still running: a purge at the same moment wins or loses whole.
-    if !app.store.cancel_deletion(&id, purge_at, Some(&given), now, &entry).await? {
+    if !app.store.cancel_deletion(&user, purge_at, Some(&given), now, &entry).await? {
         return Err(Error::InvalidCode);
     }
     tracing::info!(user = %id, "deletion cancelled by recovery");
@@ -109,21 +109,6 @@ pub async fn recover(app: &App, email: &str, code: &str, client: &ClientInfo) ->
     );
     if let Err(e) = app.mailer.send(&message).await {
         tracing::error!(user = %id, error = format!("{e:#}"), "recovery notice mail failed");
-    }
-    Ok(())
-}
-
-/// An admin restores an account during its grace period (no code needed).
-pub async fn restore(app: &App, user: &UserId, by: &str, client: &ClientInfo) -> Result<()> {
-    let now = app.now();
-    let Some((_, Some((purge_at, _, _)))) = app.store.deletion_state(user).await? else { return Err(Error::Conflict) };
-    if purge_at <= now {
-        return Err(Error::Conflict);
-    }
-    let mut entry = activity::entry(app, ActivityKind::AdminRestored, client, None);
-    entry.actor = Some(by.to_owned());
-    if !app.store.cancel_deletion(user, purge_at, None, now, &entry).await? {
-        return Err(Error::Conflict);
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! domain values and return domain results; no HTTP and no AWS SDK types here.
 
 pub mod activity;
+pub mod admin;
 pub mod api_keys;
 pub mod auth;
 pub mod billing;

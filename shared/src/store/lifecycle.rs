@@ -6,6 +6,7 @@
 //! `unverified`), and removed by recovery, activation or the purge itself. The purge finds what
 //! is due with one `Query` per shard (`sk <= now`), strongly consistent, no Scan.
 
+use super::admin::index_attributes;
 use super::users::{PROFILE, email_pk, user_from_item, user_pk, username_pk};
 use super::{Item, Store, b, get_n, get_s, is_condition_failure, key, n, s, sdk_error};
 use crate::domain::{Activity, User, UserId};
@@ -79,13 +80,18 @@ pub struct ScheduledDeletion<'a> {
 }
 
 impl Store {
-    /// Marks the account for deletion and queues its purge, unless it already is.
-    /// Returns false when a deletion was already scheduled.
-    pub async fn schedule_deletion(&self, user: &UserId, d: &ScheduledDeletion<'_>, activity: &Activity) -> Result<bool, Error> {
+    /// Marks the account for deletion and queues its purge, unless it already is (false), all
+    /// in one transaction that also moves the admin-list index attributes and, for the last
+    /// admin, refuses (`Refused`).
+    pub async fn schedule_deletion(&self, before: &User, d: &ScheduledDeletion<'_>, activity: &Activity) -> Result<bool, Error> {
+        let mut after = before.clone();
+        after.deletion_scheduled_at = Some(d.scheduled_at);
+        after.purge_at = Some(d.purge_at);
+        after.deleted_by = d.by.map(str::to_owned);
         let mut update = Update::builder()
             .table_name(&self.table)
-            .set_key(Some(key(user_pk(user), PROFILE)))
-            .condition_expression("attribute_exists(pk) AND attribute_not_exists(deletionScheduledAt)")
+            .set_key(Some(key(user_pk(&before.id), PROFILE)))
+            .condition_expression("attribute_exists(pk) AND attribute_not_exists(deletionScheduledAt) AND #version = :seen")
             .expression_attribute_values(":at", n(d.scheduled_at))
             .expression_attribute_values(":purge", n(d.purge_at))
             .expression_attribute_values(":h", s(d.recovery_hash))
@@ -99,42 +105,61 @@ impl Store {
             expr.push_str(", deletedBy = :by");
             update = update.expression_attribute_values(":by", s(by));
         }
+        let (expr, update) = with_index_changes(expr, update, before, &after);
         let update = update.update_expression(expr).build()?;
-        let items = vec![
+        let mut items = vec![
             TransactWriteItem::builder().update(update).build(),
-            queue_put(self, user, d.purge_at, PurgeKind::Deletion)?,
-            super::activity::activity_put(self, user, activity)?,
+            queue_put(self, &before.id, d.purge_at, PurgeKind::Deletion)?,
+            super::activity::activity_put(self, &before.id, activity)?,
         ];
-        Ok(self.transact("schedule deletion", items).await?.is_ok())
+        let admin_slot = before.is_counted_admin().then_some(items.len());
+        if admin_slot.is_some() {
+            items.push(self.admin_count_change(-1)?);
+        }
+        match self.transact("schedule deletion", items).await? {
+            Ok(()) => Ok(true),
+            Err(reasons) if admin_slot.is_some_and(|i| reasons.get(i).and_then(Option::as_deref) == Some("ConditionalCheckFailed")) => {
+                Err(Error::Refused("the last admin cannot be deleted"))
+            }
+            Err(_) => Ok(false),
+        }
     }
 
     /// Cancels a scheduled deletion while its grace period runs. With `code_hash`, only if it
-    /// matches the stored recovery code (self-service); without, unconditionally (admin restore).
+    /// matches the stored recovery code (self-service); without, unconditionally.
     pub async fn cancel_deletion(
         &self,
-        user: &UserId,
+        before: &User,
         purge_at: i64,
         code_hash: Option<&str>,
         now: i64,
         activity: &Activity,
     ) -> Result<bool, Error> {
+        let mut after = before.clone();
+        after.deletion_scheduled_at = None;
+        after.purge_at = None;
+        after.deleted_by = None;
         let mut update = Update::builder()
             .table_name(&self.table)
-            .set_key(Some(key(user_pk(user), PROFILE)))
-            .update_expression("REMOVE deletionScheduledAt, purgeAt, recoveryCodeHash, recoveryAttempts, deletionReason, deletedBy")
+            .set_key(Some(key(user_pk(&before.id), PROFILE)))
             .expression_attribute_values(":purge", n(purge_at))
             .expression_attribute_values(":now", n(now));
-        let mut condition = "purgeAt = :purge AND purgeAt > :now".to_owned();
+        let mut condition = "purgeAt = :purge AND purgeAt > :now AND #version = :seen".to_owned();
         if let Some(h) = code_hash {
             condition.push_str(" AND recoveryCodeHash = :h");
             update = update.expression_attribute_values(":h", s(h));
         }
-        let update = update.condition_expression(condition).build()?;
-        let items = vec![
+        let (expr, update) = with_index_changes(String::new(), update, before, &after);
+        let expr = format!("{expr} REMOVE deletionScheduledAt, purgeAt, recoveryCodeHash, recoveryAttempts, deletionReason, deletedBy");
+        let update = update.update_expression(expr.trim()).condition_expression(condition).build()?;
+        let mut items = vec![
             TransactWriteItem::builder().update(update).build(),
-            queue_delete(self, user, purge_at)?,
-            super::activity::activity_put(self, user, activity)?,
+            queue_delete(self, &before.id, purge_at)?,
+            super::activity::activity_put(self, &before.id, activity)?,
         ];
+        if after.is_counted_admin() && !before.is_counted_admin() {
+            items.push(self.admin_count_change(1)?);
+        }
         Ok(self.transact("cancel deletion", items).await?.is_ok())
     }
 
@@ -356,4 +381,30 @@ impl Store {
         let items = vec![TransactWriteItem::builder().put(put).build(), TransactWriteItem::builder().delete(delete).build()];
         self.transact("finish purge", items).await?.map_err(|_| Error::Conflict)
     }
+}
+
+/// Appends to a `SET` expression the admin-list index attributes that change between `before`
+/// and `after`, and the version bump every user change makes (`#version = :seen` may be used
+/// in the condition).
+fn with_index_changes(
+    expr: String,
+    mut update: aws_sdk_dynamodb::types::builders::UpdateBuilder,
+    before: &User,
+    after: &User,
+) -> (String, aws_sdk_dynamodb::types::builders::UpdateBuilder) {
+    let old: std::collections::HashMap<&str, aws_sdk_dynamodb::types::AttributeValue> = index_attributes(before).into_iter().collect();
+    let mut sets: Vec<String> = if expr.is_empty() { Vec::new() } else { vec![expr.trim_start_matches("SET ").to_owned()] };
+    for (attr, value) in index_attributes(after) {
+        if old.get(attr) != Some(&value) {
+            sets.push(format!("#ix_{attr} = :ix_{attr}"));
+            update =
+                update.expression_attribute_names(format!("#ix_{attr}"), attr).expression_attribute_values(format!(":ix_{attr}"), value);
+        }
+    }
+    sets.push("#version = #version + :one".to_owned());
+    update = update
+        .expression_attribute_names("#version", "version")
+        .expression_attribute_values(":one", n(1))
+        .expression_attribute_values(":seen", n(before.version));
+    (format!("SET {}", sets.join(", ")), update)
 }

@@ -4,6 +4,7 @@
 
 mod account;
 mod activity;
+mod admin;
 mod api_keys;
 mod billing;
 mod lifecycle;
@@ -15,6 +16,11 @@ mod usage;
 mod users;
 
 pub use activity::ActivityRecord;
+#[cfg(feature = "test-support")]
+pub use admin::SeedUser;
+pub use admin::{
+    AdminChange, AuditEntry, ChangeRefused, SortField, StreamPosition, USER_SHARDS, UserPage, UserQuery, max_streams, stream_count,
+};
 pub use api_keys::{ApiKeyRecord, KeyStatus};
 pub use billing::{ApiRequestCount, PlanChange, SubscriptionRefusal, SubscriptionWrite};
 pub use lifecycle::{DueAccount, PURGE_SHARDS, PurgeKind, ScheduledDeletion, shard_of};

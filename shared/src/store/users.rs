@@ -25,21 +25,25 @@ pub(crate) fn username_pk(username_key: &str) -> String {
     format!("USERNAME#{username_key}")
 }
 
-/// What register writes besides the user item itself.
+/// What register (and an admin's create) writes besides the user item itself.
 pub struct NewUser {
     pub user: User,
     /// The "registered" entry of the activity log.
     pub activity: crate::domain::Activity,
-    /// When the account is purged if it is never activated (queued in the same transaction).
-    pub unverified_purge_at: i64,
-    /// The activation link token item (`TOKEN#<hash>`), written in the same transaction.
-    pub activation_token: super::LinkToken,
+    /// When the account is purged if it is never activated (queued in the same transaction);
+    /// `None` for an account created already activated.
+    pub unverified_purge_at: Option<i64>,
+    /// The activation link token item (`TOKEN#<hash>`), written in the same transaction;
+    /// `None` for an account created already activated.
+    pub activation_token: Option<super::LinkToken>,
+    /// The admin audit entry, when an admin (or the bootstrap CLI) creates the account.
+    pub audit: Option<super::AuditEntry>,
 }
 
 /// A change to an existing user, applied with one `UpdateItem`.
 pub type UserPatch = ProfileUpdate;
 
-fn user_to_item(u: &User) -> Item {
+pub(crate) fn user_to_item(u: &User) -> Item {
     let mut item = key(user_pk(&u.id), PROFILE);
     let mut put = |k: &str, v: AttributeValue| {
         item.insert(k.to_owned(), v);
@@ -61,6 +65,10 @@ fn user_to_item(u: &User) -> Item {
     put("updatedAt", n(u.updated_at));
     put("failedLogins", n(i64::from(u.failed_logins)));
     put("version", n(u.version));
+    // Every user is in the listing and search indexes from the start (store/admin.rs).
+    for (k, v) in super::admin::index_attributes(u) {
+        put(k, v);
+    }
     for (k, v) in [
         ("name", &u.name),
         ("bio", &u.bio),
@@ -94,6 +102,12 @@ fn user_to_item(u: &User) -> Item {
     if let Some(c) = &u.email_change {
         put("emailChangeTokenHash", s(&c.token_hash));
         put("emailChangeSentAt", n(c.sent_at));
+    }
+    if let Some(t) = u.purge_at {
+        put("purgeAt", n(t));
+    }
+    if let Some(by) = &u.deleted_by {
+        put("deletedBy", s(by));
     }
     if let Some(a) = &u.activation {
         put("actCodeHash", s(&a.code_hash));
@@ -145,6 +159,9 @@ pub(crate) fn user_from_item(item: &Item) -> Result<User, Error> {
         banned_until: get_b(item, "banned").filter(|b| *b).map(|_| get_n(item, "bannedUntil")),
         ban_reason: get_s(item, "banReason"),
         deletion_scheduled_at: get_n(item, "deletionScheduledAt"),
+        purge_at: get_n(item, "purgeAt"),
+        deleted_by: get_s(item, "deletedBy"),
+        rating: crate::domain::Rating::clamped(get_n(item, "rating").unwrap_or(0)).value(),
         failed_logins: get_n(item, "failedLogins").unwrap_or(0).try_into().unwrap_or(u32::MAX),
         last_failed_login_at: get_n(item, "lastFailedLoginAt"),
         activation,
@@ -240,19 +257,30 @@ pub enum LoginName<'a> {
 }
 
 impl Store {
-    /// Register: the user, both uniqueness markers and the activation link token, all or nothing.
+    /// Register (and an admin's create): the user, both uniqueness markers, the activation link
+    /// token, the activity entry and, for an admin account, the admin count — all or nothing.
     pub async fn create_user(&self, new: &NewUser) -> Result<(), Error> {
         let u = &new.user;
         let not_exists = "attribute_not_exists(pk)";
         let put = |item: Item| Put::builder().table_name(&self.table).set_item(Some(item)).condition_expression(not_exists).build();
-        let items = vec![
+        let mut items = vec![
             TransactWriteItem::builder().put(put(user_to_item(u))?).build(),
             TransactWriteItem::builder().put(put(marker(email_pk(&u.email), "EMAIL", &u.id))?).build(),
             TransactWriteItem::builder().put(put(marker(username_pk(&u.username.to_ascii_lowercase()), "USERNAME", &u.id))?).build(),
-            TransactWriteItem::builder().put(put(super::tokens::link_token_item(&new.activation_token))?).build(),
             super::activity::activity_put(self, &u.id, &new.activity)?,
-            super::lifecycle::queue_put(self, &u.id, new.unverified_purge_at, super::lifecycle::PurgeKind::Unverified)?,
         ];
+        if let Some(due) = new.unverified_purge_at {
+            items.push(super::lifecycle::queue_put(self, &u.id, due, super::lifecycle::PurgeKind::Unverified)?);
+        }
+        if let Some(token) = &new.activation_token {
+            items.push(TransactWriteItem::builder().put(put(super::tokens::link_token_item(token))?).build());
+        }
+        if u.is_counted_admin() {
+            items.push(self.admin_count_change(1)?);
+        }
+        if let Some(audit) = &new.audit {
+            items.push(self.audit_put(audit)?);
+        }
         match self.transact("register", items).await? {
             Ok(()) => Ok(()),
             Err(reasons) => {
@@ -411,22 +439,40 @@ impl Store {
     }
 
     /// Activation by link or code: marks the email verified and removes the activation state
-    /// and its link token, only if the state is still the one the caller saw.
+    /// and its link token, only if the state is still the one the caller saw. An account whose
+    /// stored status is `unverified` moves to `active` in the listing indexes in the same write;
+    /// one that is banned or deleted meanwhile keeps its status (a second, rare attempt).
     pub async fn complete_activation(&self, id: &UserId, token_hash: &str, now: i64) -> Result<bool, Error> {
-        let update = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(key(user_pk(id), PROFILE)))
-            .update_expression(
-                "SET emailVerified = :t, updatedAt = :now REMOVE actCodeHash, actTokenHash, actExpiresAt, actAttempts, actSentAt",
-            )
-            .condition_expression("actTokenHash = :h AND actExpiresAt > :now")
-            .expression_attribute_values(":t", b(true))
-            .expression_attribute_values(":now", n(now))
-            .expression_attribute_values(":h", s(token_hash))
-            .build()?;
-        let delete = Delete::builder().table_name(&self.table).set_key(Some(key(super::tokens::token_pk(token_hash), "TOKEN"))).build()?;
-        let items = vec![TransactWriteItem::builder().update(update).build(), TransactWriteItem::builder().delete(delete).build()];
-        Ok(self.transact("activate", items).await?.is_ok())
+        for move_status in [true, false] {
+            let mut expression =
+                "SET emailVerified = :t, updatedAt = :now, version = version + :one REMOVE actCodeHash, actTokenHash, actExpiresAt, actAttempts, actSentAt"
+                    .to_owned();
+            let mut condition = "actTokenHash = :h AND actExpiresAt > :now".to_owned();
+            let mut update = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(user_pk(id), PROFILE)))
+                .expression_attribute_values(":t", b(true))
+                .expression_attribute_values(":now", n(now))
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":h", s(token_hash));
+            if move_status {
+                let (status_attr, status_key) = super::admin::status_index_value(id, crate::domain::UserStatus::Active);
+                expression = expression.replacen("SET ", &format!("SET {status_attr} = :sk, ustatus = :active, "), 1);
+                condition.push_str(" AND ustatus = :unverified");
+                update = update
+                    .expression_attribute_values(":sk", s(status_key))
+                    .expression_attribute_values(":active", s(crate::domain::UserStatus::Active.as_str()))
+                    .expression_attribute_values(":unverified", s(crate::domain::UserStatus::Unverified.as_str()));
+            }
+            let update = update.update_expression(expression).condition_expression(condition).build()?;
+            let delete =
+                Delete::builder().table_name(&self.table).set_key(Some(key(super::tokens::token_pk(token_hash), "TOKEN"))).build()?;
+            let items = vec![TransactWriteItem::builder().update(update).build(), TransactWriteItem::builder().delete(delete).build()];
+            if self.transact("activate", items).await?.is_ok() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Counts a wrong activation code; fails (false) once the attempts are used up.

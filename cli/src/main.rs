@@ -1,0 +1,142 @@
+//! `accounts-admin`: operator commands run from a terminal, with the same store and service
+//! code as the functions. Today one command, the first-admin bootstrap:
+//!
+//! ```text
+//! ACCOUNTS_ADMIN_PASSWORD=… accounts-admin create-admin --username NAME --email ADDRESS
+//! ```
+//!
+//! creates an activated `admin` account through register's transaction (uniqueness markers,
+//! activity entry, admin count, audit entry with actor `cli`). An existing username or email
+//! is an error and changes nothing. The password comes from `ACCOUNTS_ADMIN_PASSWORD`, or is
+//! read from standard input, never from the command line (it would show in `ps` and history).
+//!
+//! Settings: `TABLE_NAME` (required); AWS region and credentials the usual way
+//! (`AWS_REGION`, `AWS_PROFILE`, …); `AWS_ENDPOINT_URL` only for a local emulator.
+//! `make create-admin` sets them for the `make dev` stack.
+
+use accounts_core::clock::SystemClock;
+use accounts_core::config::HashCost;
+use accounts_core::passwords::PasswordHasher;
+use accounts_core::services::admin::{self, Actor, NewAccount};
+use accounts_core::store::Store;
+use accounts_core::{Error, app};
+use std::io::{BufRead as _, Write as _};
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: ACCOUNTS_ADMIN_PASSWORD=… accounts-admin create-admin --username NAME --email ADDRESS\n\
+                     (without ACCOUNTS_ADMIN_PASSWORD the password is read from standard input)\n\
+                     settings: TABLE_NAME (required), AWS_REGION / credentials, AWS_ENDPOINT_URL (local emulator only)";
+
+struct Args {
+    username: String,
+    email: String,
+}
+
+fn parse_args(args: &[String]) -> Result<Args, String> {
+    let mut it = args.iter();
+    match it.next().map(String::as_str) {
+        Some("create-admin") => {}
+        Some("-h" | "--help") | None => return Err(USAGE.into()),
+        Some(other) => return Err(format!("unknown command {other:?}\n{USAGE}")),
+    }
+    let (mut username, mut email) = (None, None);
+    while let Some(flag) = it.next() {
+        let value = it.next().cloned();
+        match flag.as_str() {
+            "--username" => username = value,
+            "--email" => email = value,
+            other => return Err(format!("unknown option {other:?}\n{USAGE}")),
+        }
+    }
+    match (username, email) {
+        (Some(username), Some(email)) => Ok(Args { username, email }),
+        _ => Err(format!("--username and --email are required\n{USAGE}")),
+    }
+}
+
+fn password() -> Result<String, String> {
+    if let Ok(p) = std::env::var("ACCOUNTS_ADMIN_PASSWORD")
+        && !p.is_empty()
+    {
+        return Ok(p);
+    }
+    eprint!("password for the new admin: ");
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("reading the password: {e}"))?;
+    let line = line.trim_end_matches(['\r', '\n']).to_owned();
+    if line.is_empty() { Err("no password given (ACCOUNTS_ADMIN_PASSWORD or standard input)".into()) } else { Ok(line) }
+}
+
+/// What went wrong, in words an operator can act on.
+fn explain(e: &Error) -> String {
+    match e {
+        Error::UsernameTaken => "that username is already taken; nothing was changed".into(),
+        Error::EmailTaken => "that email is already registered; nothing was changed".into(),
+        Error::Validation(fields) | Error::WeakPassword(fields) => {
+            fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("\n")
+        }
+        Error::DependencyUnavailable(cause) | Error::Internal(cause) => {
+            format!("{cause:#}\n(is the table reachable? check TABLE_NAME, AWS_REGION and credentials; locally, is `make dev` running?)")
+        }
+        other => other.to_string(),
+    }
+}
+
+async fn run(args: Args) -> Result<String, String> {
+    let table = std::env::var("TABLE_NAME").ok().filter(|t| !t.trim().is_empty()).ok_or("TABLE_NAME is required")?;
+    let password = password()?;
+    let mut loader = app::sdk_settings(aws_config::defaults(aws_config::BehaviorVersion::latest()));
+    if let Ok(url) = std::env::var("AWS_ENDPOINT_URL")
+        && !url.is_empty()
+    {
+        loader = loader.endpoint_url(url);
+    }
+    let sdk = loader.load().await;
+    let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), table);
+    let hasher = PasswordHasher::new(HashCost::OWASP);
+    let input = NewAccount { username: args.username, email: args.email, password, role: "admin".into(), email_verified: true };
+    let created = admin::create_account(&store, &hasher, &SystemClock, None, &Actor::cli(), input).await.map_err(|e| explain(&e))?;
+    let admins = store.admin_count().await.map_err(|e| explain(&e))?;
+    Ok(format!("created admin {} ({}); admins in good standing: {admins}", created.user.username, created.user.id))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args = match parse_args(&args) {
+        Ok(a) => a,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(args).await {
+        Ok(message) => {
+            let _ = writeln!(std::io::stdout(), "{message}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("create-admin failed: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn create_admin_needs_a_username_and_an_email() {
+        let ok = parse_args(&args(&["create-admin", "--username", "root", "--email", "root@example.com"])).unwrap();
+        assert_eq!((ok.username.as_str(), ok.email.as_str()), ("root", "root@example.com"));
+        assert!(parse_args(&args(&["create-admin", "--username", "root"])).is_err());
+        assert!(parse_args(&args(&["create-admin", "--password", "x"])).is_err(), "no password flag: it would leak");
+        assert!(parse_args(&args(&["drop-table"])).is_err());
+        assert!(parse_args(&args(&[])).is_err());
+    }
+}

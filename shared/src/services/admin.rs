@@ -1,0 +1,584 @@
+//! Administration and moderation (SPEC §3.4): listing and reading users, creating and changing
+//! them, bans, soft deletion and restore, and the rules of who may do what to whom.
+//!
+//! Route-level access (moderator or admin) is decided by the `admin` router; the rules that
+//! depend on the target are here:
+//! - a moderator bans and unbans only ordinary users (`user`, `donator`);
+//! - nobody bans, deletes or changes the role of themselves; only admins change roles;
+//! - the last admin in good standing can never be demoted, banned or deleted — enforced by the
+//!   admin count item in the same transaction as the change, never by reading first.
+//!
+//! Every change writes an activity entry on the target (with the actor) and an admin audit
+//! entry, in the same transaction as the change.
+
+use super::{Principal, activity};
+use crate::App;
+use crate::clock::Clock;
+use crate::domain::{
+    ActivationState, Activity, ActivityKind, Email, Password, PasswordPolicyInput, ProfileInput, ProfileUpdate, Rating, Role, User, UserId,
+    UserStatus, Username,
+};
+use crate::error::{Error, FieldError, Result};
+use crate::http::ClientInfo;
+use crate::passwords::PasswordHasher;
+use crate::store::{
+    ActivityRecord, AdminChange, AuditEntry, ChangeRefused, LinkToken, NewUser, SortField, Store, StreamPosition, TokenKind, UserQuery,
+};
+use crate::tokens;
+
+pub const LAST_ADMIN: &str = "the last admin cannot be demoted, banned or deleted";
+
+/// Who acts: an admin or moderator through the API, or the bootstrap command.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub id: String,
+    pub role: String,
+    pub client: ClientInfo,
+}
+
+impl Actor {
+    pub fn from_principal(p: &Principal, client: &ClientInfo) -> Self {
+        Self { id: p.user.id.to_string(), role: p.user.role.as_str().to_owned(), client: client.clone() }
+    }
+
+    /// The first-admin bootstrap command.
+    pub fn cli() -> Self {
+        Self { id: "cli".into(), role: "cli".into(), client: ClientInfo { ip: "local".into(), user_agent: "accounts-admin".into() } }
+    }
+}
+
+fn audit(clock: &dyn Clock, actor: &Actor, action: &str, target: &UserId, detail: Option<String>) -> AuditEntry {
+    let now = clock.now();
+    let id = crate::domain::new_ulid(now);
+    AuditEntry {
+        // The time of the entry is the time in its id, so the id alone locates the item.
+        at: ulid::Ulid::from_string(&id).map(|u| (u.timestamp_ms() / 1000) as i64).unwrap_or(now.unix_timestamp()),
+        id,
+        actor: actor.id.clone(),
+        actor_role: actor.role.clone(),
+        action: action.to_owned(),
+        target: target.to_string(),
+        detail,
+        ip: actor.client.ip.clone(),
+    }
+}
+
+fn activity_by(app: &App, kind: ActivityKind, actor: &Actor, detail: Option<String>) -> Activity {
+    let mut entry = activity::entry(app, kind, &actor.client, detail);
+    entry.actor = Some(actor.id.clone());
+    entry
+}
+
+fn refused(why: ChangeRefused) -> Error {
+    match why {
+        ChangeRefused::Stale => Error::Conflict,
+        ChangeRefused::UsernameTaken => Error::UsernameTaken,
+        ChangeRefused::EmailTaken => Error::EmailTaken,
+        ChangeRefused::LastAdmin => Error::Refused(LAST_ADMIN),
+    }
+}
+
+async fn target(app: &App, id: &str) -> Result<User> {
+    let id = UserId::parse(id).ok_or(Error::UserNotFound)?;
+    app.store.get_user(&id).await?.ok_or(Error::UserNotFound)
+}
+
+/// Writes one admin change (user, markers, admin count, activity, audit) or says why not.
+async fn apply(app: &App, before: &User, after: &User, activity: &Activity, audit: &AuditEntry) -> Result<()> {
+    app.store.apply_admin_change(&AdminChange { before, after, activity, audit }).await?.map_err(refused)
+}
+
+// ---- reading ----------------------------------------------------------------------------------
+
+/// A validated list request.
+#[derive(Debug, Clone)]
+pub struct ListRequest {
+    pub query: UserQuery,
+    pub limit: usize,
+    pub positions: Option<Vec<StreamPosition>>,
+    /// Seed 001's `page`: how many pages to walk from the start (1 = the first page).
+    pub page: u32,
+}
+
+pub struct ListedPage {
+    pub users: Vec<User>,
+    pub next: Option<Vec<StreamPosition>>,
+}
+
+/// `page` is walked from the start, so it costs a page's calls per page skipped; capped.
+pub const MAX_PAGE: u32 = 20;
+
+pub async fn list_users(app: &App, request: ListRequest) -> Result<ListedPage> {
+    let now = app.now();
+    let mut positions = request.positions;
+    for _ in 1..request.page {
+        let page = app.store.list_users(&request.query, positions, request.limit, now).await?;
+        match page.next {
+            Some(next) => positions = Some(next),
+            None => return Ok(ListedPage { users: Vec::new(), next: None }),
+        }
+    }
+    let page = app.store.list_users(&request.query, positions, request.limit, now).await?;
+    Ok(ListedPage { users: page.users, next: page.next })
+}
+
+pub async fn get_user(app: &App, id: &str) -> Result<User> {
+    target(app, id).await
+}
+
+/// The target's activity, newest first (the target must exist).
+pub async fn user_activity(app: &App, id: &str, after: Option<&str>, limit: i32) -> Result<(Vec<ActivityRecord>, Option<String>)> {
+    let user = UserId::parse(id).ok_or(Error::UserNotFound)?;
+    // One read to tell "no such user" from "no activity".
+    app.store.get_user(&user).await?.ok_or(Error::UserNotFound)?;
+    app.store.list_activity(&user, after, limit).await
+}
+
+/// The admin audit trail: one actor's entries, or one month's (`YYYY-MM`), newest first.
+pub async fn audit_trail(
+    app: &App,
+    actor: Option<&str>,
+    month: Option<&str>,
+    after: Option<&str>,
+    limit: i32,
+) -> Result<(Vec<AuditEntry>, Option<String>)> {
+    match actor {
+        Some(actor) => app.store.list_audit_by_actor(actor, after, limit).await,
+        None => {
+            let month = match month {
+                Some(m) => m.to_owned(),
+                None => {
+                    let now = app.clock.now();
+                    format!("{:04}-{:02}", now.year(), u8::from(now.month()))
+                }
+            };
+            app.store.list_audit_month(&month, after, limit).await
+        }
+    }
+}
+
+// ---- creating -----------------------------------------------------------------------------------
+
+/// Raw input of an account created by an admin or the bootstrap command.
+pub struct NewAccount {
+    pub username: String,
+    pub email: String,
+    pub password: String,
+    pub role: String,
+    pub email_verified: bool,
+}
+
+/// A created account, and the activation code and link token to mail when it is not verified.
+pub struct CreatedAccount {
+    pub user: User,
+    pub activation: Option<(String, String)>,
+}
+
+/// Validates and stores a new account through register's transaction (user, uniqueness
+/// markers, activity entry, admin count, audit entry): the code path shared by
+/// `POST /api/admin/users` and the bootstrap command.
+/// `codes` keys the activation code's hash; it is needed only for an unverified account (the
+/// bootstrap command creates verified ones and has no signing key).
+pub async fn create_account(
+    store: &Store,
+    hasher: &PasswordHasher,
+    clock: &dyn Clock,
+    codes: Option<&crate::tokens::TokenService>,
+    actor: &Actor,
+    input: NewAccount,
+) -> Result<CreatedAccount> {
+    let mut errors = Vec::new();
+    let username = Username::parse(&input.username, "username").map_err(|e| errors.push(e)).ok();
+    let email = Email::parse(&input.email, "email").map_err(|e| errors.push(e)).ok();
+    let role = Role::parse(&input.role);
+    if role.is_none() {
+        errors.push(FieldError::new("role", "must be user, donator, moderator or admin"));
+    }
+    let (Some(username), Some(email), Some(role)) = (username, email, role) else { return Err(Error::Validation(errors)) };
+    let ctx = PasswordPolicyInput { username: username.as_str(), email: email.as_str() };
+    let password = Password::parse(&input.password, "password", &ctx).map_err(Error::WeakPassword)?;
+    let password_hash = hasher.hash(password.expose()).await.map_err(Error::internal)?;
+
+    let now = clock.now_unix();
+    let id = UserId::generate(clock.now());
+    let (activation, token, secrets) = if input.email_verified {
+        (None, None, None)
+    } else {
+        let codes = codes.ok_or_else(|| Error::internal(anyhow::anyhow!("an unverified account needs the code key")))?;
+        let code = tokens::random_digits(6);
+        let link = tokens::random_token(32);
+        let state = ActivationState {
+            code_hash: codes.code_hash("activation", id.as_str(), &code),
+            token_hash: tokens::sha256_hex(&link),
+            expires_at: now + super::auth::ACTIVATION_TTL_SECS,
+            attempts: 0,
+            sent_at: now,
+        };
+        let token =
+            LinkToken { hash: state.token_hash.clone(), kind: TokenKind::Activation, user_id: id.clone(), expires_at: state.expires_at };
+        (Some(state), Some(token), Some((code, link)))
+    };
+    let user = User {
+        id: id.clone(),
+        username: username.as_str().to_owned(),
+        email: email.as_str().to_owned(),
+        password_hash,
+        role,
+        plan: "FREE".into(),
+        plan_expires_at: None,
+        usage: Default::default(),
+        settings: crate::domain::Settings::defaults(now),
+        email_change: None,
+        name: None,
+        bio: None,
+        location: None,
+        website: None,
+        avatar_key: None,
+        preferences: Default::default(),
+        email_verified: input.email_verified,
+        mfa_enabled: false,
+        created_at: now,
+        updated_at: now,
+        last_login_at: None,
+        banned_until: None,
+        ban_reason: None,
+        deletion_scheduled_at: None,
+        purge_at: None,
+        deleted_by: None,
+        rating: 0,
+        failed_logins: 0,
+        last_failed_login_at: None,
+        activation,
+        reset_token_hash: None,
+        reset_sent_at: None,
+        version: 1,
+    };
+    let entry = Activity {
+        id: crate::domain::new_ulid(clock.now()),
+        kind: ActivityKind::Registered,
+        at: now,
+        ip: actor.client.ip.clone(),
+        user_agent: actor.client.user_agent.clone(),
+        detail: Some(format!("created by {} with role {}", actor.role, role.as_str())),
+        actor: Some(actor.id.clone()),
+    };
+    let audit = audit(clock, actor, "user.create", &id, Some(format!("role={} emailVerified={}", role.as_str(), input.email_verified)));
+    // An account an admin creates is never purged for staying unverified: someone chose to make it.
+    store
+        .create_user(&NewUser {
+            user: user.clone(),
+            activity: entry,
+            activation_token: token,
+            audit: Some(audit),
+            unverified_purge_at: None,
+        })
+        .await?;
+    Ok(CreatedAccount { user, activation: secrets })
+}
+
+/// `POST /api/admin/users`: creates the account; an unverified one gets the activation mail.
+pub async fn create_user(app: &App, actor: &Actor, input: NewAccount) -> Result<User> {
+    let created = create_account(&app.store, &app.hasher, app.clock.as_ref(), Some(&app.tokens), actor, input).await?;
+    let user = created.user;
+    if let Some((code, link)) = created.activation {
+        super::auth::send_activation(app, &user, &code, &link).await;
+    }
+    tracing::info!(user = %user.id, actor = %actor.id, role = user.role.as_str(), "user created by admin");
+    Ok(user)
+}
+
+// ---- changing -----------------------------------------------------------------------------------
+
+/// A validated admin change request. `None` = leave as is.
+#[derive(Debug, Default)]
+pub struct UserChanges {
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub password: Option<String>,
+    /// `Some(None)` clears the name.
+    pub full_name: Option<Option<String>>,
+    pub role: Option<String>,
+    pub rating: Option<i64>,
+    pub email_verified: Option<bool>,
+}
+
+pub async fn update_user(app: &App, principal: &Principal, actor: &Actor, id: &str, changes: UserChanges) -> Result<User> {
+    let before = target(app, id).await?;
+    let mut after = before.clone();
+    let mut errors = Vec::new();
+    let mut changed: Vec<&str> = Vec::new();
+    if let Some(raw) = &changes.username {
+        match Username::parse(raw, "username") {
+            Ok(u) if u.as_str() != before.username => {
+                after.username = u.as_str().to_owned();
+                changed.push("username");
+            }
+            Ok(_) => {}
+            Err(e) => errors.push(e),
+        }
+    }
+    if let Some(raw) = &changes.email {
+        match Email::parse(raw, "email") {
+            Ok(e) if e.as_str() != before.email => {
+                after.email = e.as_str().to_owned();
+                changed.push("email");
+            }
+            Ok(_) => {}
+            Err(e) => errors.push(e),
+        }
+    }
+    if let Some(full_name) = &changes.full_name {
+        let input = ProfileInput { name: Some(full_name.as_deref()), ..Default::default() };
+        match ProfileUpdate::parse(input) {
+            Ok(update) => {
+                let name = update.name.flatten();
+                if name != before.name {
+                    after.name = name;
+                    changed.push("fullName");
+                }
+            }
+            Err(fields) => errors.extend(fields.into_iter().map(|f| FieldError::new("fullName", f.message))),
+        }
+    }
+    let role = match changes.role.as_deref() {
+        Some(raw) => match Role::parse(raw) {
+            Some(r) => Some(r),
+            None => {
+                errors.push(FieldError::new("role", "must be user, donator, moderator or admin"));
+                None
+            }
+        },
+        None => None,
+    };
+    if let Some(raw) = changes.rating {
+        match Rating::parse(raw, "rating") {
+            Ok(r) if r.value() != before.rating => {
+                after.rating = r.value();
+                changed.push("rating");
+            }
+            Ok(_) => {}
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::Validation(errors));
+    }
+    if let Some(role) = role
+        && role != before.role
+    {
+        if principal.user.role != Role::Admin {
+            return Err(Error::Refused("only admins change roles"));
+        }
+        if before.id == principal.user.id {
+            return Err(Error::Refused("you cannot change your own role"));
+        }
+        after.role = role;
+        changed.push("role");
+    }
+    if let Some(verified) = changes.email_verified
+        && verified != before.email_verified
+    {
+        after.email_verified = verified;
+        if verified {
+            after.activation = None;
+        }
+        changed.push("emailVerified");
+    }
+    let mut password_changed = false;
+    if let Some(raw) = &changes.password {
+        let ctx = PasswordPolicyInput { username: &after.username, email: &after.email };
+        let password = Password::parse(raw, "password", &ctx).map_err(Error::WeakPassword)?;
+        after.password_hash = app.hasher.hash(password.expose()).await.map_err(Error::internal)?;
+        password_changed = true;
+        changed.push("password");
+    }
+    if changed.is_empty() {
+        return Ok(before);
+    }
+    after.updated_at = app.now();
+    let mut detail = format!("changed: {}", changed.join(", "));
+    if after.role != before.role {
+        detail.push_str(&format!("; role {} -> {}", before.role.as_str(), after.role.as_str()));
+    }
+    let entry = activity_by(app, ActivityKind::AdminUpdated, actor, Some(detail.clone()));
+    let audit = audit(app.clock.as_ref(), actor, "user.update", &before.id, Some(detail));
+    apply(app, &before, &after, &entry, &audit).await?;
+    if password_changed {
+        // A new password ends the user's sessions (the admin's own current one stays).
+        let keep = (before.id == principal.user.id).then_some(&principal.session.id);
+        app.store.delete_sessions(&before.id, keep).await?;
+    }
+    tracing::info!(user = %before.id, actor = %actor.id, fields = changed.join(","), "user changed by admin");
+    after.version = before.version + 1;
+    Ok(after)
+}
+
+// ---- bans ----------------------------------------------------------------------------------------
+
+/// A moderator acts on ordinary users only; nobody acts on themselves.
+fn may_moderate(principal: &Principal, target: &User, what: &'static str) -> Result<()> {
+    if principal.user.id == target.id {
+        return Err(Error::Refused(what));
+    }
+    if principal.user.role != Role::Admin && !matches!(target.role, Role::User | Role::Donator) {
+        return Err(Error::Refused("moderators may act on users and donators only"));
+    }
+    Ok(())
+}
+
+pub struct BanRequest {
+    /// `None` = permanent.
+    pub until: Option<i64>,
+    pub reason: String,
+}
+
+impl BanRequest {
+    /// `bannedUntil` (RFC 3339 in the future, or absent/`null`/`""` for permanent) and
+    /// `banReason` (1–255 characters).
+    pub fn parse(until: Option<&str>, reason: Option<&str>, now: i64) -> Result<Self> {
+        let mut errors = Vec::new();
+        let until = match until.map(str::trim).filter(|u| !u.is_empty()) {
+            None => None,
+            Some(raw) => match time::OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339) {
+                Ok(t) if t.unix_timestamp() > now => Some(t.unix_timestamp()),
+                Ok(_) => {
+                    errors.push(FieldError::new("bannedUntil", "must be in the future"));
+                    None
+                }
+                Err(_) => {
+                    errors.push(FieldError::new("bannedUntil", "must be an RFC 3339 timestamp or null"));
+                    None
+                }
+            },
+        };
+        let reason = reason.map(str::trim).unwrap_or_default();
+        if reason.is_empty() {
+            errors.push(FieldError::new("banReason", "is required"));
+        } else if reason.chars().count() > 255 {
+            errors.push(FieldError::new("banReason", "must be at most 255 characters"));
+        } else if reason.chars().any(|c| c.is_control()) {
+            errors.push(FieldError::new("banReason", "must not contain control characters"));
+        }
+        if !errors.is_empty() {
+            return Err(Error::Validation(errors));
+        }
+        Ok(Self { until, reason: reason.to_owned() })
+    }
+}
+
+/// Bans the target (or changes an existing ban) and ends all of their sessions at once.
+pub async fn ban(app: &App, principal: &Principal, actor: &Actor, id: &str, request: BanRequest) -> Result<Option<i64>> {
+    let before = target(app, id).await?;
+    may_moderate(principal, &before, "you cannot ban yourself")?;
+    let mut after = before.clone();
+    after.banned_until = Some(request.until);
+    after.ban_reason = Some(request.reason);
+    after.updated_at = app.now();
+    let detail = match request.until {
+        Some(t) => format!("until {}", crate::clock::rfc3339(t)),
+        None => "permanent".to_owned(),
+    };
+    let entry = activity_by(app, ActivityKind::Banned, actor, Some(detail.clone()));
+    let audit = audit(app.clock.as_ref(), actor, "user.ban", &before.id, Some(detail));
+    apply(app, &before, &after, &entry, &audit).await?;
+    let ended = app.store.delete_sessions(&before.id, None).await?;
+    tracing::info!(user = %before.id, actor = %actor.id, sessions_ended = ended, "user banned");
+    Ok(request.until)
+}
+
+/// Lifts a ban (also an expired temporary one still on record). Not banned: nothing to do.
+pub async fn unban(app: &App, principal: &Principal, actor: &Actor, id: &str) -> Result<()> {
+    let before = target(app, id).await?;
+    may_moderate(principal, &before, "you cannot unban yourself")?;
+    if before.banned_until.is_none() {
+        return Ok(());
+    }
+    let mut after = before.clone();
+    after.banned_until = None;
+    after.ban_reason = None;
+    after.updated_at = app.now();
+    let entry = activity_by(app, ActivityKind::Unbanned, actor, None);
+    let audit = audit(app.clock.as_ref(), actor, "user.unban", &before.id, None);
+    apply(app, &before, &after, &entry, &audit).await?;
+    tracing::info!(user = %before.id, actor = %actor.id, "user unbanned");
+    Ok(())
+}
+
+// ---- deletion ------------------------------------------------------------------------------------
+
+/// Marks `user` for deletion: `deletionScheduledAt = now`, `purgeAt = now + DELETION_GRACE_DAYS`,
+/// `deletedBy` = the admin (`None` when the user asked). Login then answers
+/// `403 ACCOUNT_PENDING_DELETION`; the caller ends the sessions after the write.
+pub fn schedule_deletion(user: &User, now: i64, grace_days: u32, deleted_by: Option<&str>) -> User {
+    let mut after = user.clone();
+    after.deletion_scheduled_at = Some(now);
+    after.purge_at = Some(now + i64::from(grace_days) * 86_400);
+    after.deleted_by = deleted_by.map(str::to_owned);
+    after.updated_at = now;
+    after
+}
+
+/// Clears a scheduled deletion (whoever asked for it).
+pub fn clear_deletion(user: &User, now: i64) -> User {
+    let mut after = user.clone();
+    after.deletion_scheduled_at = None;
+    after.purge_at = None;
+    after.deleted_by = None;
+    after.updated_at = now;
+    after
+}
+
+/// `DELETE /api/admin/users/{id}`: soft delete; already marked: returned as it is.
+pub async fn delete_user(app: &App, principal: &Principal, actor: &Actor, id: &str) -> Result<User> {
+    let before = target(app, id).await?;
+    if before.id == principal.user.id {
+        return Err(Error::Refused("you cannot delete yourself here; use DELETE /api/users/me"));
+    }
+    if before.deletion_scheduled_at.is_some() {
+        return Ok(before);
+    }
+    let mut after = schedule_deletion(&before, app.now(), app.config.deletion_grace_days, Some(&actor.id));
+    let detail = format!("purge after {}", crate::clock::rfc3339(after.purge_at.unwrap_or_default()));
+    let entry = activity_by(app, ActivityKind::AdminDeleted, actor, Some(detail.clone()));
+    let audit = audit(app.clock.as_ref(), actor, "user.delete", &before.id, Some(detail));
+    apply(app, &before, &after, &entry, &audit).await?;
+    let ended = app.store.delete_sessions(&before.id, None).await?;
+    tracing::info!(user = %before.id, actor = %actor.id, sessions_ended = ended, "user soft-deleted by admin");
+    after.version = before.version + 1;
+    Ok(after)
+}
+
+/// `POST /api/admin/users/{id}/restore`: undoes a soft delete or a self-requested deletion
+/// while the account still exists. Not marked: returned as it is.
+pub async fn restore_user(app: &App, actor: &Actor, id: &str) -> Result<User> {
+    let before = target(app, id).await?;
+    if before.deletion_scheduled_at.is_none() {
+        return Ok(before);
+    }
+    let mut after = clear_deletion(&before, app.now());
+    let entry = activity_by(app, ActivityKind::AdminRestored, actor, None);
+    let audit = audit(app.clock.as_ref(), actor, "user.restore", &before.id, None);
+    apply(app, &before, &after, &entry, &audit).await?;
+    tracing::info!(user = %before.id, actor = %actor.id, "user restored by admin");
+    after.version = before.version + 1;
+    Ok(after)
+}
+
+/// The status a listing shows for `user` now.
+pub fn status_now(app: &App, user: &User) -> UserStatus {
+    user.status(app.now())
+}
+
+/// The sort a list request asks for, with `q`'s rule: prefix search is ordered by the matched
+/// username or email, so only `sort=username` (or no sort) goes with it.
+pub fn sort_for(sort: Option<&str>, q: Option<&str>) -> std::result::Result<SortField, FieldError> {
+    let sort = match sort {
+        None if q.is_some() => SortField::Username,
+        None => SortField::CreatedAt,
+        Some(raw) => SortField::parse(raw).ok_or_else(|| FieldError::new("sort", "must be createdAt, username or rating"))?,
+    };
+    if q.is_some() && sort != SortField::Username {
+        return Err(FieldError::new("sort", "prefix search (q) is ordered by username or email; use sort=username or omit sort"));
+    }
+    Ok(sort)
+}
