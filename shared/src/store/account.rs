@@ -185,10 +185,12 @@ impl Store {
             .table_name(&self.table)
             .set_key(Some(key(user_pk(&token.user_id), PROFILE)))
             .update_expression(
-                "SET email = :new, emailVerified = :t, updatedAt = :now, version = version + :one REMOVE emailChangeTokenHash, emailChangeSentAt",
+                "SET email = :new, pfxEmail = :pfx, emailVerified = :t, updatedAt = :now, version = version + :one REMOVE emailChangeTokenHash, emailChangeSentAt",
             )
             .condition_expression("email = :old AND emailChangeTokenHash = :h")
             .expression_attribute_values(":new", s(&token.new_email))
+            // The admin prefix-search index partitions by the address's first character.
+            .expression_attribute_values(":pfx", s(format!("EM#{}", super::admin::first_char(&token.new_email))))
             .expression_attribute_values(":old", s(&token.old_email))
             .expression_attribute_values(":h", s(&token.hash))
             .expression_attribute_values(":t", AttributeValue::Bool(true))

@@ -35,7 +35,7 @@ pub(crate) fn shard(id: &UserId) -> u32 {
     u32::from(digest[0]) % USER_SHARDS
 }
 
-fn first_char(value: &str) -> char {
+pub(crate) fn first_char(value: &str) -> char {
     value.chars().next().unwrap_or('_')
 }
 
