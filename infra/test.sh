@@ -24,9 +24,11 @@ step() { # NAME CMD... : run one check, remember a failure, keep going
 }
 
 moto_port=""
+mail_port=""
 test_log="$(mktemp)"
 cleanup() {
   rm -f "$test_log"
+  if [[ -n "$mail_port" ]]; then "$ROOT/infra/moto.sh" stop "$mail_port" >/dev/null || true; rm -f "$ROOT/.tools/moto-$mail_port.log"; fi
   if [[ -n "$moto_port" ]]; then
     "$ROOT/infra/moto.sh" stop "$moto_port" >/dev/null || true
     # keep moto's log only when something failed
@@ -45,11 +47,15 @@ step cfn-lint "$VENV/bin/cfn-lint" template.yaml
 step clippy cargo clippy --workspace --all-targets -- -D warnings
 
 moto_port="$("$ROOT/infra/moto.sh" free-port)"
-if "$ROOT/infra/moto.sh" start "$moto_port"; then
+# A second emulator only for SES: tests read mail from its state dump, which stays small.
+mail_port="$("$ROOT/infra/moto.sh" free-port)"
+if [[ "$mail_port" == "$moto_port" ]]; then mail_port=$((moto_port + 1)); fi
+if "$ROOT/infra/moto.sh" start "$moto_port" && "$ROOT/infra/moto.sh" start "$mail_port"; then
   # Tests create their own uniquely named tables/buckets (from template.yaml) and verify
   # their SES identity. Credentials/region are moto's dummies so the SDK never looks further.
   step "cargo test" env \
     ACCOUNTS_TEST_ENDPOINT="http://127.0.0.1:$moto_port" \
+    ACCOUNTS_TEST_MAIL_ENDPOINT="http://127.0.0.1:$mail_port" \
     AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
     AWS_EC2_METADATA_DISABLED=true \
     bash -o pipefail -c 'cargo test --workspace --all-targets 2>&1 | tee "$0"' "$test_log"

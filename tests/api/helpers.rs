@@ -24,7 +24,22 @@ pub fn endpoint() -> String {
         .expect("ACCOUNTS_TEST_ENDPOINT is not set: run the integration tests with `make test`, which starts the emulator")
 }
 
+/// Where SES runs in tests: a second emulator of its own when `make test` starts one, so that
+/// reading mail (`/moto-api/data.json` dumps everything the emulator holds) stays small and fast
+/// however many tables the other tests created.
+pub fn mail_endpoint() -> String {
+    std::env::var("ACCOUNTS_TEST_MAIL_ENDPOINT").unwrap_or_else(|_| endpoint())
+}
+
 pub async fn sdk_config() -> aws_config::SdkConfig {
+    sdk_config_for(endpoint()).await
+}
+
+async fn mail_client() -> aws_sdk_ses::Client {
+    aws_sdk_ses::Client::new(&sdk_config_for(mail_endpoint()).await)
+}
+
+async fn sdk_config_for(endpoint: String) -> aws_config::SdkConfig {
     let creds = aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "tests");
     // Production's 2 s attempt timeout is for DynamoDB. The emulator stalls for seconds while
     // it serves `/moto-api/data.json` (see `mails_to`), and a timed-out attempt is retried while
@@ -39,7 +54,7 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
         .timeout_config(patient)
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(creds)
-        .endpoint_url(endpoint())
+        .endpoint_url(endpoint)
         .load()
         .await
 }
@@ -106,7 +121,7 @@ impl TestApp {
         let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
         SES_READY
             .get_or_init(|| async {
-                aws_sdk_ses::Client::new(&sdk).verify_email_identity().email_address(MAIL_FROM).send().await.unwrap();
+                mail_client().await.verify_email_identity().email_address(MAIL_FROM).send().await.unwrap();
             })
             .await;
         let table = unique("accounts-test-");
@@ -133,7 +148,9 @@ impl TestApp {
         config.hash_cost = HashCost::TEST_ONLY;
         customise(&mut config);
         let clock = Arc::new(ManualClock::starting_now());
-        let app = Arc::new(App::new(config, &sdk, clock.clone()).await.unwrap());
+        let mut app = App::new(config, &sdk, clock.clone()).await.unwrap();
+        app.mailer = accounts_core::mail::Mailer::new(mail_client().await, app.config.mail_from.clone());
+        let app = Arc::new(app);
         let routes = vec![
             ("/api/auth", accounts_core::api::auth::router(app.clone())),
             ("/api/users", accounts_core::api::users::router(app.clone())),
@@ -149,7 +166,8 @@ impl TestApp {
     /// A second app on this test's table and bucket with its own clock (to race two instances).
     pub async fn twin(&self) -> (Arc<App>, Arc<ManualClock>) {
         let clock = Arc::new(ManualClock::new(self.clock.now()));
-        let app = App::new(self.app.config.clone(), &sdk_config().await, clock.clone()).await.unwrap();
+        let mut app = App::new(self.app.config.clone(), &sdk_config().await, clock.clone()).await.unwrap();
+        app.mailer = accounts_core::mail::Mailer::new(mail_client().await, app.config.mail_from.clone());
         (Arc::new(app), clock)
     }
 
@@ -252,7 +270,7 @@ impl TestApp {
 
     /// Every mail the emulator accepted for `to`, oldest first: `(subject, body)`.
     pub async fn mails_to(&self, to: &str) -> Vec<(String, String)> {
-        let url = format!("{}/moto-api/data.json", endpoint());
+        let url = format!("{}/moto-api/data.json", mail_endpoint());
         // moto builds data.json from live objects without a lock: a table another test is
         // writing to at that moment can make it answer 500. Such a failure is transient: retry.
         let data: Value = tokio::task::spawn_blocking(move || {
