@@ -3,7 +3,7 @@
 //! the Table resource of `template.yaml`, and its own clock.
 
 use accounts_core::App;
-use accounts_core::clock::{Clock, ManualClock};
+use accounts_core::clock::ManualClock;
 use accounts_core::config::{Config, HashCost};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, ScalarAttributeType,
@@ -161,14 +161,6 @@ impl TestApp {
             ("/api/admin", accounts_core::api::admin::router(app.clone())),
         ];
         Self { routes, app, clock, dynamo, table, bucket }
-    }
-
-    /// A second app on this test's table and bucket with its own clock (to race two instances).
-    pub async fn twin(&self) -> (Arc<App>, Arc<ManualClock>) {
-        let clock = Arc::new(ManualClock::new(self.clock.now()));
-        let mut app = App::new(self.app.config.clone(), &sdk_config().await, clock.clone()).await.unwrap();
-        app.mailer = accounts_core::mail::Mailer::new(mail_client().await, app.config.mail_from.clone());
-        (Arc::new(app), clock)
     }
 
     /// Sends a request to the function API Gateway would route it to.

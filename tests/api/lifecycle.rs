@@ -210,16 +210,19 @@ async fn a_recovery_racing_the_purge_leaves_a_recovered_account_or_a_purged_one_
         accounts.push((u, code));
     }
     // One instance runs the purge with the grace period just over; another, a second behind,
-    // still accepts recoveries. They race on the same table.
-    let (recovery_app, recovery_clock) = t.twin().await;
+    // still accepts recoveries. They race on the same table; the emulator executes their calls
+    // one at a time (it does not isolate concurrent transactions; DynamoDB does).
+    let purge_clock = std::sync::Arc::new(accounts_core::clock::ManualClock::new(t.clock.now() + GRACE));
+    let recovery_clock = std::sync::Arc::new(accounts_core::clock::ManualClock::new(t.clock.now() + GRACE - time::Duration::seconds(1)));
+    let apps = crate::serial::serial_apps(&t, &[purge_clock.clone(), recovery_clock.clone()]).await;
+    let (purge_app, recovery_app) = (apps[0].clone(), apps[1].clone());
     t.clock.advance(GRACE);
-    recovery_clock.advance(GRACE - time::Duration::seconds(1));
     let client = accounts_core::http::ClientInfo::unknown();
     let recoveries = accounts.iter().map(|(u, code)| {
         let (app, client) = (recovery_app.clone(), client.clone());
         async move { accounts_core::services::lifecycle::recover(&app, &u.email, code, &client).await.is_ok() }
     });
-    let (recovered, report) = tokio::join!(futures::future::join_all(recoveries), purge::run(&t.app, || false));
+    let (recovered, report) = tokio::join!(futures::future::join_all(recoveries), purge::run(&purge_app, || false));
     let report = report.unwrap();
     assert_eq!(report.deleted + recovered.iter().filter(|r| **r).count(), accounts.len(), "{report:?} {recovered:?}");
     for ((u, _), was_recovered) in accounts.iter().zip(&recovered) {
@@ -231,7 +234,7 @@ async fn a_recovery_racing_the_purge_leaves_a_recovered_account_or_a_purged_one_
             assert!(traces.is_empty(), "purged account left {traces:?}");
         }
     }
-    assert!(recovery_clock.now_unix() < t.clock.now_unix());
+    assert!(recovery_clock.now_unix() < purge_clock.now_unix());
 }
 
 // ---- activity ------------------------------------------------------------------------------

@@ -67,6 +67,20 @@ pub async fn serial_app(t: &TestApp) -> Arc<App> {
     Arc::new(App::new(t.app.config.clone(), &sdk, t.clock.clone()).await.unwrap())
 }
 
+/// Several apps on this test's table, one per clock, whose calls share one gate: the emulator
+/// executes their calls one at a time between them too (racing two instances).
+pub async fn serial_apps(t: &TestApp, clocks: &[Arc<accounts_core::clock::ManualClock>]) -> Vec<Arc<App>> {
+    let inner =
+        aws_smithy_http_client::Builder::new().tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::AwsLc)).build_https();
+    let client = SharedHttpClient::new(OneAtATime { inner, gate: Arc::new(Mutex::new(())) });
+    let sdk = sdk_config().await.to_builder().http_client(client).build();
+    let mut apps = Vec::new();
+    for clock in clocks {
+        apps.push(Arc::new(App::new(t.app.config.clone(), &sdk, clock.clone()).await.unwrap()));
+    }
+    apps
+}
+
 /// One JSON request to `router`.
 pub async fn call(router: &Router, method: &str, path: &str, body: Option<Value>, token: &str) -> Resp {
     let builder = Request::builder().method(method).uri(path).header("authorization", format!("Bearer {token}"));
