@@ -11,7 +11,7 @@ use super::users::{PROFILE, email_pk, user_from_item, user_pk, username_pk};
 use super::{Item, Store, b, get_n, get_s, is_condition_failure, key, n, s, sdk_error};
 use crate::domain::{Activity, User, UserId};
 use crate::error::Error;
-use aws_sdk_dynamodb::types::{Delete, DeleteRequest, Put, TransactWriteItem, Update, WriteRequest};
+use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
 use sha2::{Digest, Sha256};
 
 pub const PURGE_SHARDS: u8 = 16;
@@ -336,33 +336,8 @@ impl Store {
                 break;
             }
         }
-        let count = keys.len();
-        for chunk in keys.chunks(25) {
-            let mut requests: Vec<WriteRequest> = chunk
-                .iter()
-                .map(|k| {
-                    DeleteRequest::builder().set_key(Some(k.clone())).build().map(|d| WriteRequest::builder().delete_request(d).build())
-                })
-                .collect::<Result<_, _>>()?;
-            for attempt in 0..5u32 {
-                let out = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.table, requests)
-                    .send()
-                    .await
-                    .map_err(|e| sdk_error("delete user items", e))?;
-                requests = out.unprocessed_items.and_then(|mut m| m.remove(&self.table)).unwrap_or_default();
-                if requests.is_empty() {
-                    break;
-                }
-                if attempt == 4 {
-                    return Err(Error::DependencyUnavailable(anyhow::anyhow!("user items left unprocessed after retries")));
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
-            }
-        }
-        Ok(count)
+        self.batch_delete("delete user items", &keys).await?;
+        Ok(keys.len())
     }
 
     /// Finishes a purge: the queue entry goes, an anonymous audit line stays (no id, no data).

@@ -129,6 +129,34 @@ impl CancelReason {
     }
 }
 
+impl Store {
+    /// Deletes `keys` in batches of 25, retrying what `BatchWriteItem` leaves unprocessed under
+    /// load (up to 5 attempts a batch, with backoff).
+    pub(crate) async fn batch_delete(&self, op: &str, keys: &[Item]) -> Result<(), Error> {
+        use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
+        for chunk in keys.chunks(25) {
+            let mut requests: Vec<WriteRequest> = chunk
+                .iter()
+                .map(|k| {
+                    DeleteRequest::builder().set_key(Some(k.clone())).build().map(|d| WriteRequest::builder().delete_request(d).build())
+                })
+                .collect::<Result<_, _>>()?;
+            for attempt in 0..5u32 {
+                let out = self.client.batch_write_item().request_items(&self.table, requests).send().await.map_err(|e| sdk_error(op, e))?;
+                requests = out.unprocessed_items.and_then(|mut m| m.remove(&self.table)).unwrap_or_default();
+                if requests.is_empty() {
+                    break;
+                }
+                if attempt == 4 {
+                    return Err(Error::DependencyUnavailable(anyhow::anyhow!("{op}: items left unprocessed after retries")));
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Throttling, timeouts and connection failures are the dependency's fault (503, retry);
 /// anything else is ours (500). Both keep the SDK's message for the log.
 pub(crate) fn sdk_error<E, R>(op: &str, err: SdkError<E, R>) -> Error

@@ -9,7 +9,7 @@ use super::users::{PROFILE, user_from_item, user_pk};
 use super::{Item, Store, b, get_b, get_n, get_s, key, n, req_s, s, sdk_error, ttl};
 use crate::domain::{SessionId, User, UserId};
 use crate::error::Error;
-use aws_sdk_dynamodb::types::{DeleteRequest, KeysAndAttributes, Put, TransactWriteItem, Update, WriteRequest};
+use aws_sdk_dynamodb::types::{KeysAndAttributes, Put, TransactWriteItem, Update};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
@@ -244,35 +244,8 @@ impl Store {
     /// Ends every session of a user except `keep`. Returns how many ended.
     pub async fn delete_sessions(&self, user: &UserId, keep: Option<&SessionId>) -> Result<usize, Error> {
         let doomed: Vec<Session> = self.list_sessions(user).await?.into_iter().filter(|x| Some(&x.id) != keep).collect();
-        for chunk in doomed.chunks(25) {
-            let mut requests: Vec<WriteRequest> = chunk
-                .iter()
-                .map(|x| {
-                    DeleteRequest::builder()
-                        .set_key(Some(key(user_pk(user), session_sk(&x.id))))
-                        .build()
-                        .map(|d| WriteRequest::builder().delete_request(d).build())
-                })
-                .collect::<Result<_, _>>()?;
-            // BatchWriteItem may leave some requests unprocessed under load: retry those.
-            for attempt in 0..5 {
-                let out = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.table, requests)
-                    .send()
-                    .await
-                    .map_err(|e| sdk_error("delete sessions", e))?;
-                requests = out.unprocessed_items.and_then(|mut m| m.remove(&self.table)).unwrap_or_default();
-                if requests.is_empty() {
-                    break;
-                }
-                if attempt == 4 {
-                    return Err(Error::DependencyUnavailable(anyhow::anyhow!("sessions left unprocessed after retries")));
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
-            }
-        }
+        let keys: Vec<Item> = doomed.iter().map(|x| key(user_pk(user), session_sk(&x.id))).collect();
+        self.batch_delete("delete sessions", &keys).await?;
         Ok(doomed.len())
     }
 }
