@@ -8,7 +8,7 @@
 
 use super::admin::index_attributes;
 use super::users::{PROFILE, email_pk, user_from_item, user_pk, username_pk};
-use super::{Item, Store, b, get_n, get_s, is_condition_failure, key, n, s, sdk_error};
+use super::{Item, Store, b, get_n, get_s, key, n, s, sdk_error};
 use crate::domain::{Activity, User, UserId};
 use crate::error::Error;
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
@@ -165,36 +165,12 @@ impl Store {
 
     /// Counts a wrong recovery code; false once `max` attempts are used up.
     pub async fn count_recovery_attempt(&self, user: &UserId, max: u32) -> Result<bool, Error> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(user_pk(user), PROFILE)))
-            .update_expression("ADD recoveryAttempts :one")
-            .condition_expression("attribute_exists(deletionScheduledAt) AND recoveryAttempts < :max")
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":max", n(i64::from(max)))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failure(&e) => Ok(false),
-            Err(e) => Err(sdk_error("count recovery attempt", e)),
-        }
+        self.count_attempt(user, "recoveryAttempts", "deletionScheduledAt", max, "count recovery attempt").await
     }
 
     /// The deletion state of a user: `(purgeAt, recoveryCodeHash, recoveryAttempts)`.
     pub async fn deletion_state(&self, user: &UserId) -> Result<Option<(User, Option<(i64, String, u32)>)>, Error> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(user_pk(user), PROFILE)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| sdk_error("get deletion state", e))?;
-        let Some(item) = out.item else { return Ok(None) };
+        let Some(item) = self.user_item(user, "get deletion state").await? else { return Ok(None) };
         let state = match (get_n(&item, "purgeAt"), get_s(&item, "recoveryCodeHash")) {
             (Some(at), Some(h)) => Some((at, h, get_n(&item, "recoveryAttempts").unwrap_or(0).try_into().unwrap_or(u32::MAX))),
             _ => None,

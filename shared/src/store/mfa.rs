@@ -25,16 +25,7 @@ fn backup_set(hashes: &[String]) -> AttributeValue {
 impl Store {
     /// The user and their second-factor state, in one strongly consistent read.
     pub async fn get_user_and_mfa(&self, id: &UserId) -> Result<Option<(User, MfaState)>, Error> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(user_pk(id), PROFILE)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| sdk_error("get user and mfa", e))?;
-        let Some(item) = out.item else { return Ok(None) };
+        let Some(item) = self.user_item(id, "get user and mfa").await? else { return Ok(None) };
         let state = MfaState {
             enabled: get_b(&item, "mfaEnabled").unwrap_or(false),
             secret: get_s(&item, "mfaSecret"),

@@ -298,6 +298,11 @@ impl Store {
 
     /// Strongly consistent read of one user.
     pub async fn get_user(&self, id: &UserId) -> Result<Option<User>, Error> {
+        self.user_item(id, "get user").await?.as_ref().map(user_from_item).transpose()
+    }
+
+    /// The raw user item (strongly consistent), for readers that need attributes beyond `User`.
+    pub(crate) async fn user_item(&self, id: &UserId, op: &str) -> Result<Option<Item>, Error> {
         let out = self
             .client
             .get_item()
@@ -306,8 +311,29 @@ impl Store {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| sdk_error("get user", e))?;
-        out.item.as_ref().map(user_from_item).transpose()
+            .map_err(|e| sdk_error(op, e))?;
+        Ok(out.item)
+    }
+
+    /// Adds one to a per-user attempt counter (`attr`) while `guard` exists and the counter is
+    /// under `max`; false once the attempts are used up (or nothing is pending).
+    pub(crate) async fn count_attempt(&self, id: &UserId, attr: &str, guard: &str, max: u32, op: &str) -> Result<bool, Error> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(user_pk(id), PROFILE)))
+            .update_expression(format!("ADD {attr} :one"))
+            .condition_expression(format!("attribute_exists({guard}) AND {attr} < :max"))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":max", n(i64::from(max)))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failure(&e) => Ok(false),
+            Err(e) => Err(sdk_error(op, e)),
+        }
     }
 
     /// Resolves a login name to a user id, and reads a counter item in the same round trip
@@ -477,22 +503,7 @@ impl Store {
 
     /// Counts a wrong activation code; fails (false) once the attempts are used up.
     pub async fn count_activation_attempt(&self, id: &UserId, max: u32) -> Result<bool, Error> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(user_pk(id), PROFILE)))
-            .update_expression("ADD actAttempts :one")
-            .condition_expression("attribute_exists(actCodeHash) AND actAttempts < :max")
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":max", n(i64::from(max)))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failure(&e) => Ok(false),
-            Err(e) => Err(sdk_error("count activation attempt", e)),
-        }
+        self.count_attempt(id, "actAttempts", "actCodeHash", max, "count activation attempt").await
     }
 
     /// Replaces the pending activation (new code and link), unless one was sent less than
