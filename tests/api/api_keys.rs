@@ -134,10 +134,16 @@ async fn ten_parallel_creations_at_nine_keys_make_exactly_one_more() {
     for i in 0..9 {
         create_key(&t, &u, json!({"name": format!("k{i}")})).await;
     }
-    let attempts = (0..10).map(|i| {
-        let (t, u) = (&t, &u);
-        async move { t.post("/api/api-keys", json!({"name": format!("race{i}")}), Some(&u.access)).await.status }
-    });
+    // The requests run concurrently here; the emulator executes their calls one at a time, as
+    // DynamoDB serialises writes to one item (moto's conditions are not atomic under load).
+    let router = accounts_core::api::api_keys::router(crate::serial::serial_app(&t).await);
+    let attempts =
+        (0..10).map(|i| {
+            let (router, u) = (&router, &u);
+            async move {
+                crate::serial::call(router, "POST", "/api/api-keys", Some(json!({"name": format!("race{i}")})), &u.access).await.status
+            }
+        });
     let statuses = futures::future::join_all(attempts).await;
     assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 9, "{statuses:?}");

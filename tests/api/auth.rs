@@ -95,10 +95,13 @@ async fn register_refuses_a_taken_email_or_username_whatever_the_case() {
 async fn twenty_parallel_registrations_with_one_email_create_exactly_one_user() {
     let t = TestApp::spawn().await;
     let (_, email) = t.new_identity();
+    // Concurrent in our process, one call at a time in the emulator (moto's conditional writes
+    // are not atomic under load; DynamoDB's are).
+    let router = accounts_core::api::auth::router(crate::serial::serial_app(&t).await);
     let attempts = (0..20).map(|i| {
-        let t = &t;
-        let email = email.clone();
-        async move { t.register(&format!("racer_{i}"), &email, PASSWORD).await.status }
+        let router = &router;
+        let body = json!({"username": format!("racer_{i}"), "email": email.clone(), "password": PASSWORD});
+        async move { crate::serial::call(router, "POST", "/api/auth/register", Some(body), "").await.status }
     });
     let statuses = futures::future::join_all(attempts).await;
     assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
