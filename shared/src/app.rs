@@ -70,12 +70,29 @@ impl App {
 
     /// Builds the app from explicit parts (tests pass their own SDK config and clock).
     pub async fn new(config: Config, sdk: &SdkConfig, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
-        let dynamo = aws_sdk_dynamodb::Client::new(sdk);
-        let ses = aws_sdk_ses::Client::new(sdk);
+        Self::new_observed(config, sdk, clock, None).await
+    }
+
+    /// [`App::new`] with `interceptor` on the DynamoDB, S3 and SES clients (tests and
+    /// benchmarks count and time the calls of a request with it).
+    pub async fn new_observed(
+        config: Config,
+        sdk: &SdkConfig,
+        clock: Arc<dyn Clock>,
+        interceptor: Option<aws_sdk_dynamodb::config::SharedInterceptor>,
+    ) -> anyhow::Result<Self> {
+        let mut dynamo = aws_sdk_dynamodb::config::Builder::from(sdk);
+        let mut ses = aws_sdk_ses::config::Builder::from(sdk);
         // Emulators serve buckets by path, not by virtual host.
-        let s3 = aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(sdk).force_path_style(config.endpoint_url.is_some() || sdk.endpoint_url().is_some()).build(),
-        );
+        let mut s3 = aws_sdk_s3::config::Builder::from(sdk).force_path_style(config.endpoint_url.is_some() || sdk.endpoint_url().is_some());
+        if let Some(i) = interceptor {
+            dynamo.push_interceptor(i.clone());
+            ses.push_interceptor(i.clone());
+            s3.push_interceptor(i);
+        }
+        let dynamo = aws_sdk_dynamodb::Client::from_conf(dynamo.build());
+        let ses = aws_sdk_ses::Client::from_conf(ses.build());
+        let s3 = aws_sdk_s3::Client::from_conf(s3.build());
         let key = match &config.signing_key {
             SigningKeySource::Value(secret) => secret.clone(),
             SigningKeySource::SsmParameter(name) => {

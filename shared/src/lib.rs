@@ -18,6 +18,8 @@ pub mod mail;
 pub mod objects;
 pub mod passwords;
 pub mod payments;
+#[cfg(feature = "test-support")]
+pub mod sdk_calls;
 pub mod services;
 pub mod store;
 pub mod tokens;
