@@ -4,11 +4,13 @@
 
 mod auth;
 mod extract;
+mod routes;
 
 pub use auth::{
     API_KEY_PREFIX, Authenticated, MaybeUnactivated, ReadAccess, ReadAccessMaybeUnactivated, WriteAccess, api_key, bearer_token,
 };
 pub use extract::{ClientInfo, Json, Query, parse_json};
+pub use routes::RouteTable;
 
 /// The access-token cookie's name.
 pub fn auth_cookie_name() -> &'static str {
