@@ -4,8 +4,8 @@
     python infra/contract_setup.py API_BASE_URL
 
 registers a fresh user through the API, reads its activation code from the mail that the local
-SES (moto at AWS_ENDPOINT_URL / MOTO_PORT) accepted, activates the account with it, signs in and
-prints `CONTRACT_TOKEN=<access token>`. With CONTRACT_ADMIN_USERNAME and CONTRACT_ADMIN_PASSWORD
+SES (moto at AWS_ENDPOINT_URL / MOTO_PORT) accepted, activates the account with it, signs in
+twice and prints `CONTRACT_TOKEN=<access token>` and `CONTRACT_TOKEN_2=<another session's>`. With CONTRACT_ADMIN_USERNAME and CONTRACT_ADMIN_PASSWORD
 set (an admin made with `accounts-admin create-admin`), it also signs that admin in and prints
 `CONTRACT_ADMIN_TOKEN=…`. Every step must answer what the API documents, else it exits non-zero.
 Only the standard library is used.
@@ -78,6 +78,8 @@ def main() -> int:
     if me["data"]["emailVerified"] is not True:
         sys.exit("contract-setup: the account is not activated")
     print(f"CONTRACT_TOKEN={token}")
+    # A second session of the same user, for the operation that ends every session (logoutAll).
+    print(f"CONTRACT_TOKEN_2={sign_in(base, username, password)}")
     admin, admin_password = os.environ.get("CONTRACT_ADMIN_USERNAME"), os.environ.get("CONTRACT_ADMIN_PASSWORD")
     if admin and admin_password:
         print(f"CONTRACT_ADMIN_TOKEN={sign_in(base, admin, admin_password)}")
