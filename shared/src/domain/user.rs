@@ -255,18 +255,10 @@ impl User {
         self.role == Role::Admin && self.banned_until.is_none() && self.deletion_scheduled_at.is_none()
     }
 
-    /// Login lockout: after 5 failures, wait 30 s doubling per further failure, capped at 15 min.
-    /// Returns the seconds left to wait, if any.
-    pub fn lockout_remaining(&self, now: i64) -> Option<u64> {
-        const FREE_FAILURES: u32 = 5;
-        if self.failed_logins < FREE_FAILURES {
-            return None;
-        }
-        let exponent = (self.failed_logins - FREE_FAILURES).min(10);
-        let wait = (30_i64 << exponent).min(900);
-        let last = self.last_failed_login_at?;
-        let remaining = last + wait - now;
-        (remaining > 0).then_some(remaining as u64)
+    /// Login lockout under `policy` (by default: after 5 failures, wait 30 s doubling per
+    /// further failure, capped at 15 min). Returns the seconds left to wait, if any.
+    pub fn lockout_remaining(&self, now: i64, policy: &super::LockoutPolicy) -> Option<u64> {
+        policy.remaining(self.failed_logins, self.last_failed_login_at, now)
     }
 
     /// Animated avatars are a perk of donators and paid plans.
@@ -416,12 +408,13 @@ mod tests {
         let mut u = user();
         u.failed_logins = 4;
         u.last_failed_login_at = Some(1_000);
-        assert_eq!(u.lockout_remaining(1_000), None);
+        let p = crate::domain::LockoutPolicy::DEFAULT;
+        assert_eq!(u.lockout_remaining(1_000, &p), None);
         u.failed_logins = 5;
-        assert_eq!(u.lockout_remaining(1_000), Some(30));
-        assert_eq!(u.lockout_remaining(1_030), None);
+        assert_eq!(u.lockout_remaining(1_000, &p), Some(30));
+        assert_eq!(u.lockout_remaining(1_030, &p), None);
         u.failed_logins = 50;
-        assert_eq!(u.lockout_remaining(1_000), Some(900));
+        assert_eq!(u.lockout_remaining(1_000, &p), Some(900));
     }
 
     #[test]
