@@ -79,7 +79,7 @@ pub fn router(app: Arc<App>) -> Router {
         let layer = axum::middleware::from_fn_with_state((app.clone(), route.access), enforce);
         router = router.route(route.path, handler.route_layer(layer));
     }
-    http::finish(router.with_state(app))
+    http::finish(router.with_state(app.clone()), &app.config)
 }
 
 /// The policy layer: an activated caller whose role the route's level allows.

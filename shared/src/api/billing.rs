@@ -17,7 +17,8 @@ pub fn router(app: Arc<App>) -> Router {
         Router::new()
             .route("/api/plans", get(list_plans))
             .route("/api/subscription", get(get_subscription).post(create_subscription).put(update_subscription))
-            .with_state(app),
+            .with_state(app.clone()),
+        &app.config,
     )
 }
 

@@ -22,7 +22,8 @@ pub fn router(app: Arc<App>) -> Router {
             .route("/api/uploads/batch-delete", post(batch_delete))
             .route("/api/uploads/{id}", get(get_one).delete(delete_one))
             .route("/api/uploads/{id}/complete", post(complete))
-            .with_state(app),
+            .with_state(app.clone()),
+        &app.config,
     )
 }
 

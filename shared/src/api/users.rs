@@ -37,7 +37,8 @@ pub fn router(app: Arc<App>) -> Router {
             .route("/api/users/me/sessions/{id}", delete(sessions::revoke))
             .route("/api/users/{id}", get(settings::public_profile))
             .route("/api/users/{id}/avatar", get(avatar::fetch))
-            .with_state(app),
+            .with_state(app.clone()),
+        &app.config,
     )
 }
 
