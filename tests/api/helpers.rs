@@ -4,7 +4,8 @@
 
 use accounts_core::App;
 use accounts_core::clock::ManualClock;
-use accounts_core::config::{Config, HashCost};
+use accounts_core::config::{Config, HashCost, RateLimits};
+use accounts_core::domain::RateLimit;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, ScalarAttributeType,
 };
@@ -102,6 +103,28 @@ impl Resp {
     }
 }
 
+/// Limits high enough that no ordinary test meets them.
+pub fn generous_limits() -> RateLimits {
+    let lots = RateLimit::new(100_000, 3600);
+    RateLimits {
+        register: lots,
+        login_failures: lots,
+        forgot_password: lots,
+        resend_activation: lots,
+        captcha: lots,
+        recover: lots,
+        mfa_verify: lots,
+        mail_per_recipient: lots,
+    }
+}
+
+/// The request context API Gateway (HTTP API) attaches, with `ip` as the source address.
+pub fn request_context(ip: &str) -> lambda_http::request::RequestContext {
+    let mut ctx = lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext::default();
+    ctx.http.source_ip = Some(ip.to_owned());
+    lambda_http::request::RequestContext::ApiGatewayV2(ctx)
+}
+
 /// A registered (and, unless asked otherwise, activated and signed-in) user.
 pub struct TestUser {
     pub id: String,
@@ -146,6 +169,10 @@ impl TestApp {
         ];
         let mut config = Config::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned())).unwrap();
         config.hash_cost = HashCost::TEST_ONLY;
+        // Most tests register and mail many users from one (unknown) address in one app: lift
+        // the per-address and per-recipient limits for them. The login-failure limit and the
+        // lockout keep their defaults; tests/api/limits.rs sets the others back explicitly.
+        config.limits = RateLimits { login_failures: RateLimits::DEFAULT.login_failures, ..generous_limits() };
         customise(&mut config);
         let clock = Arc::new(ManualClock::starting_now());
         let mut app = App::new(config, &sdk, clock.clone()).await.unwrap();
@@ -185,7 +212,16 @@ impl TestApp {
     }
 
     pub async fn call(&self, method: &str, path: &str, body: Option<Value>, token: Option<&str>) -> Resp {
+        self.call_from(None, method, path, body, token).await
+    }
+
+    /// [`TestApp::call`] as if API Gateway had seen the request come from `ip` (its request
+    /// context's source IP; `None` is what in-process requests have: the address "unknown").
+    pub async fn call_from(&self, ip: Option<&str>, method: &str, path: &str, body: Option<Value>, token: Option<&str>) -> Resp {
         let mut builder = Request::builder().method(method).uri(path);
+        if let Some(ip) = ip {
+            builder = builder.extension(request_context(ip));
+        }
         if let Some(t) = token {
             builder = builder.header("authorization", format!("Bearer {t}"));
         }

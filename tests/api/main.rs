@@ -11,6 +11,7 @@ mod avatars;
 mod billing;
 mod helpers;
 mod lifecycle;
+mod limits;
 mod mfa;
 mod serial;
 mod sessions;

@@ -16,7 +16,10 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 pub fn router(app: Arc<App>) -> Router {
-    http::finish(Router::new().route("/api/api-keys", get(list).post(create)).route("/api/api-keys/{id}", delete(revoke)).with_state(app.clone()), &app.config)
+    http::finish(
+        Router::new().route("/api/api-keys", get(list).post(create)).route("/api/api-keys/{id}", delete(revoke)).with_state(app.clone()),
+        &app.config,
+    )
 }
 
 #[derive(Serialize)]

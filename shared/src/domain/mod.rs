@@ -15,8 +15,8 @@ mod user;
 
 pub use activity::{ACTIVITY_RETENTION_SECS, Activity, ActivityKind};
 pub use api_key::{MAX_KEY_LIFETIME_SECS, Scope, parse_expires_in, parse_key_name, parse_scopes};
-pub use limits::{LockoutPolicy, RateLimit, Window};
 pub use ids::{ApiKeyId, SessionId, SubscriptionId, UploadId, UserId, new_ulid};
+pub use limits::{LockoutPolicy, RateLimit, Window};
 pub use password::{Password, PasswordPolicyInput};
 pub use plan::{Coupon, Limit, Limits, Plan, PlanId, cents_to_amount, discounted, plans};
 pub use profile::{Language, Preferences, ProfileInput, ProfileUpdate, Theme, Timezone};
