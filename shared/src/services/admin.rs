@@ -271,6 +271,7 @@ pub async fn create_account(
             activation_token: token,
             audit: Some(audit),
             unverified_purge_at: None,
+            mail_counter: None,
         })
         .await?;
     Ok(CreatedAccount { user, activation: secrets })

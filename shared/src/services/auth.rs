@@ -205,12 +205,25 @@ pub async fn register(app: &App, input: Registration, client: &ClientInfo) -> Re
         LinkToken { hash: activation.token_hash.clone(), kind: TokenKind::Activation, user_id: id, expires_at: activation.expires_at };
     let entry = activity::entry(app, ActivityKind::Registered, client, None);
     let unverified_purge_at = Some(now + i64::from(app.config.unverified_ttl_days) * 86_400);
+    // The activation mail is counted on the recipient's mail counter inside the transaction,
+    // without the limit's condition: the address has no account (the email marker is created
+    // in the same transaction), so sign-up mails an address once per account at most, and
+    // later mails (resend, reset) still see this one counted.
+    let mail_counter = Some(outbox::counter(app, email.as_str()));
     app.store
-        .create_user(&NewUser { user: user.clone(), activation_token: Some(token), activity: entry, audit: None, unverified_purge_at })
+        .create_user(&NewUser {
+            user: user.clone(),
+            activation_token: Some(token),
+            activity: entry,
+            audit: None,
+            unverified_purge_at,
+            mail_counter,
+        })
         .await?;
     tracing::info!(user = %user.id, email = %email.redacted(), "user registered");
 
-    let mail_sent = send_activation(app, &user, &code, &link_token).await;
+    let mail_sent =
+        sent(&user, outbox::send_reserved(app, &activation_mail(app, &user, &code, &link_token)).await.map(|()| outbox::Delivery::Sent));
     Ok(Registered { user, mail_sent })
 }
 
@@ -221,7 +234,12 @@ fn activation_mail(app: &App, user: &User, code: &str, link_token: &str) -> mail
 }
 
 pub(crate) async fn send_activation(app: &App, user: &User, code: &str, link_token: &str) -> bool {
-    match outbox::send(app, &activation_mail(app, user, code, link_token)).await {
+    sent(user, outbox::send(app, &activation_mail(app, user, code, link_token)).await)
+}
+
+/// Whether an activation mail went out; a failure is logged (the account stays either way).
+fn sent(user: &User, result: anyhow::Result<outbox::Delivery>) -> bool {
+    match result {
         Ok(outbox::Delivery::Sent) => true,
         Ok(outbox::Delivery::Limited) => false,
         Err(e) => {

@@ -21,14 +21,19 @@ fn recipient_subject(app: &App, to: &str) -> String {
     app.tokens.code_hash("mail-recipient", "", &to.trim().to_lowercase())
 }
 
+/// `(counter pk, window end)` of the mail counter a mail to `to` counts on now.
+pub fn counter(app: &App, to: &str) -> (String, i64) {
+    let window = app.config.limits.mail_per_recipient.window(app.now());
+    (super::limits::counter_key("mail", &recipient_subject(app, to), window.index), window.ends_at)
+}
+
 /// Takes one mail slot of `to`'s window; `false` when the recipient is at the limit (then
 /// nothing is counted). Flows that replace a code or link before mailing it (resend, forgot
 /// password) reserve first, so a limited request leaves the previous, already mailed code valid.
 pub async fn reserve(app: &App, to: &str) -> crate::error::Result<bool> {
     let limit = app.config.limits.mail_per_recipient;
-    let window = limit.window(app.now());
-    let key = super::limits::counter_key("mail", &recipient_subject(app, to), window.index);
-    let taken = app.store.take_slot(&key, limit.max, window.ends_at).await?;
+    let (key, ends_at) = counter(app, to);
+    let taken = app.store.take_slot(&key, limit.max, ends_at).await?;
     if !taken {
         tracing::warn!(limit = %limit, "mail not sent: recipient limit reached");
     }
@@ -45,7 +50,7 @@ pub async fn send(app: &App, mail: &Mail) -> anyhow::Result<Delivery> {
     Ok(Delivery::Sent)
 }
 
-/// Sends a mail whose slot [`reserve`] already took.
+/// Sends a mail whose slot [`reserve`] (or a transaction with [`counter`]) already took.
 pub async fn send_reserved(app: &App, mail: &Mail) -> anyhow::Result<()> {
     app.mailer.send(mail).await
 }

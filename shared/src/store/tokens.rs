@@ -9,7 +9,7 @@
 use super::{Item, Store, get_n, get_s, is_condition_failure, key, n, s, sdk_error, ttl};
 use crate::domain::UserId;
 use crate::error::Error;
-use aws_sdk_dynamodb::types::ReturnValue;
+use aws_sdk_dynamodb::types::{ReturnValue, TransactWriteItem, Update};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenKind {
@@ -148,6 +148,21 @@ impl Store {
             .await
             .map_err(|e| sdk_error("take captcha", e))?;
         Ok(out.attributes.and_then(|a| Some((get_s(&a, "answerHash")?, get_n(&a, "expiresAt")?))))
+    }
+
+    /// An unconditional `ADD` of one to a counter, as an item of a caller's transaction (the
+    /// registration counts its activation mail on the recipient's mail counter this way).
+    pub(crate) fn counter_add(&self, counter_pk: &str, expires_at: i64) -> Result<TransactWriteItem, Error> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(counter_pk, "RATE")))
+            .update_expression("ADD #count :one SET #ttl = :ttl")
+            .expression_attribute_names("#count", "count")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":ttl", ttl(expires_at))
+            .build()?;
+        Ok(TransactWriteItem::builder().update(update).build())
     }
 
     /// Counts one event on a fixed-window counter unless it already holds `limit`: one

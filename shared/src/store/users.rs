@@ -38,6 +38,9 @@ pub struct NewUser {
     pub activation_token: Option<super::LinkToken>,
     /// The admin audit entry, when an admin (or the bootstrap CLI) creates the account.
     pub audit: Option<super::AuditEntry>,
+    /// `(counter pk, window end)`: the recipient's mail counter, counted in the same
+    /// transaction for the activation mail that follows (saves a round trip per sign-up).
+    pub mail_counter: Option<(String, i64)>,
 }
 
 /// A change to an existing user, applied with one `UpdateItem`.
@@ -280,6 +283,9 @@ impl Store {
         }
         if let Some(audit) = &new.audit {
             items.push(self.audit_put(audit)?);
+        }
+        if let Some((pk, expires_at)) = &new.mail_counter {
+            items.push(self.counter_add(pk, *expires_at)?);
         }
         match self.transact("register", items).await? {
             Ok(()) => Ok(()),
