@@ -431,6 +431,31 @@ mod tests {
         }
     }
 
+    /// `make dev`'s environment (`[workspace.metadata.lambda.env]` in the workspace manifest).
+    fn local_stack_env() -> Vec<(String, String)> {
+        let manifest = include_str!("../../Cargo.toml");
+        let section = manifest.split("[workspace.metadata.lambda.env]").nth(1).unwrap().split("\n[").next().unwrap();
+        section
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .filter_map(|l| l.split_once(" = "))
+            .map(|(k, v)| (k.trim().to_owned(), v.trim().trim_matches('"').to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn the_local_stack_environment_is_valid_and_lifts_the_address_limits() {
+        let vars = local_stack_env();
+        let config = Config::from_lookup(|k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).unwrap();
+        let l = config.limits;
+        for limit in
+            [l.register, l.login_failures, l.forgot_password, l.resend_activation, l.captcha, l.recover, l.mfa_verify, l.mail_per_recipient]
+        {
+            assert!(limit.max >= 10_000, "{limit}");
+        }
+        assert_eq!(config.lockout, LockoutPolicy::DEFAULT);
+    }
+
     #[test]
     fn a_short_signing_key_is_refused() {
         let mut pairs = GOOD.to_vec();

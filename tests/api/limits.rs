@@ -66,6 +66,40 @@ async fn from(t: &TestApp, ip: &str, spoof: bool, method: &str, path: &str, body
     t.send(request).await
 }
 
+// ---- configuration ------------------------------------------------------------------------
+
+#[test]
+fn the_template_deploys_the_documented_defaults() {
+    let template: serde_yaml::Value = serde_yaml::from_str(include_str!("../../template.yaml")).unwrap();
+    let default = |name: &str| -> String {
+        let d = &template["Parameters"][name]["Default"];
+        d.as_str().map(str::to_owned).or_else(|| d.as_i64().map(|n| n.to_string())).unwrap_or_else(|| panic!("{name} has no default"))
+    };
+    let env = &template["Globals"]["Function"]["Environment"]["Variables"];
+    let d = RateLimits::DEFAULT;
+    for (var, param, limit) in [
+        ("RATE_LIMIT_REGISTER", "RateLimitRegister", d.register),
+        ("RATE_LIMIT_LOGIN_FAILURES", "RateLimitLoginFailures", d.login_failures),
+        ("RATE_LIMIT_FORGOT_PASSWORD", "RateLimitForgotPassword", d.forgot_password),
+        ("RATE_LIMIT_RESEND_ACTIVATION", "RateLimitResendActivation", d.resend_activation),
+        ("RATE_LIMIT_CAPTCHA", "RateLimitCaptcha", d.captcha),
+        ("RATE_LIMIT_RECOVER", "RateLimitRecover", d.recover),
+        ("RATE_LIMIT_MFA_VERIFY", "RateLimitMfaVerify", d.mfa_verify),
+        ("RATE_LIMIT_MAIL_PER_RECIPIENT", "RateLimitMailPerRecipient", d.mail_per_recipient),
+    ] {
+        assert!(!env[var].is_null(), "{var} is not passed to the functions");
+        assert_eq!(default(param), limit.to_string(), "{param}");
+    }
+    let l = LockoutPolicy::DEFAULT;
+    assert_eq!(default("LoginLockoutThreshold"), l.threshold.to_string());
+    assert_eq!(default("LoginLockoutBaseSecs"), l.base_secs.to_string());
+    assert_eq!(default("LoginLockoutMaxSecs"), l.max_secs.to_string());
+    for var in ["LOGIN_LOCKOUT_THRESHOLD", "LOGIN_LOCKOUT_BASE_SECS", "LOGIN_LOCKOUT_MAX_SECS", "CORS_ALLOWED_ORIGINS"] {
+        assert!(!env[var].is_null(), "{var} is not passed to the functions");
+    }
+    assert_eq!(default("CorsAllowedOrigins"), "");
+}
+
 // ---- the per-account lockout --------------------------------------------------------------
 
 #[tokio::test]
