@@ -9,6 +9,8 @@ mod api_keys;
 mod auth;
 mod avatars;
 mod billing;
+mod fault_tolerance;
+mod faults;
 mod helpers;
 mod lifecycle;
 mod mfa;

@@ -10,7 +10,9 @@ use crate::domain::{
     Settings, Theme, Timezone, User, UserId,
 };
 use crate::error::Error;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, KeysAndAttributes, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
 use std::collections::HashMap;
 
 pub(crate) const PROFILE: &str = "PROFILE";
@@ -263,8 +265,15 @@ impl Store {
         let u = &new.user;
         let not_exists = "attribute_not_exists(pk)";
         let put = |item: Item| Put::builder().table_name(&self.table).set_item(Some(item)).condition_expression(not_exists).build();
+        // The user item says whose it is when its put fails: a retry after a lost response.
+        let user_put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(user_to_item(u)))
+            .condition_expression(not_exists)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()?;
         let mut items = vec![
-            TransactWriteItem::builder().put(put(user_to_item(u))?).build(),
+            TransactWriteItem::builder().put(user_put).build(),
             TransactWriteItem::builder().put(put(marker(email_pk(&u.email), "EMAIL", &u.id))?).build(),
             TransactWriteItem::builder().put(put(marker(username_pk(&u.username.to_ascii_lowercase()), "USERNAME", &u.id))?).build(),
             super::activity::activity_put(self, &u.id, &new.activity)?,
@@ -281,10 +290,15 @@ impl Store {
         if let Some(audit) = &new.audit {
             items.push(self.audit_put(audit)?);
         }
-        match self.transact("register", items).await? {
+        match self.transact_detailed("register", items).await? {
             Ok(()) => Ok(()),
+            // Our new id is a fresh ULID: only this transaction's own first attempt wrote it.
+            Err(reasons) if reasons.first().is_some_and(|r| r.holds("id", u.id.as_str())) => {
+                tracing::info!(user = %u.id, "register: a retried transaction found its own first attempt committed");
+                Ok(())
+            }
             Err(reasons) => {
-                let failed = |i: usize| reasons.get(i).and_then(Option::as_deref) == Some("ConditionalCheckFailed");
+                let failed = |i: usize| reasons.get(i).is_some_and(super::CancelReason::condition_failed);
                 if failed(1) {
                     Err(Error::EmailTaken)
                 } else if failed(2) {
