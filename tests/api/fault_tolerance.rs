@@ -215,14 +215,14 @@ async fn a_forgot_password_whose_mail_is_throttled_answers_202_and_a_later_reque
 
 // ---- S3 failing mid-avatar -------------------------------------------------------------------
 
-fn png(colour: [u8; 3]) -> Vec<u8> {
+pub fn png(colour: [u8; 3]) -> Vec<u8> {
     let img = RgbImage::from_fn(64, 64, |x, y| if (x / 8 + y / 8) % 2 == 0 { Rgb(colour) } else { Rgb([255, 255, 255]) });
     let mut out = Cursor::new(Vec::new());
     img.write_to(&mut out, ImageFormat::Png).unwrap();
     out.into_inner()
 }
 
-async fn upload_avatar(t: &TestApp, u: &TestUser, bytes: &[u8]) -> Resp {
+pub async fn upload_avatar(t: &TestApp, u: &TestUser, bytes: &[u8]) -> Resp {
     const BOUNDARY: &str = "----fault-boundary-1";
     let mut body =
         format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"avatar\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n")
@@ -240,12 +240,22 @@ async fn upload_avatar(t: &TestApp, u: &TestUser, bytes: &[u8]) -> Resp {
 }
 
 /// The public avatar's bytes (the JSON helper cannot carry an image).
-async fn public_avatar(t: &TestApp, user_id: &str) -> Vec<u8> {
+pub async fn public_avatar(t: &TestApp, user_id: &str) -> Vec<u8> {
     use tower::ServiceExt;
     let request = Request::builder().uri(format!("/api/users/{user_id}/avatar")).body(Body::empty()).unwrap();
     let response = accounts_core::api::users::router(t.app.clone()).oneshot(request).await.unwrap();
     assert_eq!(response.status(), 200);
     axum::body::to_bytes(response.into_body(), 1 << 22).await.unwrap().to_vec()
+}
+
+/// The status of a GET of `path` with a bearer token (the body may be an image).
+pub async fn raw(t: &TestApp, path: &str, token: Option<&str>) -> u16 {
+    let mut builder = Request::builder().uri(path);
+    if let Some(token) = token {
+        builder = builder.header("authorization", format!("Bearer {token}"));
+    }
+    use tower::ServiceExt;
+    accounts_core::api::users::router(t.app.clone()).oneshot(builder.body(Body::empty()).unwrap()).await.unwrap().status().as_u16()
 }
 
 async fn avatar_key(t: &TestApp, user_id: &str) -> Option<String> {

@@ -9,6 +9,7 @@ mod api_keys;
 mod auth;
 mod avatars;
 mod billing;
+mod calls;
 mod fault_tolerance;
 mod faults;
 mod helpers;
