@@ -158,6 +158,68 @@ async fn a_password_change_whose_transaction_is_throttled_keeps_the_old_password
     t.login(&u.username, PASSWORD).await.assert(200, None);
 }
 
+#[tokio::test]
+async fn a_password_change_whose_session_cleanup_fails_after_the_commit_still_ends_the_other_sessions() {
+    let faults = Faults::default();
+    let t = faulty_app(&faults).await;
+    let u = t.user().await;
+    t.clock.advance(time::Duration::milliseconds(5));
+    let other = t.login(&u.username, PASSWORD).await;
+    other.assert(200, None);
+    let (other_access, other_refresh) = (other.data()["accessToken"].as_str().unwrap(), other.data()["refreshToken"].as_str().unwrap());
+    t.clock.advance(time::Duration::milliseconds(5));
+    let rule = faults.inject(Target::Dynamo("BatchWriteItem"), Failure::Throttle, Times::Always);
+
+    let r = t
+        .call(
+            "PUT",
+            "/api/users/me/password",
+            Some(json!({"currentPassword": PASSWORD, "newPassword": "N3w-Secret-Pass", "confirmPassword": "N3w-Secret-Pass"})),
+            Some(&u.access),
+        )
+        .await;
+
+    // The change is committed: the answer says so, and the client must not retry it.
+    r.assert(200, None);
+    assert_eq!(rule.attempts(), SDK_MAX_ATTEMPTS, "the cleanup was tried");
+    faults.clear();
+    assert_eq!(items(&t, "USER#", "SESSION#").await.len(), 2, "the session items are still there");
+    // ... but the other session is over, its access and refresh tokens alike.
+    t.get("/api/users/me", Some(other_access)).await.assert(401, Some("UNAUTHENTICATED"));
+    t.post("/api/auth/refresh", json!({"refreshToken": other_refresh}), None).await.assert(401, Some("UNAUTHENTICATED"));
+    let sessions = t.get("/api/users/me/sessions", Some(&u.access)).await;
+    sessions.assert(200, None);
+    assert_eq!(sessions.data().as_array().unwrap().len(), 1, "only the current session is listed: {}", sessions.body);
+    t.get("/api/users/me", Some(&u.access)).await.assert(200, None);
+    t.login(&u.username, PASSWORD).await.assert(401, Some("INVALID_CREDENTIALS"));
+    let fresh = t.login(&u.username, "N3w-Secret-Pass").await;
+    fresh.assert(200, None);
+    t.get("/api/users/me", fresh.data()["accessToken"].as_str()).await.assert(200, None);
+}
+
+#[tokio::test]
+async fn a_reset_whose_session_cleanup_fails_after_the_commit_still_ends_every_session() {
+    let faults = Faults::default();
+    let t = faulty_app(&faults).await;
+    let u = t.user().await;
+    t.clock.advance(time::Duration::seconds(61));
+    t.post("/api/auth/forgot-password", json!({"email": u.email}), None).await.assert(202, None);
+    let token = t.mailed_token(&u.email).await;
+    t.clock.advance(time::Duration::milliseconds(5));
+    let rule = faults.inject(Target::Dynamo("BatchWriteItem"), Failure::Throttle, Times::Always);
+
+    t.post("/api/auth/reset-password", json!({"token": token, "newPassword": "N3w-Secret-Pass"}), None).await.assert(200, None);
+
+    assert_eq!(rule.attempts(), SDK_MAX_ATTEMPTS);
+    faults.clear();
+    assert_eq!(items(&t, "USER#", "SESSION#").await.len(), 1, "the session item is still there");
+    t.get("/api/users/me", Some(&u.access)).await.assert(401, Some("UNAUTHENTICATED"));
+    t.post("/api/auth/refresh", json!({"refreshToken": u.refresh}), None).await.assert(401, Some("UNAUTHENTICATED"));
+    let fresh = t.login(&u.username, "N3w-Secret-Pass").await;
+    fresh.assert(200, None);
+    t.get("/api/users/me", fresh.data()["accessToken"].as_str()).await.assert(200, None);
+}
+
 // ---- SES failing ------------------------------------------------------------------------------
 
 #[tokio::test]

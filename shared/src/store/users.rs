@@ -108,6 +108,12 @@ pub(crate) fn user_to_item(u: &User) -> Item {
     if let Some(t) = u.purge_at {
         put("purgeAt", n(t));
     }
+    if let Some(c) = &u.session_cutoff {
+        put("sessionEpoch", n(c.epoch));
+        if let Some(keep) = &c.keep {
+            put("sessionEpochKeep", s(keep));
+        }
+    }
     if let Some(by) = &u.deleted_by {
         put("deletedBy", s(by));
     }
@@ -172,6 +178,8 @@ pub(crate) fn user_from_item(item: &Item) -> Result<User, Error> {
         settings: settings_from_attr(item.get("settings"), get_n(item, "createdAt").unwrap_or(0)),
         email_change: get_s(item, "emailChangeTokenHash")
             .map(|token_hash| PendingEmailChange { token_hash, sent_at: get_n(item, "emailChangeSentAt").unwrap_or(0) }),
+        session_cutoff: get_n(item, "sessionEpoch")
+            .map(|epoch| crate::domain::SessionCutoff { epoch, keep: get_s(item, "sessionEpochKeep") }),
         version: get_n(item, "version").unwrap_or(0),
     })
 }
@@ -575,11 +583,13 @@ impl Store {
 
     /// Sets the new password and consumes the reset token, only if it is still the newest one.
     /// A pending email change is voided too: whoever asked for it knew the old password.
+    /// Every session opened before is refused from then on (`ADD sessionEpoch`, no session kept:
+    /// `User::session_cut_off`).
     pub async fn complete_reset(&self, id: &UserId, token_hash: &str, password_hash: &str, now: i64) -> Result<bool, Error> {
         let update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key(user_pk(id), PROFILE)))
-            .update_expression("SET passwordHash = :p, updatedAt = :now, failedLogins = :zero, passwordChangedAt = :now, version = version + :one REMOVE resetTokenHash, lastFailedLoginAt, emailChangeTokenHash, emailChangeSentAt")
+            .update_expression("SET passwordHash = :p, updatedAt = :now, failedLogins = :zero, passwordChangedAt = :now, version = version + :one ADD sessionEpoch :one REMOVE resetTokenHash, lastFailedLoginAt, emailChangeTokenHash, emailChangeSentAt, sessionEpochKeep")
             .condition_expression("resetTokenHash = :h")
             .expression_attribute_values(":p", s(password_hash))
             .expression_attribute_values(":now", n(now))
