@@ -10,6 +10,10 @@
 //! exactly as it would in AWS: DynamoDB `400 ThrottlingException` (awsJson1.0), SES
 //! `400 Throttling` / `500 InternalFailure` (awsQuery XML), S3 `503 SlowDown` / `500
 //! InternalError` (REST XML).
+//!
+//! The SDK's retry quota (a token bucket of 500 per service, shared by every client of the test
+//! process; a retry costs 5) is what could stop a retry early: the fault tests spend well under
+//! 200 of it, and every successful call of the suite refills one.
 
 use crate::helpers::TestApp;
 use accounts_core::config::Config;
