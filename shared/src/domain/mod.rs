@@ -29,4 +29,4 @@ pub use upload::{
     ContentType, DayDelta, DayUsage, Filename, MAX_UPLOAD_BYTES, Upload, UploadKind, UploadStatus, UsageCounters, day_string, parse_day,
     upload_object_key,
 };
-pub use user::{ActivationState, Email, PendingEmailChange, Rating, Role, User, UserStatus, Username};
+pub use user::{ActivationState, Email, PendingEmailChange, Rating, Role, SessionCutoff, User, UserStatus, Username};

@@ -229,6 +229,7 @@ pub async fn create_account(
         usage: Default::default(),
         settings: crate::domain::Settings::defaults(now),
         email_change: None,
+        session_cutoff: None,
         name: None,
         bio: None,
         location: None,

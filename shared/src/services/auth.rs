@@ -35,7 +35,7 @@ pub async fn authenticate(app: &App, token: &str) -> Result<Principal> {
     let session_id = SessionId::parse(&claims.sid).ok_or(Error::Unauthenticated)?;
     let (user, session) = app.store.get_user_and_session(&user_id, &session_id).await?;
     let (Some(user), Some(session)) = (user, session) else { return Err(Error::Unauthenticated) };
-    if session.expires_at <= now {
+    if session.expires_at <= now || user.session_cut_off(&session.id, session.epoch) {
         return Err(Error::Unauthenticated);
     }
     if let Some(e) = refusal(&user, now) {
@@ -199,6 +199,7 @@ pub async fn register(app: &App, input: Registration, client: &ClientInfo) -> Re
         reset_sent_at: None,
         settings: crate::domain::Settings::defaults(now),
         email_change: None,
+        session_cutoff: None,
         version: 1,
     };
     let token =
@@ -425,6 +426,7 @@ async fn start_session(app: &App, user: User, rehash: Option<&str>, client: &Cli
         expires_at: now + REFRESH_TOKEN_TTL_SECS,
         ip: client.ip.clone(),
         user_agent: client.user_agent.clone(),
+        epoch: user.session_epoch(),
     };
     let refresh_token = format!("rt_{}", tokens::random_token(32));
     let refresh = RefreshRecord {
@@ -433,6 +435,7 @@ async fn start_session(app: &App, user: User, rehash: Option<&str>, client: &Cli
         session_id: session.id.clone(),
         expires_at: session.expires_at,
         rotated: false,
+        epoch: session.epoch,
     };
     let entry = activity::entry(app, ActivityKind::LoginSucceeded, client, detail);
     app.store.create_session(&session, &refresh, rehash, &entry, now).await?;
@@ -486,6 +489,10 @@ pub async fn refresh(app: &App, token: &str, client: &ClientInfo) -> Result<Toke
         return Err(Error::Unauthenticated);
     }
     let Some(user) = app.store.get_user(&current.user_id).await? else { return Err(Error::Unauthenticated) };
+    if user.session_cut_off(&current.session_id, current.epoch) {
+        // Ended by a password change or reset whose session cleanup had not finished.
+        return Err(Error::Unauthenticated);
+    }
     if let Some(e) = refusal(&user, now) {
         app.store.delete_session(&user.id, &current.session_id).await?;
         return Err(e);
@@ -497,6 +504,7 @@ pub async fn refresh(app: &App, token: &str, client: &ClientInfo) -> Result<Toke
         session_id: current.session_id.clone(),
         expires_at: current.expires_at,
         rotated: false,
+        epoch: current.epoch,
     };
     match app.store.rotate_refresh(&current, &next, now).await? {
         crate::store::Rotation::Rotated => {}
@@ -526,6 +534,19 @@ pub async fn logout_all(app: &App, principal: &Principal, client: &ClientInfo) -
 }
 
 // ---- password reset -------------------------------------------------------------------------
+
+/// Deletes the sessions a committed password change or reset ended (all but `keep`); returns
+/// how many. The change's session cut-off already refuses them, so a failure here is logged and
+/// leaves only items for TTL to remove: it does not undo or fail the committed change.
+pub(crate) async fn end_sessions_after_password_change(app: &App, user: &UserId, keep: Option<&SessionId>) -> usize {
+    match app.store.delete_sessions(user, keep).await {
+        Ok(ended) => ended,
+        Err(e) => {
+            tracing::warn!(user = %user, error = format!("{e:#}"), "sessions not deleted after a password change; the cut-off refuses them");
+            0
+        }
+    }
+}
 
 /// Mails a reset link when the address belongs to an account. Says nothing either way.
 pub async fn forgot_password(app: &App, email: &str, client: &ClientInfo) -> Result<()> {
@@ -568,7 +589,7 @@ pub async fn reset_password(app: &App, token: &str, new_password: &str, client: 
     if !app.store.complete_reset(&user.id, &hash, &password_hash, app.now()).await? {
         return Err(Error::InvalidToken);
     }
-    let ended = app.store.delete_sessions(&user.id, None).await?;
+    let ended = end_sessions_after_password_change(app, &user.id, None).await;
     activity::record(app, &user.id, ActivityKind::PasswordReset, client, Some(format!("{ended} sessions ended"))).await;
     tracing::info!(user = %user.id, sessions_ended = ended, "password reset");
     Ok(())

@@ -64,11 +64,11 @@ pub async fn change_password(app: &App, principal: &Principal, input: PasswordCh
     let new_hash = app.hasher.hash(password.expose()).await.map_err(Error::internal)?;
     let now = app.now();
     let entry = activity::entry(app, ActivityKind::PasswordChanged, client, None);
-    if !app.store.change_password(&user.id, &user.password_hash, &new_hash, &entry, now).await? {
+    if !app.store.change_password(&user.id, &user.password_hash, &new_hash, &entry, now, &principal.session.id).await? {
         // Changed by someone else (another session, a reset) since this request read it.
         return Err(Error::Conflict);
     }
-    let sessions_revoked = app.store.delete_sessions(&user.id, Some(&principal.session.id)).await?;
+    let sessions_revoked = crate::services::auth::end_sessions_after_password_change(app, &user.id, Some(&principal.session.id)).await;
     tracing::info!(user = %user.id, sessions_revoked, "password changed");
     let notice = mail::security_notice(lang(user), &user.email, &user.username, SecurityEvent::PasswordChanged);
     if let Err(e) = crate::services::outbox::send(app, &notice).await {
