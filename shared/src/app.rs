@@ -43,16 +43,31 @@ impl std::fmt::Debug for App {
     }
 }
 
-/// SDK settings for an API: a fast first retry, 3 attempts, and a total budget well under
-/// the Lambda timeout (10 s), so a slow dependency becomes a 503, not a Lambda timeout.
+/// Attempts per AWS operation (the first one and two retries), for every client.
+pub const SDK_MAX_ATTEMPTS: u32 = 3;
+/// The base of the first retry's backoff (standard mode: a random delay up to this, then up
+/// to twice as long, capped by the SDK's 20 s maximum).
+pub const SDK_INITIAL_BACKOFF: Duration = Duration::from_millis(20);
+/// Connecting, one attempt, and one operation with all its retries. The operation budget is
+/// half the HTTP functions' Lambda timeout (template.yaml `Globals.Function.Timeout`, 10 s),
+/// so a request that makes one slow call still answers `503` itself instead of timing out.
+pub const SDK_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+pub const SDK_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
+pub const SDK_OPERATION_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// SDK settings for an API: a fast first retry, [`SDK_MAX_ATTEMPTS`] attempts, and a total
+/// budget well under the Lambda timeout (10 s), so a slow dependency becomes a 503, not a
+/// Lambda timeout. The reasoning and what becomes a 503 are in docs/resilience.md.
 pub fn sdk_settings(loader: aws_config::ConfigLoader) -> aws_config::ConfigLoader {
-    loader.retry_config(RetryConfig::standard().with_max_attempts(3).with_initial_backoff(Duration::from_millis(20))).timeout_config(
-        TimeoutConfig::builder()
-            .connect_timeout(Duration::from_secs(1))
-            .operation_attempt_timeout(Duration::from_secs(2))
-            .operation_timeout(Duration::from_secs(5))
-            .build(),
-    )
+    loader
+        .retry_config(RetryConfig::standard().with_max_attempts(SDK_MAX_ATTEMPTS).with_initial_backoff(SDK_INITIAL_BACKOFF))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(SDK_CONNECT_TIMEOUT)
+                .operation_attempt_timeout(SDK_ATTEMPT_TIMEOUT)
+                .operation_timeout(SDK_OPERATION_TIMEOUT)
+                .build(),
+        )
 }
 
 impl App {

@@ -2,6 +2,7 @@
 //! setting is collected and reported in one error that names each variable, so a function
 //! stops at start with a message an operator can act on.
 
+use crate::domain::{LockoutPolicy, RateLimit};
 use std::fmt;
 
 /// Argon2id cost. Production uses OWASP's recommendation; only tests choose cheaper values.
@@ -64,6 +65,54 @@ pub struct Config {
     pub hash_cost: HashCost,
     /// `COUPONS`: promotion codes accepted by `POST /api/subscription`.
     pub coupons: Vec<crate::domain::Coupon>,
+    /// `RATE_LIMIT_*`: per-client-address and per-recipient limits.
+    pub limits: RateLimits,
+    /// `LOGIN_LOCKOUT_*`: the per-account lockout after failed logins.
+    pub lockout: LockoutPolicy,
+    /// `CORS_ALLOWED_ORIGINS`: exact origins (`scheme://host[:port]`) a browser may call from;
+    /// empty means no CORS headers at all.
+    pub cors_allowed_origins: Vec<String>,
+}
+
+/// Fixed-window limits on the endpoints an anonymous client can use to guess, spam or burn
+/// resources. Defaults follow what Cognito, Supabase Auth and Ory Kratos ship with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    /// `POST /api/auth/register` attempts per client address.
+    pub register: RateLimit,
+    /// Failed `POST /api/auth/login` attempts per client address (successes do not count).
+    pub login_failures: RateLimit,
+    /// `POST /api/auth/forgot-password` per client address.
+    pub forgot_password: RateLimit,
+    /// `POST /api/auth/resend-activation` per client address.
+    pub resend_activation: RateLimit,
+    /// `GET /api/auth/captcha` per client address.
+    pub captcha: RateLimit,
+    /// `POST /api/users/recover` per client address.
+    pub recover: RateLimit,
+    /// `POST /api/auth/mfa` and `POST /api/users/me/mfa/totp/verify` per client address.
+    pub mfa_verify: RateLimit,
+    /// Mails of every kind per recipient address.
+    pub mail_per_recipient: RateLimit,
+}
+
+impl RateLimits {
+    pub const DEFAULT: Self = Self {
+        register: RateLimit::new(10, 3600),
+        login_failures: RateLimit::new(20, 900),
+        forgot_password: RateLimit::new(5, 3600),
+        resend_activation: RateLimit::new(5, 3600),
+        captcha: RateLimit::new(30, 600),
+        recover: RateLimit::new(10, 3600),
+        mfa_verify: RateLimit::new(10, 300),
+        mail_per_recipient: RateLimit::new(5, 3600),
+    };
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
 }
 
 /// Every problem found in the environment, each naming its variable.
@@ -158,6 +207,53 @@ impl Config {
             }
         };
 
+        let mut limit = |name: &str, default: RateLimit| match non_empty(name) {
+            None => default,
+            Some(v) => RateLimit::parse(&v).unwrap_or_else(|e| {
+                problems.push(format!("{name} {e}"));
+                default
+            }),
+        };
+        let d = RateLimits::DEFAULT;
+        let limits = RateLimits {
+            register: limit("RATE_LIMIT_REGISTER", d.register),
+            login_failures: limit("RATE_LIMIT_LOGIN_FAILURES", d.login_failures),
+            forgot_password: limit("RATE_LIMIT_FORGOT_PASSWORD", d.forgot_password),
+            resend_activation: limit("RATE_LIMIT_RESEND_ACTIVATION", d.resend_activation),
+            captcha: limit("RATE_LIMIT_CAPTCHA", d.captcha),
+            recover: limit("RATE_LIMIT_RECOVER", d.recover),
+            mfa_verify: limit("RATE_LIMIT_MFA_VERIFY", d.mfa_verify),
+            mail_per_recipient: limit("RATE_LIMIT_MAIL_PER_RECIPIENT", d.mail_per_recipient),
+        };
+
+        let mut whole = |name: &str, default: i64, range: std::ops::RangeInclusive<i64>| match non_empty(name) {
+            None => default,
+            Some(v) => match v.trim().parse::<i64>() {
+                Ok(n) if range.contains(&n) => n,
+                _ => {
+                    problems.push(format!("{name} must be a whole number from {} to {}", range.start(), range.end()));
+                    default
+                }
+            },
+        };
+        let dl = LockoutPolicy::DEFAULT;
+        let threshold = whole("LOGIN_LOCKOUT_THRESHOLD", i64::from(dl.threshold), 1..=100);
+        let base_secs = whole("LOGIN_LOCKOUT_BASE_SECS", dl.base_secs, 1..=3600);
+        // The cap is what keeps the lockout from becoming a denial of service against the owner.
+        let max_secs = whole("LOGIN_LOCKOUT_MAX_SECS", dl.max_secs, 1..=3600);
+        if base_secs > max_secs {
+            problems.push("LOGIN_LOCKOUT_BASE_SECS must not exceed LOGIN_LOCKOUT_MAX_SECS".into());
+        }
+        let lockout = LockoutPolicy { threshold: u32::try_from(threshold).unwrap_or(dl.threshold), base_secs, max_secs };
+
+        let cors_allowed_origins = match parse_origins(&lookup("CORS_ALLOWED_ORIGINS").unwrap_or_default()) {
+            Ok(origins) => origins,
+            Err(e) => {
+                problems.push(format!("CORS_ALLOWED_ORIGINS: {e}"));
+                Vec::new()
+            }
+        };
+
         let endpoint_url = non_empty("AWS_ENDPOINT_URL");
         let log_level = non_empty("LOG_LEVEL").unwrap_or_else(|| "info".into());
         if !matches!(log_level.as_str(), "error" | "warn" | "info" | "debug" | "trace") {
@@ -182,8 +278,33 @@ impl Config {
             log_level,
             hash_cost: HashCost::OWASP,
             coupons,
+            limits,
+            lockout,
+            cors_allowed_origins,
         })
     }
+}
+
+/// `https://app.example.com,http://localhost:3000`: exact origins, no paths, no wildcards
+/// (an allowlist that reflects whatever a browser sends would let any site read account data).
+fn parse_origins(text: &str) -> Result<Vec<String>, String> {
+    let mut origins = Vec::new();
+    for raw in text.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+        let url = url::Url::parse(raw).map_err(|_| format!("{raw:?} is not an origin (scheme://host[:port])"))?;
+        let is_origin = matches!(url.scheme(), "http" | "https")
+            && url.host_str().is_some()
+            && url.path() == "/"
+            && !raw.ends_with('/')
+            && url.query().is_none()
+            && url.fragment().is_none()
+            && url.username().is_empty();
+        if !is_origin || raw.contains('*') {
+            return Err(format!("{raw:?} is not an origin (scheme://host[:port], no path, no wildcard)"));
+        }
+        // Browsers send the serialised origin: lower-case scheme and host, no default port.
+        origins.push(url.origin().ascii_serialization());
+    }
+    Ok(origins)
 }
 
 #[cfg(test)]
@@ -244,6 +365,95 @@ mod tests {
         pairs.push(("COUPONS", "WELCOME20:200"));
         let err = Config::from_lookup(env(&pairs)).unwrap_err().to_string();
         assert!(err.contains("COUPONS"), "{err}");
+    }
+
+    #[test]
+    fn limits_and_lockout_have_documented_defaults() {
+        let config = Config::from_lookup(env(GOOD)).unwrap();
+        assert_eq!(config.limits, RateLimits::DEFAULT);
+        assert_eq!(config.limits.register, RateLimit::new(10, 3600));
+        assert_eq!(config.limits.login_failures, RateLimit::new(20, 900));
+        assert_eq!(config.limits.mail_per_recipient, RateLimit::new(5, 3600));
+        assert_eq!(config.lockout, LockoutPolicy { threshold: 5, base_secs: 30, max_secs: 900 });
+        assert!(config.cors_allowed_origins.is_empty());
+    }
+
+    #[test]
+    fn limits_and_lockout_can_be_set() {
+        let mut pairs = GOOD.to_vec();
+        pairs.extend([
+            ("RATE_LIMIT_REGISTER", "3/60"),
+            ("RATE_LIMIT_MFA_VERIFY", "7/120"),
+            ("LOGIN_LOCKOUT_THRESHOLD", "3"),
+            ("LOGIN_LOCKOUT_BASE_SECS", "10"),
+            ("LOGIN_LOCKOUT_MAX_SECS", "600"),
+        ]);
+        let config = Config::from_lookup(env(&pairs)).unwrap();
+        assert_eq!(config.limits.register, RateLimit::new(3, 60));
+        assert_eq!(config.limits.mfa_verify, RateLimit::new(7, 120));
+        assert_eq!(config.limits.captcha, RateLimits::DEFAULT.captcha);
+        assert_eq!(config.lockout, LockoutPolicy { threshold: 3, base_secs: 10, max_secs: 600 });
+    }
+
+    #[test]
+    fn malformed_limits_are_named() {
+        let mut pairs = GOOD.to_vec();
+        pairs.extend([
+            ("RATE_LIMIT_REGISTER", "ten per hour"),
+            ("RATE_LIMIT_MAIL_PER_RECIPIENT", "0/3600"),
+            ("LOGIN_LOCKOUT_MAX_SECS", "86400"),
+            ("LOGIN_LOCKOUT_THRESHOLD", "x"),
+        ]);
+        let err = Config::from_lookup(env(&pairs)).unwrap_err().to_string();
+        for name in ["RATE_LIMIT_REGISTER", "RATE_LIMIT_MAIL_PER_RECIPIENT", "LOGIN_LOCKOUT_MAX_SECS", "LOGIN_LOCKOUT_THRESHOLD"] {
+            assert!(err.contains(name), "{name} missing from {err}");
+        }
+        let mut pairs = GOOD.to_vec();
+        pairs.extend([("LOGIN_LOCKOUT_BASE_SECS", "600"), ("LOGIN_LOCKOUT_MAX_SECS", "60")]);
+        assert!(Config::from_lookup(env(&pairs)).unwrap_err().to_string().contains("LOGIN_LOCKOUT_BASE_SECS"));
+    }
+
+    #[test]
+    fn cors_origins_are_exact_and_normalised() {
+        let mut pairs = GOOD.to_vec();
+        pairs.push(("CORS_ALLOWED_ORIGINS", " https://App.Example.com , http://localhost:3000,https://x.example.com:443"));
+        let config = Config::from_lookup(env(&pairs)).unwrap();
+        assert_eq!(config.cors_allowed_origins, ["https://app.example.com", "http://localhost:3000", "https://x.example.com"]);
+    }
+
+    #[test]
+    fn cors_wildcards_paths_and_non_origins_are_refused() {
+        for bad in ["*", "https://*.example.com", "https://example.com/app", "https://example.com/", "example.com", "ftp://example.com"] {
+            let mut pairs = GOOD.to_vec();
+            pairs.push(("CORS_ALLOWED_ORIGINS", bad));
+            let err = Config::from_lookup(env(&pairs)).unwrap_err().to_string();
+            assert!(err.contains("CORS_ALLOWED_ORIGINS"), "{bad}: {err}");
+        }
+    }
+
+    /// `make dev`'s environment (`[workspace.metadata.lambda.env]` in the workspace manifest).
+    fn local_stack_env() -> Vec<(String, String)> {
+        let manifest = include_str!("../../Cargo.toml");
+        let section = manifest.split("[workspace.metadata.lambda.env]").nth(1).unwrap().split("\n[").next().unwrap();
+        section
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .filter_map(|l| l.split_once(" = "))
+            .map(|(k, v)| (k.trim().to_owned(), v.trim().trim_matches('"').to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn the_local_stack_environment_is_valid_and_lifts_the_address_limits() {
+        let vars = local_stack_env();
+        let config = Config::from_lookup(|k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).unwrap();
+        let l = config.limits;
+        for limit in
+            [l.register, l.login_failures, l.forgot_password, l.resend_activation, l.captcha, l.recover, l.mfa_verify, l.mail_per_recipient]
+        {
+            assert!(limit.max >= 10_000, "{limit}");
+        }
+        assert_eq!(config.lockout, LockoutPolicy::DEFAULT);
     }
 
     #[test]

@@ -4,10 +4,13 @@
 
 use accounts_core::App;
 use accounts_core::clock::ManualClock;
-use accounts_core::config::{Config, HashCost};
+use accounts_core::config::{Config, HashCost, RateLimits};
+use accounts_core::domain::RateLimit;
+use accounts_core::sdk_calls::CallRecorder;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, ScalarAttributeType,
 };
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use axum::Router;
 use axum::body::Body;
 use http::{HeaderMap, Request};
@@ -37,6 +40,15 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
 
 async fn mail_client() -> aws_sdk_ses::Client {
     aws_sdk_ses::Client::new(&sdk_config_for(mail_endpoint()).await)
+}
+
+/// The app's own SES client: through `http` when given, observed by `calls`.
+async fn app_mail_client(http: Option<&SharedHttpClient>, calls: &CallRecorder) -> aws_sdk_ses::Client {
+    let mut sdk = sdk_config_for(mail_endpoint()).await;
+    if let Some(http) = http {
+        sdk = sdk.to_builder().http_client(http.clone()).build();
+    }
+    aws_sdk_ses::Client::from_conf(aws_sdk_ses::config::Builder::from(&sdk).interceptor(calls.interceptor()).build())
 }
 
 async fn sdk_config_for(endpoint: String) -> aws_config::SdkConfig {
@@ -72,6 +84,9 @@ pub struct TestApp {
     pub table: String,
     /// This test's bucket (same name as the table).
     pub bucket: String,
+    /// Every AWS operation the app made (DynamoDB, S3, SES), once per operation however many
+    /// attempts it took. Dropping the `TestApp` fails the test if any of them was a `Scan`.
+    pub calls: CallRecorder,
     /// `(path prefix, router)`: which function API Gateway would send a path to.
     routes: Vec<(&'static str, Router)>,
 }
@@ -102,6 +117,28 @@ impl Resp {
     }
 }
 
+/// Limits high enough that no ordinary test meets them.
+pub fn generous_limits() -> RateLimits {
+    let lots = RateLimit::new(100_000, 3600);
+    RateLimits {
+        register: lots,
+        login_failures: lots,
+        forgot_password: lots,
+        resend_activation: lots,
+        captcha: lots,
+        recover: lots,
+        mfa_verify: lots,
+        mail_per_recipient: lots,
+    }
+}
+
+/// The request context API Gateway (HTTP API) attaches, with `ip` as the source address.
+pub fn request_context(ip: &str) -> lambda_http::request::RequestContext {
+    let mut ctx = lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext::default();
+    ctx.http.source_ip = Some(ip.to_owned());
+    lambda_http::request::RequestContext::ApiGatewayV2(ctx)
+}
+
 /// A registered (and, unless asked otherwise, activated and signed-in) user.
 pub struct TestUser {
     pub id: String,
@@ -117,6 +154,13 @@ impl TestApp {
     }
 
     pub async fn spawn_with(customise: impl FnOnce(&mut Config)) -> Self {
+        Self::spawn_through(None, customise).await
+    }
+
+    /// [`TestApp::spawn_with`] whose app sends every AWS call (DynamoDB, S3 and SES) through
+    /// `http` (a fault-injecting client, see `faults.rs`); the test's own `dynamo` client
+    /// (scans, direct writes) still talks to the emulator directly.
+    pub async fn spawn_through(http: Option<SharedHttpClient>, customise: impl FnOnce(&mut Config)) -> Self {
         let sdk = sdk_config().await;
         let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
         SES_READY
@@ -146,10 +190,19 @@ impl TestApp {
         ];
         let mut config = Config::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned())).unwrap();
         config.hash_cost = HashCost::TEST_ONLY;
+        // Most tests register and mail many users from one (unknown) address in one app: lift
+        // the per-address and per-recipient limits for them. The login-failure limit and the
+        // lockout keep their defaults; tests/api/limits.rs sets the others back explicitly.
+        config.limits = RateLimits { login_failures: RateLimits::DEFAULT.login_failures, ..generous_limits() };
         customise(&mut config);
         let clock = Arc::new(ManualClock::starting_now());
-        let mut app = App::new(config, &sdk, clock.clone()).await.unwrap();
-        app.mailer = accounts_core::mail::Mailer::new(mail_client().await, app.config.mail_from.clone());
+        let calls = CallRecorder::new();
+        let app_sdk = match &http {
+            Some(http) => sdk.to_builder().http_client(http.clone()).build(),
+            None => sdk.clone(),
+        };
+        let mut app = App::new_observed(config, &app_sdk, clock.clone(), Some(calls.interceptor())).await.unwrap();
+        app.mailer = accounts_core::mail::Mailer::new(app_mail_client(http.as_ref(), &calls).await, app.config.mail_from.clone());
         let app = Arc::new(app);
         let routes = vec![
             ("/api/auth", accounts_core::api::auth::router(app.clone())),
@@ -160,7 +213,7 @@ impl TestApp {
             ("/api/subscription", accounts_core::api::billing::router(app.clone())),
             ("/api/admin", accounts_core::api::admin::router(app.clone())),
         ];
-        Self { routes, app, clock, dynamo, table, bucket }
+        Self { routes, app, clock, dynamo, table, bucket, calls }
     }
 
     /// Sends a request to the function API Gateway would route it to.
@@ -185,7 +238,16 @@ impl TestApp {
     }
 
     pub async fn call(&self, method: &str, path: &str, body: Option<Value>, token: Option<&str>) -> Resp {
+        self.call_from(None, method, path, body, token).await
+    }
+
+    /// [`TestApp::call`] as if API Gateway had seen the request come from `ip` (its request
+    /// context's source IP; `None` is what in-process requests have: the address "unknown").
+    pub async fn call_from(&self, ip: Option<&str>, method: &str, path: &str, body: Option<Value>, token: Option<&str>) -> Resp {
         let mut builder = Request::builder().method(method).uri(path);
+        if let Some(ip) = ip {
+            builder = builder.extension(request_context(ip));
+        }
         if let Some(t) = token {
             builder = builder.header("authorization", format!("Bearer {t}"));
         }
@@ -328,6 +390,17 @@ impl TestApp {
             .send()
             .await
             .unwrap();
+    }
+}
+
+impl Drop for TestApp {
+    /// No request path may scan the table (docs/table-design.md): checked after every test.
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let scans = self.calls.take().into_iter().filter(|c| c.service == "DynamoDB" && c.operation == "Scan").count();
+        assert_eq!(scans, 0, "a request made {scans} DynamoDB Scan call(s); no request path may scan");
     }
 }
 

@@ -4,13 +4,13 @@ use crate::helpers::{PASSWORD, TestApp, TestUser};
 use serde_json::{Value, json};
 
 /// The code an authenticator would show for `secret` at the app's current time.
-fn code_at(t: &TestApp, secret: &str) -> String {
+pub(crate) fn code_at(t: &TestApp, secret: &str) -> String {
     let totp = totp_rs::Builder::new().with_secret(totp_rs::Secret::try_from_base32(secret).unwrap()).build_noncompliant();
     totp.generate(t.app.now() as u64).to_string()
 }
 
 /// Enrols `u` and returns `(secret, backup codes)`.
-async fn enable(t: &TestApp, u: &TestUser) -> (String, Vec<String>) {
+pub(crate) async fn enable(t: &TestApp, u: &TestUser) -> (String, Vec<String>) {
     let r = t.post("/api/users/me/mfa/totp", json!({"password": PASSWORD}), Some(&u.access)).await;
     r.assert(200, None);
     let secret = r.data()["secret"].as_str().unwrap().to_owned();
@@ -20,7 +20,7 @@ async fn enable(t: &TestApp, u: &TestUser) -> (String, Vec<String>) {
     (secret, codes)
 }
 
-async fn mfa_token(t: &TestApp, u: &TestUser) -> String {
+pub(crate) async fn mfa_token(t: &TestApp, u: &TestUser) -> String {
     let r = t.login(&u.username, PASSWORD).await;
     r.assert(401, Some("MFA_REQUIRED"));
     assert_eq!(r.body["details"]["expiresIn"], 300);

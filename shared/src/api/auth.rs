@@ -3,7 +3,7 @@
 use super::UserResponse;
 use crate::App;
 use crate::error::{Error, Result};
-use crate::http::{self, ClientInfo, Json, MaybeUnactivated, Query, Reply};
+use crate::http::{self, ClientInfo, Json, MaybeUnactivated, OptionalJson, Query, Reply};
 use crate::services::auth as svc;
 use crate::tokens::{ACCESS_TOKEN_TTL_SECS, REFRESH_TOKEN_TTL_SECS};
 use axum::Router;
@@ -45,8 +45,8 @@ struct CaptchaResponse {
     expires_in: i64,
 }
 
-async fn captcha(State(app): State<Arc<App>>) -> Result<Reply> {
-    let c = svc::captcha(&app).await?;
+async fn captcha(State(app): State<Arc<App>>, client: ClientInfo) -> Result<Reply> {
+    let c = svc::captcha(&app, &client).await?;
     Ok(Reply::ok(&CaptchaResponse { captcha_id: c.id, captcha_image: c.image, expires_in: c.expires_in }))
 }
 
@@ -129,8 +129,8 @@ struct EmailRequest {
     email: String,
 }
 
-async fn resend_activation(State(app): State<Arc<App>>, Json(body): Json<EmailRequest>) -> Result<Reply> {
-    svc::resend_activation(&app, &body.email).await?;
+async fn resend_activation(State(app): State<Arc<App>>, client: ClientInfo, Json(body): Json<EmailRequest>) -> Result<Reply> {
+    svc::resend_activation(&app, &body.email, &client).await?;
     Ok(Reply::accepted("If the address belongs to an account that is not activated yet, a new code is on its way."))
 }
 
@@ -203,10 +203,14 @@ struct RefreshRequest {
     refresh_token: Option<String>,
 }
 
-async fn refresh(State(app): State<Arc<App>>, client: ClientInfo, headers: HeaderMap, body: axum::body::Bytes) -> Result<Reply> {
+async fn refresh(
+    State(app): State<Arc<App>>,
+    client: ClientInfo,
+    headers: HeaderMap,
+    OptionalJson(body): OptionalJson<RefreshRequest>,
+) -> Result<Reply> {
     // The token may come in the body, the refresh cookie, or as a bearer token.
-    let from_body =
-        if body.iter().all(u8::is_ascii_whitespace) { RefreshRequest::default() } else { http::parse_json::<RefreshRequest>(&body)? };
+    let from_body = body.unwrap_or_default();
     let from_cookie = http::read_cookie(&headers, REFRESH_COOKIE);
     let cookies = from_body.refresh_token.is_none() && from_cookie.is_some();
     let bearer =

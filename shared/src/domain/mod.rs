@@ -4,6 +4,7 @@
 mod activity;
 mod api_key;
 mod ids;
+mod limits;
 mod password;
 mod plan;
 mod profile;
@@ -15,6 +16,7 @@ mod user;
 pub use activity::{ACTIVITY_RETENTION_SECS, Activity, ActivityKind};
 pub use api_key::{MAX_KEY_LIFETIME_SECS, Scope, parse_expires_in, parse_key_name, parse_scopes};
 pub use ids::{ApiKeyId, SessionId, SubscriptionId, UploadId, UserId, new_ulid};
+pub use limits::{LockoutPolicy, RateLimit, Window};
 pub use password::{Password, PasswordPolicyInput};
 pub use plan::{Coupon, Limit, Limits, Plan, PlanId, cents_to_amount, discounted, plans};
 pub use profile::{Language, Preferences, ProfileInput, ProfileUpdate, Theme, Timezone};
@@ -27,4 +29,4 @@ pub use upload::{
     ContentType, DayDelta, DayUsage, Filename, MAX_UPLOAD_BYTES, Upload, UploadKind, UploadStatus, UsageCounters, day_string, parse_day,
     upload_object_key,
 };
-pub use user::{ActivationState, Email, PendingEmailChange, Rating, Role, User, UserStatus, Username};
+pub use user::{ActivationState, Email, PendingEmailChange, Rating, Role, SessionCutoff, User, UserStatus, Username};

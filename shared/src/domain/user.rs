@@ -1,6 +1,6 @@
 //! The user entity and its identifying values.
 
-use super::{PlanId, Preferences, Settings, UsageCounters, UserId};
+use super::{PlanId, Preferences, SessionId, Settings, UsageCounters, UserId};
 use crate::error::FieldError;
 
 /// An email address, trimmed and lower-cased (SPEC §3.1: normalised to lower case, unique).
@@ -158,6 +158,18 @@ pub struct PendingEmailChange {
     pub sent_at: i64,
 }
 
+/// The sessions a password change or reset ended, as a rule rather than only as deletions. Every
+/// change or reset moves the account's session `epoch` up by one; a session (and its refresh
+/// tokens) carries the epoch it was opened in, and one from an earlier epoch is refused unless
+/// it is `keep` (the session that changed the password; none for a reset). Deleting those
+/// sessions afterwards is cleanup; if it fails, they are refused all the same
+/// (docs/resilience.md). No clock is involved, so skew and same-millisecond races cannot matter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionCutoff {
+    pub epoch: i64,
+    pub keep: Option<String>,
+}
+
 /// A stored account. Times are Unix seconds.
 #[derive(Clone, PartialEq, Eq)]
 pub struct User {
@@ -200,6 +212,7 @@ pub struct User {
     pub reset_sent_at: Option<i64>,
     pub settings: Settings,
     pub email_change: Option<PendingEmailChange>,
+    pub session_cutoff: Option<SessionCutoff>,
     pub version: i64,
 }
 
@@ -211,6 +224,17 @@ impl std::fmt::Debug for User {
 }
 
 impl User {
+    /// True when a password change or reset ended `session`, opened in `session_epoch` (see
+    /// [`SessionCutoff`]).
+    pub fn session_cut_off(&self, session: &SessionId, session_epoch: i64) -> bool {
+        self.session_cutoff.as_ref().is_some_and(|c| session_epoch < c.epoch && c.keep.as_deref() != Some(session.as_str()))
+    }
+
+    /// The epoch a session opened now belongs to.
+    pub fn session_epoch(&self) -> i64 {
+        self.session_cutoff.as_ref().map_or(0, |c| c.epoch)
+    }
+
     pub fn is_banned(&self, now: i64) -> bool {
         match self.banned_until {
             Some(None) => true,
@@ -255,18 +279,10 @@ impl User {
         self.role == Role::Admin && self.banned_until.is_none() && self.deletion_scheduled_at.is_none()
     }
 
-    /// Login lockout: after 5 failures, wait 30 s doubling per further failure, capped at 15 min.
-    /// Returns the seconds left to wait, if any.
-    pub fn lockout_remaining(&self, now: i64) -> Option<u64> {
-        const FREE_FAILURES: u32 = 5;
-        if self.failed_logins < FREE_FAILURES {
-            return None;
-        }
-        let exponent = (self.failed_logins - FREE_FAILURES).min(10);
-        let wait = (30_i64 << exponent).min(900);
-        let last = self.last_failed_login_at?;
-        let remaining = last + wait - now;
-        (remaining > 0).then_some(remaining as u64)
+    /// Login lockout under `policy` (by default: after 5 failures, wait 30 s doubling per
+    /// further failure, capped at 15 min). Returns the seconds left to wait, if any.
+    pub fn lockout_remaining(&self, now: i64, policy: &super::LockoutPolicy) -> Option<u64> {
+        policy.remaining(self.failed_logins, self.last_failed_login_at, now)
     }
 
     /// Animated avatars are a perk of donators and paid plans.
@@ -314,8 +330,26 @@ mod tests {
             reset_sent_at: None,
             settings: Settings::defaults(0),
             email_change: None,
+            session_cutoff: None,
             version: 1,
         }
+    }
+
+    #[test]
+    fn a_password_change_cuts_off_the_sessions_of_earlier_epochs_except_the_one_that_made_it() {
+        let now = time::OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+        let (other, changer, later) = (SessionId::generate(now), SessionId::generate(now), SessionId::generate(now));
+        let mut u = user();
+        assert_eq!(u.session_epoch(), 0);
+        assert!(!u.session_cut_off(&other, 0), "no cut-off before any change");
+        u.session_cutoff = Some(SessionCutoff { epoch: 1, keep: Some(changer.as_str().to_owned()) });
+        assert!(u.session_cut_off(&other, 0));
+        assert!(!u.session_cut_off(&changer, 0), "the changing session stays");
+        assert_eq!(u.session_epoch(), 1);
+        assert!(!u.session_cut_off(&later, 1), "sessions opened after the change are fine");
+        u.session_cutoff = Some(SessionCutoff { epoch: 2, keep: None });
+        assert!(u.session_cut_off(&changer, 0), "a reset keeps no session");
+        assert!(u.session_cut_off(&later, 1));
     }
 
     #[test]
@@ -416,12 +450,13 @@ mod tests {
         let mut u = user();
         u.failed_logins = 4;
         u.last_failed_login_at = Some(1_000);
-        assert_eq!(u.lockout_remaining(1_000), None);
+        let p = crate::domain::LockoutPolicy::DEFAULT;
+        assert_eq!(u.lockout_remaining(1_000, &p), None);
         u.failed_logins = 5;
-        assert_eq!(u.lockout_remaining(1_000), Some(30));
-        assert_eq!(u.lockout_remaining(1_030), None);
+        assert_eq!(u.lockout_remaining(1_000, &p), Some(30));
+        assert_eq!(u.lockout_remaining(1_030, &p), None);
         u.failed_logins = 50;
-        assert_eq!(u.lockout_remaining(1_000), Some(900));
+        assert_eq!(u.lockout_remaining(1_000, &p), Some(900));
     }
 
     #[test]

@@ -16,18 +16,39 @@ impl<T: DeserializeOwned> FromRequest<Arc<App>> for Json<T> {
     type Rejection = Error;
 
     async fn from_request(req: Request, _state: &Arc<App>) -> Result<Self, Self::Rejection> {
-        let is_json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .map(|v| v.trim().eq_ignore_ascii_case("application/json"))
-            .unwrap_or(false);
-        if !is_json {
+        if !is_json(req.headers()) {
             return Err(Error::UnsupportedMediaType);
         }
         let bytes = axum::body::to_bytes(req.into_body(), MAX_JSON_BODY).await.map_err(|_| Error::PayloadTooLarge)?;
         parse_json(&bytes).map(Json)
+    }
+}
+
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// A body that may be absent (`POST /refresh` also takes its token from a cookie or header):
+/// empty → `None`; otherwise exactly as [`Json`] (16 KiB → 413, not JSON → 415).
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T: DeserializeOwned> FromRequest<Arc<App>> for OptionalJson<T> {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, _state: &Arc<App>) -> Result<Self, Self::Rejection> {
+        let json = is_json(req.headers());
+        let bytes = axum::body::to_bytes(req.into_body(), MAX_JSON_BODY).await.map_err(|_| Error::PayloadTooLarge)?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(OptionalJson(None));
+        }
+        if !json {
+            return Err(Error::UnsupportedMediaType);
+        }
+        parse_json(&bytes).map(|v| OptionalJson(Some(v)))
     }
 }
 

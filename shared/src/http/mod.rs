@@ -3,13 +3,15 @@
 //! the middleware that puts a request id and security headers on every response.
 
 mod auth;
+mod cors;
 mod extract;
 mod routes;
 
 pub use auth::{
     API_KEY_PREFIX, Authenticated, MaybeUnactivated, ReadAccess, ReadAccessMaybeUnactivated, WriteAccess, api_key, bearer_token,
 };
-pub use extract::{ClientInfo, Json, Query, parse_json};
+pub use cors::{CorsPolicy, PREFLIGHT_MAX_AGE_SECS};
+pub use extract::{ClientInfo, Json, OptionalJson, Query, parse_json};
 pub use routes::RouteTable;
 
 /// The access-token cookie's name.
@@ -154,9 +156,16 @@ pub async fn method_not_allowed() -> Response {
     response
 }
 
-/// The layers every group's router gets.
-pub fn finish(router: axum::Router) -> axum::Router {
-    router.fallback(not_found).method_not_allowed_fallback(method_not_allowed).layer(axum::middleware::from_fn(request_id))
+/// The layers every group's router gets: our 404/405, CORS when origins are configured (outside
+/// routing, so a preflight to any path is answered), and the request id and security headers
+/// on everything, preflights included.
+pub fn finish(router: axum::Router, config: &crate::config::Config) -> axum::Router {
+    let mut router = router.fallback(not_found).method_not_allowed_fallback(method_not_allowed);
+    if !config.cors_allowed_origins.is_empty() {
+        let policy = std::sync::Arc::new(CorsPolicy::new(&config.cors_allowed_origins));
+        router = router.layer(axum::middleware::from_fn_with_state(policy, cors::cors));
+    }
+    router.layer(axum::middleware::from_fn(request_id))
 }
 
 /// A `Set-Cookie` value for a browser session token.

@@ -41,6 +41,6 @@ impl RouteTable {
 
     /// The group's router: the state, then the layers and fallbacks every group gets.
     pub fn finish(self, app: Arc<App>) -> Router {
-        super::finish(self.router.with_state(app))
+        super::finish(self.router.with_state(app.clone()), &app.config)
     }
 }

@@ -229,6 +229,7 @@ pub async fn create_account(
         usage: Default::default(),
         settings: crate::domain::Settings::defaults(now),
         email_change: None,
+        session_cutoff: None,
         name: None,
         bio: None,
         location: None,
@@ -271,6 +272,7 @@ pub async fn create_account(
             activation_token: token,
             audit: Some(audit),
             unverified_purge_at: None,
+            mail_counter: None,
         })
         .await?;
     Ok(CreatedAccount { user, activation: secrets })

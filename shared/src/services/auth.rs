@@ -1,5 +1,7 @@
 //! Sign-up, activation, login, token refresh, logout and password reset (SPEC §3.1).
 
+use super::limits::{self, Action};
+use super::outbox;
 use super::{Principal, activity};
 use crate::App;
 use crate::domain::{ActivationState, ActivityKind, Email, Password, PasswordPolicyInput, SessionId, User, UserId, Username};
@@ -19,9 +21,6 @@ pub const RESET_TTL_SECS: i64 = 3600;
 pub const MAIL_INTERVAL_SECS: i64 = 60;
 /// Captchas are valid 5 minutes.
 pub const CAPTCHA_TTL_SECS: i64 = 300;
-/// A client address may fail 20 logins per 15-minute window.
-pub const LOGIN_FAILURES_PER_ADDRESS: i64 = 20;
-pub const LOGIN_WINDOW_SECS: i64 = 900;
 
 // ---- authentication -------------------------------------------------------------------------
 
@@ -36,7 +35,7 @@ pub async fn authenticate(app: &App, token: &str) -> Result<Principal> {
     let session_id = SessionId::parse(&claims.sid).ok_or(Error::Unauthenticated)?;
     let (user, session) = app.store.get_user_and_session(&user_id, &session_id).await?;
     let (Some(user), Some(session)) = (user, session) else { return Err(Error::Unauthenticated) };
-    if session.expires_at <= now {
+    if session.expires_at <= now || user.session_cut_off(&session.id, session.epoch) {
         return Err(Error::Unauthenticated);
     }
     if let Some(e) = refusal(&user, now) {
@@ -102,7 +101,8 @@ pub struct IssuedCaptcha {
     pub expires_in: i64,
 }
 
-pub async fn captcha(app: &App) -> Result<IssuedCaptcha> {
+pub async fn captcha(app: &App, client: &ClientInfo) -> Result<IssuedCaptcha> {
+    limits::count_attempt(app, Action::Captcha, client).await?;
     let image = tokio::task::spawn_blocking(crate::captcha::generate).await.map_err(Error::internal)?.map_err(Error::internal)?;
     let id = format!("cap_{}", crate::domain::new_ulid(app.clock.now()));
     let answer_hash = app.tokens.code_hash("captcha", &id, &image.answer);
@@ -149,6 +149,8 @@ pub async fn register(app: &App, input: Registration, client: &ClientInfo) -> Re
     let (Some(username), Some(email)) = (username, email) else { return Err(Error::Validation(errors)) };
     let ctx = PasswordPolicyInput { username: username.as_str(), email: email.as_str() };
     let password = Password::parse(&input.password, "password", &ctx).map_err(Error::WeakPassword)?;
+    // Counted once the input is known to be well-formed, before the captcha, argon2 and mail.
+    limits::count_attempt(app, Action::Register, client).await?;
     if app.config.require_captcha {
         check_captcha(app, input.captcha).await?;
     }
@@ -197,27 +199,50 @@ pub async fn register(app: &App, input: Registration, client: &ClientInfo) -> Re
         reset_sent_at: None,
         settings: crate::domain::Settings::defaults(now),
         email_change: None,
+        session_cutoff: None,
         version: 1,
     };
     let token =
         LinkToken { hash: activation.token_hash.clone(), kind: TokenKind::Activation, user_id: id, expires_at: activation.expires_at };
     let entry = activity::entry(app, ActivityKind::Registered, client, None);
     let unverified_purge_at = Some(now + i64::from(app.config.unverified_ttl_days) * 86_400);
+    // The activation mail is counted on the recipient's mail counter inside the transaction,
+    // without the limit's condition: the address has no account (the email marker is created
+    // in the same transaction), so sign-up mails an address once per account at most, and
+    // later mails (resend, reset) still see this one counted.
+    let mail_counter = Some(outbox::counter(app, email.as_str()));
     app.store
-        .create_user(&NewUser { user: user.clone(), activation_token: Some(token), activity: entry, audit: None, unverified_purge_at })
+        .create_user(&NewUser {
+            user: user.clone(),
+            activation_token: Some(token),
+            activity: entry,
+            audit: None,
+            unverified_purge_at,
+            mail_counter,
+        })
         .await?;
     tracing::info!(user = %user.id, email = %email.redacted(), "user registered");
 
-    let mail_sent = send_activation(app, &user, &code, &link_token).await;
+    let mail_sent =
+        sent(&user, outbox::send_reserved(app, &activation_mail(app, &user, &code, &link_token)).await.map(|()| outbox::Delivery::Sent));
     Ok(Registered { user, mail_sent })
 }
 
-pub(crate) async fn send_activation(app: &App, user: &User, code: &str, link_token: &str) -> bool {
+fn activation_mail(app: &App, user: &User, code: &str, link_token: &str) -> mail::Mail {
     let link = format!("{}/api/auth/activate?token={link_token}", app.config.public_base_url);
     let lang = Lang::from_primary(user.preferences.language.primary());
-    let message = mail::activation(lang, &user.email, &user.username, code, &link);
-    match app.mailer.send(&message).await {
-        Ok(()) => true,
+    mail::activation(lang, &user.email, &user.username, code, &link)
+}
+
+pub(crate) async fn send_activation(app: &App, user: &User, code: &str, link_token: &str) -> bool {
+    sent(user, outbox::send(app, &activation_mail(app, user, code, link_token)).await)
+}
+
+/// Whether an activation mail went out; a failure is logged (the account stays either way).
+fn sent(user: &User, result: anyhow::Result<outbox::Delivery>) -> bool {
+    match result {
+        Ok(outbox::Delivery::Sent) => true,
+        Ok(outbox::Delivery::Limited) => false,
         Err(e) => {
             // The account stays; the user can ask for the mail again.
             tracing::error!(user = %user.id, error = format!("{e:#}"), "activation mail failed");
@@ -271,8 +296,9 @@ pub async fn activate_with_token(app: &App, token: &str, client: &ClientInfo) ->
 
 /// Sends a fresh code and link when the address belongs to an unactivated account. Says nothing
 /// about whether it does (the caller always answers 202).
-pub async fn resend_activation(app: &App, email: &str) -> Result<()> {
+pub async fn resend_activation(app: &App, email: &str, client: &ClientInfo) -> Result<()> {
     let Ok(email) = Email::parse(email, "email") else { return Err(Error::field("email", "must be a valid email address")) };
+    limits::count_attempt(app, Action::ResendActivation, client).await?;
     let Some(id) = app.store.user_id_by_email(email.as_str()).await? else { return Ok(()) };
     let Some(user) = app.store.get_user(&id).await? else { return Ok(()) };
     if user.email_verified {
@@ -290,8 +316,14 @@ pub async fn resend_activation(app: &App, email: &str) -> Result<()> {
     };
     let token = LinkToken { hash: next.token_hash.clone(), kind: TokenKind::Activation, user_id: id.clone(), expires_at: next.expires_at };
     let old = user.activation.as_ref().map(|a| a.token_hash.as_str());
+    // The mail slot first: a limited resend must not replace the code the user already has.
+    if !outbox::reserve(app, &user.email).await? {
+        return Ok(());
+    }
     if app.store.replace_activation(&id, old, &next, &token, MAIL_INTERVAL_SECS).await? {
-        send_activation(app, &user, &code, &link_token).await;
+        if let Err(e) = outbox::send_reserved(app, &activation_mail(app, &user, &code, &link_token)).await {
+            tracing::error!(user = %id, error = format!("{e:#}"), "activation mail failed");
+        }
     } else {
         tracing::info!(user = %id, "activation resend throttled");
     }
@@ -332,17 +364,22 @@ pub async fn login(app: &App, input: Credentials, client: &ClientInfo) -> Result
         other => other,
     };
     let now = app.now();
-    let window = now / LOGIN_WINDOW_SECS;
-    let counter = format!("RATE#login-fail#{}#{window}", client.ip);
+    // Failures, not attempts, count per address: many users behind one NAT may sign in, but
+    // guessing is cut off. The counter is read in the same BatchGetItem as the login name, so
+    // a successful login costs no extra call; only a failure writes it.
+    let limit = app.config.limits.login_failures;
+    let window = limit.window(now);
+    let counter = limits::counter_key("login-fail", &client.ip, window.index);
     let (user_id, address_failures) = app.store.resolve_login(name, &counter).await?;
-    if address_failures >= LOGIN_FAILURES_PER_ADDRESS {
-        return Err(Error::RateLimited { retry_after_secs: ((window + 1) * LOGIN_WINDOW_SECS - now).max(1) as u64 });
+    if address_failures >= i64::from(limit.max) {
+        tracing::info!(ip = %client.ip, limit = %limit, "login rate limited");
+        return Err(Error::RateLimited { retry_after_secs: window.retry_after(now) });
     }
     let user = match &user_id {
         Some(id) => app.store.get_user(id).await?,
         None => None,
     };
-    if let Some(wait) = user.as_ref().and_then(|u| u.lockout_remaining(now)) {
+    if let Some(wait) = user.as_ref().and_then(|u| u.lockout_remaining(now, &app.config.lockout)) {
         return Err(Error::RateLimited { retry_after_secs: wait });
     }
     // The same argon2 work whether or not the account exists.
@@ -352,7 +389,7 @@ pub async fn login(app: &App, input: Credentials, client: &ClientInfo) -> Result
             app.store.record_login_failure(id, now).await?;
             activity::record(app, id, ActivityKind::LoginFailed, client, None).await;
         }
-        app.store.hit_counter(&counter, (window + 1) * LOGIN_WINDOW_SECS).await?;
+        app.store.take_slot(&counter, limit.max, window.ends_at).await?;
         tracing::info!(ip = %client.ip, "login failed");
         return Err(Error::InvalidCredentials);
     };
@@ -389,6 +426,7 @@ async fn start_session(app: &App, user: User, rehash: Option<&str>, client: &Cli
         expires_at: now + REFRESH_TOKEN_TTL_SECS,
         ip: client.ip.clone(),
         user_agent: client.user_agent.clone(),
+        epoch: user.session_epoch(),
     };
     let refresh_token = format!("rt_{}", tokens::random_token(32));
     let refresh = RefreshRecord {
@@ -397,6 +435,7 @@ async fn start_session(app: &App, user: User, rehash: Option<&str>, client: &Cli
         session_id: session.id.clone(),
         expires_at: session.expires_at,
         rotated: false,
+        epoch: session.epoch,
     };
     let entry = activity::entry(app, ActivityKind::LoginSucceeded, client, detail);
     app.store.create_session(&session, &refresh, rehash, &entry, now).await?;
@@ -413,8 +452,9 @@ pub async fn complete_mfa(app: &App, mfa_token: &str, code: &str, client: &Clien
     let now = app.now();
     let claims = app.tokens.verify_purpose(mfa_token, super::mfa::MFA_TOKEN_TYPE, now).map_err(|_| Error::Unauthenticated)?;
     let user_id = UserId::parse(&claims.sub).ok_or(Error::Unauthenticated)?;
+    limits::count_attempt(app, Action::MfaVerify, client).await?;
     let (user, state) = app.store.get_user_and_mfa(&user_id).await?.ok_or(Error::Unauthenticated)?;
-    if let Some(wait) = user.lockout_remaining(now) {
+    if let Some(wait) = user.lockout_remaining(now, &app.config.lockout) {
         return Err(Error::RateLimited { retry_after_secs: wait });
     }
     if let Some(e) = refusal(&user, now) {
@@ -449,6 +489,10 @@ pub async fn refresh(app: &App, token: &str, client: &ClientInfo) -> Result<Toke
         return Err(Error::Unauthenticated);
     }
     let Some(user) = app.store.get_user(&current.user_id).await? else { return Err(Error::Unauthenticated) };
+    if user.session_cut_off(&current.session_id, current.epoch) {
+        // Ended by a password change or reset whose session cleanup had not finished.
+        return Err(Error::Unauthenticated);
+    }
     if let Some(e) = refusal(&user, now) {
         app.store.delete_session(&user.id, &current.session_id).await?;
         return Err(e);
@@ -460,6 +504,7 @@ pub async fn refresh(app: &App, token: &str, client: &ClientInfo) -> Result<Toke
         session_id: current.session_id.clone(),
         expires_at: current.expires_at,
         rotated: false,
+        epoch: current.epoch,
     };
     match app.store.rotate_refresh(&current, &next, now).await? {
         crate::store::Rotation::Rotated => {}
@@ -490,15 +535,33 @@ pub async fn logout_all(app: &App, principal: &Principal, client: &ClientInfo) -
 
 // ---- password reset -------------------------------------------------------------------------
 
+/// Deletes the sessions a committed password change or reset ended (all but `keep`); returns
+/// how many. The change's session cut-off already refuses them, so a failure here is logged and
+/// leaves only items for TTL to remove: it does not undo or fail the committed change.
+pub(crate) async fn end_sessions_after_password_change(app: &App, user: &UserId, keep: Option<&SessionId>) -> usize {
+    match app.store.delete_sessions(user, keep).await {
+        Ok(ended) => ended,
+        Err(e) => {
+            tracing::warn!(user = %user, error = format!("{e:#}"), "sessions not deleted after a password change; the cut-off refuses them");
+            0
+        }
+    }
+}
+
 /// Mails a reset link when the address belongs to an account. Says nothing either way.
 pub async fn forgot_password(app: &App, email: &str, client: &ClientInfo) -> Result<()> {
     let Ok(email) = Email::parse(email, "email") else { return Err(Error::field("email", "must be a valid email address")) };
+    limits::count_attempt(app, Action::ForgotPassword, client).await?;
     let Some(id) = app.store.user_id_by_email(email.as_str()).await? else { return Ok(()) };
     let Some(user) = app.store.get_user(&id).await? else { return Ok(()) };
     let now = app.now();
     let raw = tokens::random_token(32);
     let token =
         LinkToken { hash: tokens::sha256_hex(&raw), kind: TokenKind::PasswordReset, user_id: id.clone(), expires_at: now + RESET_TTL_SECS };
+    // The mail slot first: a limited request must not void the link the user already has.
+    if !outbox::reserve(app, &user.email).await? {
+        return Ok(());
+    }
     if !app.store.start_reset(&user, &token, now, MAIL_INTERVAL_SECS).await? {
         tracing::info!(user = %id, "password reset mail throttled");
         return Ok(());
@@ -506,7 +569,7 @@ pub async fn forgot_password(app: &App, email: &str, client: &ClientInfo) -> Res
     activity::record(app, &id, ActivityKind::PasswordResetRequested, client, None).await;
     let link = format!("{}/reset-password?token={raw}", app.config.public_base_url);
     let message = mail::password_reset(Lang::from_primary(user.preferences.language.primary()), &user.email, &user.username, &link);
-    if let Err(e) = app.mailer.send(&message).await {
+    if let Err(e) = outbox::send_reserved(app, &message).await {
         tracing::error!(user = %id, error = format!("{e:#}"), "reset mail failed");
     }
     Ok(())
@@ -526,7 +589,7 @@ pub async fn reset_password(app: &App, token: &str, new_password: &str, client: 
     if !app.store.complete_reset(&user.id, &hash, &password_hash, app.now()).await? {
         return Err(Error::InvalidToken);
     }
-    let ended = app.store.delete_sessions(&user.id, None).await?;
+    let ended = end_sessions_after_password_change(app, &user.id, None).await;
     activity::record(app, &user.id, ActivityKind::PasswordReset, client, Some(format!("{ended} sessions ended"))).await;
     tracing::info!(user = %user.id, sessions_ended = ended, "password reset");
     Ok(())

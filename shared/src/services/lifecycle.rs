@@ -44,7 +44,7 @@ pub async fn schedule(app: &App, user: &User, reason: Option<&str>, by: Option<&
     tracing::info!(user = %user.id, sessions_ended = ended, purge_at, "deletion scheduled");
     let lang = Lang::from_primary(user.preferences.language.primary());
     let message = mail::deletion_scheduled(lang, &user.email, &user.username, &crate::clock::rfc3339(purge_at), &recovery_code);
-    if let Err(e) = app.mailer.send(&message).await {
+    if let Err(e) = crate::services::outbox::send(app, &message).await {
         tracing::error!(user = %user.id, error = format!("{e:#}"), "deletion mail failed");
     }
     Ok(Scheduled { scheduled_at: now, purge_at, recovery_code })
@@ -84,6 +84,7 @@ pub async fn recover(app: &App, email: &str, code: &str, client: &ClientInfo) ->
     if code.is_empty() || code.len() > 128 {
         return Err(Error::InvalidCode);
     }
+    super::limits::count_attempt(app, super::limits::Action::Recover, client).await?;
     let now = app.now();
     let Some(id) = app.store.user_id_by_email(email.as_str()).await? else { return Err(Error::InvalidCode) };
     let Some((user, Some((purge_at, stored, attempts)))) = app.store.deletion_state(&id).await? else { return Err(Error::InvalidCode) };
@@ -107,7 +108,7 @@ pub async fn recover(app: &App, email: &str, code: &str, client: &ClientInfo) ->
         &user.username,
         SecurityEvent::AccountRecovered,
     );
-    if let Err(e) = app.mailer.send(&message).await {
+    if let Err(e) = crate::services::outbox::send(app, &message).await {
         tracing::error!(user = %id, error = format!("{e:#}"), "recovery notice mail failed");
     }
     Ok(())

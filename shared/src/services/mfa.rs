@@ -114,6 +114,7 @@ pub async fn verify(app: &App, principal: &Principal, code: &str, client: &Clien
     if !is_totp_code(code) {
         return Err(Error::field("code", "must be 6 digits"));
     }
+    super::limits::count_attempt(app, super::limits::Action::MfaVerify, client).await?;
     let (_, state) = app.store.get_user_and_mfa(&user.id).await?.ok_or(Error::Unauthenticated)?;
     if state.enabled {
         return Err(Error::Conflict);
@@ -196,7 +197,7 @@ pub async fn disable(app: &App, principal: &Principal, password: &str, code: &st
 
 async fn notify(app: &App, user: &User, event: SecurityEvent) {
     let message = mail::security_notice(Lang::from_primary(user.preferences.language.primary()), &user.email, &user.username, event);
-    if let Err(e) = app.mailer.send(&message).await {
+    if let Err(e) = crate::services::outbox::send(app, &message).await {
         tracing::error!(user = %user.id, error = format!("{e:#}"), "mfa notice mail failed");
     }
 }

@@ -105,7 +105,9 @@ impl Store {
     /// Stores a new password hash, only if the stored hash is still the one the current
     /// password was checked against; clears the login-failure count and voids any pending reset
     /// or email-change link (someone who knew the old password may have asked for them);
-    /// records `activity` in the same transaction. False when the hash changed meanwhile.
+    /// records `activity` in the same transaction. Every session opened before, except `keep`,
+    /// is refused from then on (`ADD sessionEpoch`: `User::session_cut_off`), even if deleting
+    /// them afterwards fails. False when the hash changed meanwhile.
     pub async fn change_password(
         &self,
         id: &UserId,
@@ -113,15 +115,18 @@ impl Store {
         new_hash: &str,
         activity: &Activity,
         now: i64,
+        keep: &crate::domain::SessionId,
     ) -> Result<bool, Error> {
         let update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key(user_pk(id), PROFILE)))
             .update_expression(
-                "SET passwordHash = :p, passwordChangedAt = :now, updatedAt = :now, failedLogins = :zero, version = version + :one \
+                "SET passwordHash = :p, passwordChangedAt = :now, updatedAt = :now, failedLogins = :zero, version = version + :one, \
+                 sessionEpochKeep = :keep ADD sessionEpoch :one \
                  REMOVE lastFailedLoginAt, resetTokenHash, emailChangeTokenHash, emailChangeSentAt",
             )
             .condition_expression("passwordHash = :old")
+            .expression_attribute_values(":keep", s(keep.as_str()))
             .expression_attribute_values(":p", s(new_hash))
             .expression_attribute_values(":old", s(checked_hash))
             .expression_attribute_values(":now", n(now))

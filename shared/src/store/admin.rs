@@ -566,6 +566,7 @@ impl Store {
                 usage: Default::default(),
                 settings: crate::domain::Settings::defaults(0),
                 email_change: None,
+                session_cutoff: None,
                 name: None,
                 bio: None,
                 location: None,

@@ -7,7 +7,7 @@ use super::users::{PROFILE, user_pk};
 use super::{Item, Store, get_n, get_s, is_condition_failure, key, n, req_s, s, sdk_error};
 use crate::domain::{Activity, ApiKeyId, Scope, UserId};
 use crate::error::Error;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyStatus {
@@ -109,8 +109,12 @@ impl Store {
     /// Stores a new key if the owner has fewer than `max_active` active keys.
     /// Returns false when the limit is reached (nothing written).
     pub async fn create_api_key(&self, k: &ApiKeyRecord, max_active: i64, activity: &Activity) -> Result<bool, Error> {
-        let put =
-            Put::builder().table_name(&self.table).set_item(Some(to_item(k))).condition_expression("attribute_not_exists(pk)").build()?;
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(to_item(k)))
+            .condition_expression("attribute_not_exists(pk)")
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()?;
         let count = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key(user_pk(&k.user_id), PROFILE)))
@@ -124,9 +128,12 @@ impl Store {
             TransactWriteItem::builder().update(count).build(),
             super::activity::activity_put(self, &k.user_id, activity)?,
         ];
-        match self.transact("create api key", items).await? {
+        match self.transact_detailed("create api key", items).await? {
             Ok(()) => Ok(true),
-            Err(reasons) if reasons.get(1).and_then(Option::as_deref) == Some("ConditionalCheckFailed") => Ok(false),
+            // The key is keyed by a fresh secret's hash: only our own first attempt wrote it
+            // (and its `ADD activeKeys` with it, once).
+            Err(reasons) if reasons.first().is_some_and(|r| r.holds("id", k.id.as_str())) => Ok(true),
+            Err(reasons) if reasons.get(1).is_some_and(super::CancelReason::condition_failed) => Ok(false),
             Err(_) => Err(Error::Conflict),
         }
     }

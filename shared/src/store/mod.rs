@@ -92,8 +92,17 @@ impl Store {
         }
     }
 
+    /// One `TransactWriteItems` with its own `ClientRequestToken`. The SDK sends the same token
+    /// on every retry of this call, so on DynamoDB a retry after a lost response is answered
+    /// with the first attempt's success instead of being executed again (10-minute window).
+    /// Emulators (moto 5.x) ignore the token: there a retry is cancelled by the items the first
+    /// attempt wrote, which the callers recognise with [`CancelReason::holds`] (see
+    /// docs/resilience.md).
     async fn transact_once(&self, op: &str, items: Vec<TransactWriteItem>) -> Result<Result<(), Vec<CancelReason>>, Error> {
-        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+        let mut token = [0u8; 16];
+        getrandom::fill(&mut token).map_err(|e| Error::internal(anyhow::anyhow!("{op}: no randomness for the request token: {e}")))?;
+        let token: String = token.iter().map(|b| format!("{b:02x}")).collect();
+        match self.client.transact_write_items().set_transact_items(Some(items)).client_request_token(token).send().await {
             Ok(_) => Ok(Ok(())),
             Err(SdkError::ServiceError(e)) if matches!(e.err(), TransactWriteItemsError::TransactionCanceledException(_)) => {
                 let TransactWriteItemsError::TransactionCanceledException(ex) = e.err() else { unreachable!() };
@@ -126,6 +135,15 @@ pub(crate) struct CancelReason {
 impl CancelReason {
     pub fn condition_failed(&self) -> bool {
         self.code.as_deref() == Some("ConditionalCheckFailed")
+    }
+
+    /// The item's condition failed and the item as it was (asked for with
+    /// `ReturnValuesOnConditionCheckFailure::AllOld`) has `attr = value`. For the put of an item
+    /// whose key is fresh (a new ULID, a random token's hash), finding it already there with
+    /// our value means an earlier attempt of this same transaction committed and its response
+    /// was lost: the retry's cancellation is our own success.
+    pub fn holds(&self, attr: &str, value: &str) -> bool {
+        self.condition_failed() && self.item.as_ref().and_then(|item| get_s(item, attr)).as_deref() == Some(value)
     }
 }
 

@@ -20,6 +20,8 @@ pub struct Session {
     pub expires_at: i64,
     pub ip: String,
     pub user_agent: String,
+    /// The account's session epoch when it was opened (`User::session_cut_off`).
+    pub epoch: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +31,8 @@ pub struct RefreshRecord {
     pub session_id: SessionId,
     pub expires_at: i64,
     pub rotated: bool,
+    /// Its session's epoch, so a refresh can be refused without reading the session.
+    pub epoch: i64,
 }
 
 /// What became of a refresh attempt.
@@ -55,6 +59,7 @@ fn session_item(x: &Session) -> Item {
     item.insert("expiresAt".into(), n(x.expires_at));
     item.insert("ip".into(), s(&x.ip));
     item.insert("userAgent".into(), s(&x.user_agent));
+    item.insert("epoch".into(), n(x.epoch));
     item.insert("ttl".into(), ttl(x.expires_at));
     item
 }
@@ -69,6 +74,7 @@ fn session_from_item(item: &Item) -> Result<Session, Error> {
         expires_at: get_n(item, "expiresAt").unwrap_or(0),
         ip: get_s(item, "ip").unwrap_or_default(),
         user_agent: get_s(item, "userAgent").unwrap_or_default(),
+        epoch: get_n(item, "epoch").unwrap_or(0),
     })
 }
 
@@ -83,6 +89,7 @@ fn refresh_item(r: &RefreshRecord) -> Item {
     item.insert("sessionId".into(), s(r.session_id.as_str()));
     item.insert("expiresAt".into(), n(r.expires_at));
     item.insert("rotated".into(), b(r.rotated));
+    item.insert("epoch".into(), n(r.epoch));
     item.insert("ttl".into(), ttl(r.expires_at));
     super::owned_by(&mut item, &r.user_id);
     item
@@ -167,6 +174,7 @@ impl Store {
             session_id: SessionId::parse(&req_s(&item, "sessionId")?).ok_or_else(bad)?,
             expires_at: get_n(&item, "expiresAt").unwrap_or(0),
             rotated: get_b(&item, "rotated").unwrap_or(true),
+            epoch: get_n(&item, "epoch").unwrap_or(0),
         }))
     }
 

@@ -6,10 +6,10 @@
 //! `CAPTCHA#<id> / CAPTCHA` — a captcha answer's hash; consumed by a conditional delete.
 //! `RATE#<scope>#<subject>#<window> / RATE` — an `ADD` counter with a TTL.
 
-use super::{Item, Store, get_n, get_s, key, n, s, sdk_error, ttl};
+use super::{Item, Store, get_n, get_s, is_condition_failure, key, n, s, sdk_error, ttl};
 use crate::domain::UserId;
 use crate::error::Error;
-use aws_sdk_dynamodb::types::ReturnValue;
+use aws_sdk_dynamodb::types::{ReturnValue, TransactWriteItem, Update};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenKind {
@@ -150,11 +150,10 @@ impl Store {
         Ok(out.attributes.and_then(|a| Some((get_s(&a, "answerHash")?, get_n(&a, "expiresAt")?))))
     }
 
-    /// Adds one to a fixed-window counter and returns the new count.
-    pub async fn hit_counter(&self, counter_pk: &str, expires_at: i64) -> Result<i64, Error> {
-        let out = self
-            .client
-            .update_item()
+    /// An unconditional `ADD` of one to a counter, as an item of a caller's transaction (the
+    /// registration counts its activation mail on the recipient's mail counter this way).
+    pub(crate) fn counter_add(&self, counter_pk: &str, expires_at: i64) -> Result<TransactWriteItem, Error> {
+        let update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key(counter_pk, "RATE")))
             .update_expression("ADD #count :one SET #ttl = :ttl")
@@ -162,10 +161,35 @@ impl Store {
             .expression_attribute_names("#ttl", "ttl")
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":ttl", ttl(expires_at))
-            .return_values(ReturnValue::UpdatedNew)
+            .build()?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// Counts one event on a fixed-window counter unless it already holds `limit`: one
+    /// conditional `UpdateItem` (`ADD`, condition `attribute_not_exists(count) OR count < :limit`),
+    /// so concurrent requests can never pass the limit and a refused request writes nothing.
+    /// Returns whether the event was within the limit. The TTL lets DynamoDB drop the item
+    /// after its window (`expires_at`); the window is also part of the key, so a late
+    /// deletion never extends a limit.
+    pub async fn take_slot(&self, counter_pk: &str, limit: u32, expires_at: i64) -> Result<bool, Error> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(counter_pk, "RATE")))
+            .update_expression("ADD #count :one SET #ttl = :ttl")
+            .condition_expression("attribute_not_exists(#count) OR #count < :limit")
+            .expression_attribute_names("#count", "count")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":limit", n(i64::from(limit)))
+            .expression_attribute_values(":ttl", ttl(expires_at))
             .send()
-            .await
-            .map_err(|e| sdk_error("hit counter", e))?;
-        Ok(out.attributes.as_ref().and_then(|a| get_n(a, "count")).unwrap_or(1))
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failure(&e) => Ok(false),
+            Err(e) => Err(sdk_error("rate counter", e)),
+        }
     }
 }

@@ -180,9 +180,15 @@ impl Store {
             .table_name(&self.table)
             .set_item(Some(upload_item(u)))
             .condition_expression("attribute_not_exists(pk)")
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()?;
         let items = vec![TransactWriteItem::builder().update(update).build(), TransactWriteItem::builder().put(put).build()];
         let Err(reasons) = self.transact_detailed("reserve upload", items).await? else { return Ok(Ok(())) };
+        // The record's id is a fresh ULID: finding it means our own first attempt committed (and
+        // reserved the quota once); this is the retry of a lost response, not a refusal.
+        if reasons.get(1).is_some_and(|r| r.holds("id", u.id.as_str())) {
+            return Ok(Ok(()));
+        }
         let user_reason = reasons.first().filter(|r| r.condition_failed());
         let Some(old) = user_reason.and_then(|r| r.item.as_ref()) else {
             // The user item is gone (deleted meanwhile), or the upload id collided: retryable.

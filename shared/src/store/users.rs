@@ -10,7 +10,9 @@ use crate::domain::{
     Settings, Theme, Timezone, User, UserId,
 };
 use crate::error::Error;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, KeysAndAttributes, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
 use std::collections::HashMap;
 
 pub(crate) const PROFILE: &str = "PROFILE";
@@ -38,6 +40,9 @@ pub struct NewUser {
     pub activation_token: Option<super::LinkToken>,
     /// The admin audit entry, when an admin (or the bootstrap CLI) creates the account.
     pub audit: Option<super::AuditEntry>,
+    /// `(counter pk, window end)`: the recipient's mail counter, counted in the same
+    /// transaction for the activation mail that follows (saves a round trip per sign-up).
+    pub mail_counter: Option<(String, i64)>,
 }
 
 /// A change to an existing user, applied with one `UpdateItem`.
@@ -106,6 +111,12 @@ pub(crate) fn user_to_item(u: &User) -> Item {
     if let Some(t) = u.purge_at {
         put("purgeAt", n(t));
     }
+    if let Some(c) = &u.session_cutoff {
+        put("sessionEpoch", n(c.epoch));
+        if let Some(keep) = &c.keep {
+            put("sessionEpochKeep", s(keep));
+        }
+    }
     if let Some(by) = &u.deleted_by {
         put("deletedBy", s(by));
     }
@@ -170,6 +181,8 @@ pub(crate) fn user_from_item(item: &Item) -> Result<User, Error> {
         settings: settings_from_attr(item.get("settings"), get_n(item, "createdAt").unwrap_or(0)),
         email_change: get_s(item, "emailChangeTokenHash")
             .map(|token_hash| PendingEmailChange { token_hash, sent_at: get_n(item, "emailChangeSentAt").unwrap_or(0) }),
+        session_cutoff: get_n(item, "sessionEpoch")
+            .map(|epoch| crate::domain::SessionCutoff { epoch, keep: get_s(item, "sessionEpochKeep") }),
         version: get_n(item, "version").unwrap_or(0),
     })
 }
@@ -263,8 +276,15 @@ impl Store {
         let u = &new.user;
         let not_exists = "attribute_not_exists(pk)";
         let put = |item: Item| Put::builder().table_name(&self.table).set_item(Some(item)).condition_expression(not_exists).build();
+        // The user item says whose it is when its put fails: a retry after a lost response.
+        let user_put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(user_to_item(u)))
+            .condition_expression(not_exists)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()?;
         let mut items = vec![
-            TransactWriteItem::builder().put(put(user_to_item(u))?).build(),
+            TransactWriteItem::builder().put(user_put).build(),
             TransactWriteItem::builder().put(put(marker(email_pk(&u.email), "EMAIL", &u.id))?).build(),
             TransactWriteItem::builder().put(put(marker(username_pk(&u.username.to_ascii_lowercase()), "USERNAME", &u.id))?).build(),
             super::activity::activity_put(self, &u.id, &new.activity)?,
@@ -281,10 +301,18 @@ impl Store {
         if let Some(audit) = &new.audit {
             items.push(self.audit_put(audit)?);
         }
-        match self.transact("register", items).await? {
+        if let Some((pk, expires_at)) = &new.mail_counter {
+            items.push(self.counter_add(pk, *expires_at)?);
+        }
+        match self.transact_detailed("register", items).await? {
             Ok(()) => Ok(()),
+            // Our new id is a fresh ULID: only this transaction's own first attempt wrote it.
+            Err(reasons) if reasons.first().is_some_and(|r| r.holds("id", u.id.as_str())) => {
+                tracing::info!(user = %u.id, "register: a retried transaction found its own first attempt committed");
+                Ok(())
+            }
             Err(reasons) => {
-                let failed = |i: usize| reasons.get(i).and_then(Option::as_deref) == Some("ConditionalCheckFailed");
+                let failed = |i: usize| reasons.get(i).is_some_and(super::CancelReason::condition_failed);
                 if failed(1) {
                     Err(Error::EmailTaken)
                 } else if failed(2) {
@@ -561,11 +589,13 @@ impl Store {
 
     /// Sets the new password and consumes the reset token, only if it is still the newest one.
     /// A pending email change is voided too: whoever asked for it knew the old password.
+    /// Every session opened before is refused from then on (`ADD sessionEpoch`, no session kept:
+    /// `User::session_cut_off`).
     pub async fn complete_reset(&self, id: &UserId, token_hash: &str, password_hash: &str, now: i64) -> Result<bool, Error> {
         let update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key(user_pk(id), PROFILE)))
-            .update_expression("SET passwordHash = :p, updatedAt = :now, failedLogins = :zero, passwordChangedAt = :now, version = version + :one REMOVE resetTokenHash, lastFailedLoginAt, emailChangeTokenHash, emailChangeSentAt")
+            .update_expression("SET passwordHash = :p, updatedAt = :now, failedLogins = :zero, passwordChangedAt = :now, version = version + :one ADD sessionEpoch :one REMOVE resetTokenHash, lastFailedLoginAt, emailChangeTokenHash, emailChangeSentAt, sessionEpochKeep")
             .condition_expression("resetTokenHash = :h")
             .expression_attribute_values(":p", s(password_hash))
             .expression_attribute_values(":now", n(now))

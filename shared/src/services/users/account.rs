@@ -24,7 +24,7 @@ fn lang(user: &User) -> Lang {
 /// Checks the caller's current password, counting a wrong one as a failed login.
 async fn check_current_password(app: &App, user: &User, given: &str) -> Result<()> {
     let now = app.now();
-    if let Some(wait) = user.lockout_remaining(now) {
+    if let Some(wait) = user.lockout_remaining(now, &app.config.lockout) {
         return Err(Error::RateLimited { retry_after_secs: wait });
     }
     if given.is_empty() || given.len() > 1024 {
@@ -64,14 +64,14 @@ pub async fn change_password(app: &App, principal: &Principal, input: PasswordCh
     let new_hash = app.hasher.hash(password.expose()).await.map_err(Error::internal)?;
     let now = app.now();
     let entry = activity::entry(app, ActivityKind::PasswordChanged, client, None);
-    if !app.store.change_password(&user.id, &user.password_hash, &new_hash, &entry, now).await? {
+    if !app.store.change_password(&user.id, &user.password_hash, &new_hash, &entry, now, &principal.session.id).await? {
         // Changed by someone else (another session, a reset) since this request read it.
         return Err(Error::Conflict);
     }
-    let sessions_revoked = app.store.delete_sessions(&user.id, Some(&principal.session.id)).await?;
+    let sessions_revoked = crate::services::auth::end_sessions_after_password_change(app, &user.id, Some(&principal.session.id)).await;
     tracing::info!(user = %user.id, sessions_revoked, "password changed");
     let notice = mail::security_notice(lang(user), &user.email, &user.username, SecurityEvent::PasswordChanged);
-    if let Err(e) = app.mailer.send(&notice).await {
+    if let Err(e) = crate::services::outbox::send(app, &notice).await {
         tracing::error!(user = %user.id, error = format!("{e:#}"), "password change notice failed");
     }
     Ok(PasswordChanged { changed_at: now, sessions_revoked })
@@ -109,11 +109,11 @@ pub async fn request_email_change(app: &App, principal: &Principal, new_email: &
     tracing::info!(user = %user.id, to = %new_email.redacted(), "email change requested");
     let link = format!("{}/confirm-email?token={raw}", app.config.public_base_url);
     let confirm = mail::email_change_confirmation(lang(user), new_email.as_str(), &user.username, &link);
-    if let Err(e) = app.mailer.send(&confirm).await {
+    if let Err(e) = crate::services::outbox::send(app, &confirm).await {
         tracing::error!(user = %user.id, error = format!("{e:#}"), "email change confirmation failed");
     }
     let notice = mail::email_change_notice(lang(user), &user.email, &user.username, &new_email.redacted());
-    if let Err(e) = app.mailer.send(&notice).await {
+    if let Err(e) = crate::services::outbox::send(app, &notice).await {
         tracing::error!(user = %user.id, error = format!("{e:#}"), "email change notice failed");
     }
     Ok(())

@@ -17,7 +17,7 @@ pub async fn list(app: &App, principal: &Principal) -> Result<Vec<(Session, bool
         .list_sessions(&principal.user.id)
         .await?
         .into_iter()
-        .filter(|x| x.expires_at > now)
+        .filter(|x| x.expires_at > now && !principal.user.session_cut_off(&x.id, x.epoch))
         .map(|x| {
             let current = x.id == principal.session.id;
             (x, current)

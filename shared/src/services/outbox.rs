@@ -1,0 +1,56 @@
+//! The one way mail leaves the service: a per-recipient limit (all kinds of mail together:
+//! activation, reset, email change, security notices), then SES. The counter is keyed on a
+//! keyed hash of the lower-cased address (`RATE#mail#<hash>#<window>`), so no address appears
+//! in a key, and counted before sending. A limited mail is not sent and is logged without the
+//! address; callers answer as they would have (no enumeration through the limit).
+
+use crate::App;
+use crate::mail::Mail;
+
+/// What happened to a mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    Sent,
+    /// The recipient already had `RATE_LIMIT_MAIL_PER_RECIPIENT` mails this window.
+    Limited,
+}
+
+/// The counter subject of a recipient: a hash keyed with the service's pepper, so a leaked
+/// table does not confirm guessed addresses by hashing them.
+fn recipient_subject(app: &App, to: &str) -> String {
+    app.tokens.code_hash("mail-recipient", "", &to.trim().to_lowercase())
+}
+
+/// `(counter pk, window end)` of the mail counter a mail to `to` counts on now.
+pub fn counter(app: &App, to: &str) -> (String, i64) {
+    let window = app.config.limits.mail_per_recipient.window(app.now());
+    (super::limits::counter_key("mail", &recipient_subject(app, to), window.index), window.ends_at)
+}
+
+/// Takes one mail slot of `to`'s window; `false` when the recipient is at the limit (then
+/// nothing is counted). Flows that replace a code or link before mailing it (resend, forgot
+/// password) reserve first, so a limited request leaves the previous, already mailed code valid.
+pub async fn reserve(app: &App, to: &str) -> crate::error::Result<bool> {
+    let limit = app.config.limits.mail_per_recipient;
+    let (key, ends_at) = counter(app, to);
+    let taken = app.store.take_slot(&key, limit.max, ends_at).await?;
+    if !taken {
+        tracing::warn!(limit = %limit, "mail not sent: recipient limit reached");
+    }
+    Ok(taken)
+}
+
+/// Sends `mail` unless its recipient is over the limit. An error means the counter or SES
+/// failed; the mail may then not have been sent.
+pub async fn send(app: &App, mail: &Mail) -> anyhow::Result<Delivery> {
+    if !reserve(app, &mail.to).await? {
+        return Ok(Delivery::Limited);
+    }
+    send_reserved(app, mail).await?;
+    Ok(Delivery::Sent)
+}
+
+/// Sends a mail whose slot [`reserve`] (or a transaction with [`counter`]) already took.
+pub async fn send_reserved(app: &App, mail: &Mail) -> anyhow::Result<()> {
+    app.mailer.send(mail).await
+}
