@@ -12,8 +12,9 @@ WATCH_PORT="${WATCH_PORT:-9000}"
 VENV="${ACCOUNTS_VENV:-$ROOT/.tools/venv}"
 export PATH="$VENV/bin:$PATH" MOTO_PORT
 ENDPOINT="http://127.0.0.1:$MOTO_PORT"
-# bootstrap.py and mail.py read it; the functions get it through --env-var below.
+# bootstrap.py and mail.py read them; the functions get them through --env-var below.
 export AWS_ENDPOINT_URL="$ENDPOINT"
+export TABLE_NAME="${TABLE_NAME:-accounts}" BUCKET_NAME="${BUCKET_NAME:-accounts-local}"
 
 moto_started=0
 mail_pid=""
@@ -48,8 +49,11 @@ mail_pid=$!
 
 echo "dev: [5/5] cargo lambda watch on http://127.0.0.1:$WATCH_PORT (routes: /api/auth/*, /api/users[/*], /api/uploads[/*], /api/plans, /api/subscription, /api/api-keys[/*], /api/admin/*; Ctrl-C to stop)"
 # Routes and function environment come from [workspace.metadata.lambda.*] in Cargo.toml,
-# except the emulator endpoint, which is not listed there so that MOTO_PORT can move it.
+# except the emulator endpoint and the table and bucket names, which are not listed there so
+# that MOTO_PORT, TABLE_NAME and BUCKET_NAME can move them.
 cargo lambda watch \
   --invoke-address 127.0.0.1 \
   --invoke-port "$WATCH_PORT" \
-  --env-var "AWS_ENDPOINT_URL=$ENDPOINT"
+  --env-var "AWS_ENDPOINT_URL=$ENDPOINT" \
+  --env-var "TABLE_NAME=$TABLE_NAME" \
+  --env-var "BUCKET_NAME=$BUCKET_NAME"

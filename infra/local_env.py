@@ -1,8 +1,10 @@
 """Local-stack settings shared by the infra scripts.
 
 The single source of the local values is `[workspace.metadata.lambda.env]` in the top-level
-Cargo.toml (what `cargo lambda watch` hands to the functions). Variables already set in the
-environment win. AWS_ENDPOINT_URL defaults to moto on 127.0.0.1:$MOTO_PORT (4566).
+Cargo.toml (what `cargo lambda watch` hands to the functions), except the names that a run may
+change: TABLE_NAME and BUCKET_NAME default here (DEFAULT_NAMES) and reach the functions through
+`--env-var`. Variables already set in the environment win. AWS_ENDPOINT_URL defaults to moto
+on 127.0.0.1:$MOTO_PORT (4566).
 """
 
 from __future__ import annotations
@@ -26,10 +28,12 @@ def cargo_lambda_env() -> dict[str, str]:
 
 
 DEFAULT_MOTO_PORT = "4566"
+# Not in Cargo.toml either, so that a run can pick its own (`cargo lambda watch --env-var`).
+DEFAULT_NAMES = {"TABLE_NAME": "accounts", "BUCKET_NAME": "accounts-local"}
 
 
 def settings() -> dict[str, str]:
-    values = cargo_lambda_env()
+    values = {**DEFAULT_NAMES, **cargo_lambda_env()}
     # Not in Cargo.toml on purpose (see the comment there): the emulator endpoint follows
     # MOTO_PORT, unless AWS_ENDPOINT_URL itself is set.
     port = os.environ.get("MOTO_PORT") or DEFAULT_MOTO_PORT

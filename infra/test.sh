@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test` (and CI through .ci/run): every check, on a fresh machine.
 #   tools -> cargo fmt --check -> cfn-lint template.yaml -> cargo clippy -D warnings
-#   -> a private moto on a free port -> cargo test --workspace against it.
+#   -> a private moto on a free port -> cargo test --workspace against it
+#   -> the schemathesis contract run of openapi.yaml against the local stack (infra/contract.sh).
 # Every step runs even when an earlier one failed; moto is stopped in any case; the exit
 # code is non-zero when any step failed.
 set -euo pipefail
@@ -64,6 +65,9 @@ else
   failed+=("moto")
 fi
 
+# Its own moto, table and `cargo lambda watch` on free ports; seeded and bounded.
+step contract "$ROOT/infra/contract.sh"
+
 # One closing line that counts every test of every binary (CI reads it).
 passed=$(grep -oE 'test result: [a-zA-Z]+\. [0-9]+ passed' "$test_log" | awk '{s+=$4} END {print s+0}')
 failed_tests=$(grep -oE '[0-9]+ failed;' "$test_log" | awk '{s+=$1} END {print s+0}')
@@ -72,5 +76,5 @@ if ((${#failed[@]})); then
   echo "tests: $passed passed, $failed_tests failed"
   exit 1
 fi
-echo "make test: every check passed (fmt, cfn-lint, clippy, cargo test)"
+echo "make test: every check passed (fmt, cfn-lint, clippy, cargo test, contract)"
 echo "tests: $passed passed, $failed_tests failed"

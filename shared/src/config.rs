@@ -431,15 +431,18 @@ mod tests {
         }
     }
 
-    /// `make dev`'s environment (`[workspace.metadata.lambda.env]` in the workspace manifest).
+    /// `make dev`'s environment: `[workspace.metadata.lambda.env]` in the workspace manifest, and
+    /// the names infra/dev.sh passes with `--env-var` (its defaults) so that a run can move them.
     fn local_stack_env() -> Vec<(String, String)> {
         let manifest = include_str!("../../Cargo.toml");
         let section = manifest.split("[workspace.metadata.lambda.env]").nth(1).unwrap().split("\n[").next().unwrap();
+        let passed = [("TABLE_NAME", "accounts"), ("BUCKET_NAME", "accounts-local"), ("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")];
         section
             .lines()
             .filter(|l| !l.trim_start().starts_with('#'))
             .filter_map(|l| l.split_once(" = "))
             .map(|(k, v)| (k.trim().to_owned(), v.trim().trim_matches('"').to_owned()))
+            .chain(passed.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())))
             .collect()
     }
 

@@ -16,6 +16,7 @@ mod helpers;
 mod lifecycle;
 mod limits;
 mod mfa;
+mod openapi;
 mod serial;
 mod sessions;
 mod settings;

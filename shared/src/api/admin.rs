@@ -74,12 +74,17 @@ pub fn routes() -> Vec<AdminRoute> {
 }
 
 pub fn router(app: Arc<App>) -> Router {
-    let mut router = Router::new();
+    table(&app).finish(app)
+}
+
+/// The group's routes, each behind the policy layer of its level (see [`http::RouteTable`]).
+pub fn table(app: &Arc<App>) -> http::RouteTable {
+    let mut table = http::RouteTable::new();
     for (route, handler) in route_handlers() {
         let layer = axum::middleware::from_fn_with_state((app.clone(), route.access), enforce);
-        router = router.route(route.path, handler.route_layer(layer));
+        table = table.route(route.path, handler.route_layer(layer));
     }
-    http::finish(router.with_state(app.clone()), &app.config)
+    table
 }
 
 /// The policy layer: an activated caller whose role the route's level allows.

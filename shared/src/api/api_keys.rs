@@ -16,10 +16,12 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 pub fn router(app: Arc<App>) -> Router {
-    http::finish(
-        Router::new().route("/api/api-keys", get(list).post(create)).route("/api/api-keys/{id}", delete(revoke)).with_state(app.clone()),
-        &app.config,
-    )
+    table().finish(app)
+}
+
+/// The group's routes (see [`http::RouteTable`]).
+pub fn table() -> http::RouteTable {
+    http::RouteTable::new().route("/api/api-keys", get(list).post(create)).route("/api/api-keys/{id}", delete(revoke))
 }
 
 #[derive(Serialize)]

@@ -16,24 +16,25 @@ use std::sync::Arc;
 pub const REFRESH_COOKIE: &str = "refresh_token";
 
 pub fn router(app: Arc<App>) -> Router {
-    http::finish(
-        Router::new()
-            .route("/api/auth/captcha", get(captcha))
-            .route("/api/auth/register", post(register))
-            .route("/api/auth/activate", post(activate_with_code).get(activate_with_link))
-            .route("/api/auth/resend-activation", post(resend_activation))
-            .route("/api/auth/login", post(login))
-            .route("/api/auth/mfa", post(mfa))
-            .route("/api/auth/refresh", post(refresh))
-            .route("/api/auth/logout", post(logout))
-            .route("/api/auth/logout-all", post(logout_all))
-            .route("/api/auth/status", get(status))
-            .route("/api/auth/forgot-password", post(forgot_password))
-            .route("/api/auth/reset-password", post(reset_password))
-            .route("/api/auth/confirm-email", post(confirm_email))
-            .with_state(app.clone()),
-        &app.config,
-    )
+    table().finish(app)
+}
+
+/// The group's routes (see [`http::RouteTable`]).
+pub fn table() -> http::RouteTable {
+    http::RouteTable::new()
+        .route("/api/auth/captcha", get(captcha))
+        .route("/api/auth/register", post(register))
+        .route("/api/auth/activate", post(activate_with_code).get(activate_with_link))
+        .route("/api/auth/resend-activation", post(resend_activation))
+        .route("/api/auth/login", post(login))
+        .route("/api/auth/mfa", post(mfa))
+        .route("/api/auth/refresh", post(refresh))
+        .route("/api/auth/logout", post(logout))
+        .route("/api/auth/logout-all", post(logout_all))
+        .route("/api/auth/status", get(status))
+        .route("/api/auth/forgot-password", post(forgot_password))
+        .route("/api/auth/reset-password", post(reset_password))
+        .route("/api/auth/confirm-email", post(confirm_email))
 }
 
 #[derive(Serialize)]

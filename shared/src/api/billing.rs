@@ -13,13 +13,14 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 pub fn router(app: Arc<App>) -> Router {
-    http::finish(
-        Router::new()
-            .route("/api/plans", get(list_plans))
-            .route("/api/subscription", get(get_subscription).post(create_subscription).put(update_subscription))
-            .with_state(app.clone()),
-        &app.config,
-    )
+    table().finish(app)
+}
+
+/// The group's routes (see [`http::RouteTable`]).
+pub fn table() -> http::RouteTable {
+    http::RouteTable::new()
+        .route("/api/plans", get(list_plans))
+        .route("/api/subscription", get(get_subscription).post(create_subscription).put(update_subscription))
 }
 
 #[derive(Serialize)]

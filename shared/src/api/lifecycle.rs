@@ -8,15 +8,14 @@ use crate::error::{Error, Result};
 use crate::http::{Authenticated, ClientInfo, Json, Query, ReadAccess, Reply};
 use crate::services::{export, lifecycle as svc};
 use crate::store::ActivityRecord;
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::routing::{delete, get, post};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-pub fn routes() -> Router<Arc<App>> {
-    Router::new()
+pub fn routes() -> crate::http::RouteTable {
+    crate::http::RouteTable::new()
         .route("/api/users/me", delete(delete_me))
         .route("/api/users/recover", post(recover))
         .route("/api/users/me/activity", get(activity))

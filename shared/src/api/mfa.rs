@@ -5,7 +5,6 @@ use crate::App;
 use crate::error::Result;
 use crate::http::{Authenticated, ClientInfo, Json, Reply};
 use crate::services::mfa as svc;
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::routing::{delete, post};
@@ -13,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// The MFA routes, merged into the `users` router.
-pub fn routes() -> Router<Arc<App>> {
-    Router::new()
+pub fn routes() -> crate::http::RouteTable {
+    crate::http::RouteTable::new()
         .route("/api/users/me/mfa/totp", post(start))
         .route("/api/users/me/mfa/totp/verify", post(verify))
         .route("/api/users/me/mfa/backup-codes", post(regenerate))

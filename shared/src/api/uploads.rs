@@ -16,15 +16,16 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub fn router(app: Arc<App>) -> Router {
-    http::finish(
-        Router::new()
-            .route("/api/uploads", get(list).post(create))
-            .route("/api/uploads/batch-delete", post(batch_delete))
-            .route("/api/uploads/{id}", get(get_one).delete(delete_one))
-            .route("/api/uploads/{id}/complete", post(complete))
-            .with_state(app.clone()),
-        &app.config,
-    )
+    table().finish(app)
+}
+
+/// The group's routes (see [`http::RouteTable`]).
+pub fn table() -> http::RouteTable {
+    http::RouteTable::new()
+        .route("/api/uploads", get(list).post(create))
+        .route("/api/uploads/batch-delete", post(batch_delete))
+        .route("/api/uploads/{id}", get(get_one).delete(delete_one))
+        .route("/api/uploads/{id}/complete", post(complete))
 }
 
 /// One upload record (seed 002's names where it has them: `fileSize`, `fileType`, `uploadTime`).

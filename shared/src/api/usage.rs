@@ -6,7 +6,6 @@ use crate::domain::{Limit, UploadKind, day_string};
 use crate::error::{Error, FieldError, Result};
 use crate::http::{Authenticated, Query, Reply};
 use crate::services::usage::{self as svc, Period};
-use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
@@ -14,8 +13,8 @@ use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
 /// The usage routes, to be merged into the users router (which adds state and the layers).
-pub fn routes() -> Router<Arc<App>> {
-    Router::new().route("/api/users/me/usage", get(usage)).route("/api/users/me/stats", get(stats))
+pub fn routes() -> crate::http::RouteTable {
+    crate::http::RouteTable::new().route("/api/users/me/usage", get(usage)).route("/api/users/me/stats", get(stats))
 }
 
 #[derive(Deserialize)]

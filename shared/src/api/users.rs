@@ -20,26 +20,27 @@ use serde::{Deserialize, Deserializer};
 use std::sync::Arc;
 
 pub fn router(app: Arc<App>) -> Router {
-    http::finish(
-        Router::new()
-            .route("/api/users/me", get(me).put(update_me).patch(update_me))
-            .merge(super::mfa::routes())
-            .merge(super::lifecycle::routes())
-            .merge(super::usage::routes())
-            .route("/api/users/me/settings", get(settings::get_settings).put(settings::update_settings).patch(settings::update_settings))
-            .route(
-                "/api/users/me/avatar",
-                get(avatar::own).post(avatar::upload).patch(avatar::upload).delete(avatar::remove).layer(avatar::body_limit()),
-            )
-            .route("/api/users/me/password", put(account::change_password))
-            .route("/api/users/me/email", post(account::request_email_change))
-            .route("/api/users/me/sessions", get(sessions::list))
-            .route("/api/users/me/sessions/{id}", delete(sessions::revoke))
-            .route("/api/users/{id}", get(settings::public_profile))
-            .route("/api/users/{id}/avatar", get(avatar::fetch))
-            .with_state(app.clone()),
-        &app.config,
-    )
+    table().finish(app)
+}
+
+/// The group's routes, with those of MFA, lifecycle and usage (see [`http::RouteTable`]).
+pub fn table() -> http::RouteTable {
+    http::RouteTable::new()
+        .route("/api/users/me", get(me).put(update_me).patch(update_me))
+        .merge(super::mfa::routes())
+        .merge(super::lifecycle::routes())
+        .merge(super::usage::routes())
+        .route("/api/users/me/settings", get(settings::get_settings).put(settings::update_settings).patch(settings::update_settings))
+        .route(
+            "/api/users/me/avatar",
+            get(avatar::own).post(avatar::upload).patch(avatar::upload).delete(avatar::remove).layer(avatar::body_limit()),
+        )
+        .route("/api/users/me/password", put(account::change_password))
+        .route("/api/users/me/email", post(account::request_email_change))
+        .route("/api/users/me/sessions", get(sessions::list))
+        .route("/api/users/me/sessions/{id}", delete(sessions::revoke))
+        .route("/api/users/{id}", get(settings::public_profile))
+        .route("/api/users/{id}/avatar", get(avatar::fetch))
 }
 
 /// An unactivated user may read their own profile (and nothing else); a `read` key may too.

@@ -5,12 +5,14 @@
 mod auth;
 mod cors;
 mod extract;
+mod routes;
 
 pub use auth::{
     API_KEY_PREFIX, Authenticated, MaybeUnactivated, ReadAccess, ReadAccessMaybeUnactivated, WriteAccess, api_key, bearer_token,
 };
 pub use cors::{CorsPolicy, PREFLIGHT_MAX_AGE_SECS};
 pub use extract::{ClientInfo, Json, OptionalJson, Query, parse_json};
+pub use routes::RouteTable;
 
 /// The access-token cookie's name.
 pub fn auth_cookie_name() -> &'static str {
