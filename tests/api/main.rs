@@ -12,6 +12,7 @@ mod billing;
 mod helpers;
 mod lifecycle;
 mod mfa;
+mod release_build;
 mod serial;
 mod sessions;
 mod settings;
