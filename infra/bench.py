@@ -196,6 +196,22 @@ def answer_status(kind: str, body: bytes) -> str:
     return "summary" if isinstance(doc, dict) and "complete" in doc else "other"
 
 
+def peak_rss_kib(pid: int) -> int:
+    """VmHWM of a live process: the high-water mark of its own address space. (wait4's
+    ru_maxrss would not do: Linux carries the forking parent's peak across exec.)"""
+    m = re.search(r"^VmHWM:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text(), re.M)
+    return int(m.group(1)) if m else 0
+
+
+def warm_up_ms(log: Path) -> float | None:
+    """Median of the "dynamodb connection warmed elapsed_ms=N" lines a function logged."""
+    try:
+        values = [int(v) for v in re.findall(r"connection warmed elapsed_ms=(\d+)", log.read_text(errors="replace"))]
+    except OSError:
+        return None
+    return statistics.median(values) if values else None
+
+
 def function_env(name: str, runtime_port: int) -> dict[str, str]:
     env = {k: v for k, v in settings().items()}
     env.update(
@@ -240,12 +256,11 @@ def coldstart(args: argparse.Namespace) -> None:
                         t = time.perf_counter()
                         at, kind, body = runtime.wait(rid, 30, proc)
                         results[name]["warmMs"].append((at - t) * 1000)
+                    results[name]["rssKiB"].append(peak_rss_kib(proc.pid))
                 finally:
                     if proc.poll() is None:
                         proc.send_signal(signal.SIGKILL)
-                    _, _, usage = os.wait4(proc.pid, 0)
-                    proc.returncode = -9
-                    results[name]["rssKiB"].append(usage.ru_maxrss)
+                    proc.wait()
                     runtime.close()
         print(f"bench: cold-start run {run + 1}/{args.runs} done", flush=True)
     out = {}
@@ -257,9 +272,11 @@ def coldstart(args: argparse.Namespace) -> None:
             "expected": expected,
             "answers": sorted(set(r["answers"])),
             "runs": len(r["coldMs"]),
+            "warmInvocations": args.warm,
             "coldMs": {"median": statistics.median(r["coldMs"]), "min": min(r["coldMs"]), "max": max(r["coldMs"])},
             "warmInvokeMs": {"median": statistics.median(r["warmMs"])} if r["warmMs"] else None,
             "peakRssKiB": {"median": statistics.median(r["rssKiB"]), "max": max(r["rssKiB"])},
+            "warmUpCallMs": warm_up_ms(log_dir / f"{name}.log"),
         }
     Path(args.out).write_text(json.dumps(out, indent=2))
 
@@ -378,21 +395,28 @@ def report(args: argparse.Namespace) -> None:
     w("configuration, builds the SDK clients and warms the DynamoDB connection (`DescribeTable`")
     w("against moto), as it does in AWS. The baseline is `bench/hello`, a hello-world `lambda_http`")
     w("bootstrap with the same `lambda_http`/`tokio` and the same profile, built in the same run.")
-    w("Peak RSS is `ru_maxrss` after the first invocation and the warm ones that follow.")
+    w(f"Peak RSS is the process's `VmHWM` after the first invocation and the {cold[BASELINE].get('warmInvocations', '?')} warm ones")
+    w("that follow (the warm invoke column: Runtime API round trip of those). *warm-up call* is the")
+    w("`DescribeTable` of the init as the function logs it; the purge's first invocation is a whole")
+    w("purge run (a `Query` per queue shard and more), so its cold start is mostly that work.")
     w("")
-    w("| function | first request | answer | cold start median (min–max) ms | × hello | warm invoke median ms | peak RSS MiB |")
-    w("| --- | --- | --- | --- | --- | --- | --- |")
-    worst_ratio = 0.0
+    w("| function | first request | answer | cold start median (min–max) ms | × hello | warm-up call ms | × hello without it | warm invoke median ms | peak RSS MiB |")
+    w("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    worst = (0.0, "")
     for name in [BASELINE, *FUNCTIONS]:
         c = cold[name]
-        ratio = c["coldMs"]["median"] / base if base else 0.0
-        if name != BASELINE:
-            worst_ratio = max(worst_ratio, ratio)
+        median = c["coldMs"]["median"]
+        ratio = median / base if base else 0.0
+        if name not in (BASELINE, "purge") and ratio > worst[0]:
+            worst = (ratio, name)
         answers = ", ".join(c["answers"])
         ok = "" if c["answers"] == [c["expected"]] else f" (expected {c['expected']})"
         warm_ms = fmt_ms(c["warmInvokeMs"]["median"]) if c["warmInvokeMs"] else "–"
-        w(f"| {name} | {c['request']} | {answers}{ok} | {fmt_ms(c['coldMs']['median'])} ({fmt_ms(c['coldMs']['min'])}–{fmt_ms(c['coldMs']['max'])}) "
-          f"| {ratio:.2f} | {warm_ms} | {c['peakRssKiB']['max'] / 1024:.1f} |")
+        wu = c.get("warmUpCallMs")
+        without = f"{(median - wu) / base:.2f}" if wu is not None and base else "–"
+        w(f"| {name} | {c['request']} | {answers}{ok} | {fmt_ms(median)} ({fmt_ms(c['coldMs']['min'])}–{fmt_ms(c['coldMs']['max'])}) "
+          f"| {ratio:.2f} | {wu if wu is not None else '–'} | {without} | {warm_ms} | {c['peakRssKiB']['max'] / 1024:.1f} |")
+    purge_ratio = cold["purge"]["coldMs"]["median"] / base if base else 0.0
     w("")
 
     # -- warm latency
@@ -441,7 +465,11 @@ def report(args: argparse.Namespace) -> None:
           f"| {fmt_ms(e['overheadMs']['p50'])} / {fmt_ms(e['overheadMs']['p99'])} | {calls} | {cell or 'not in the doc'} | {mark} | {ops} |")
     w("")
     if statuses_bad:
-        w("Unexpected answers (the measurement of these endpoints is suspect): " + "; ".join(statuses_bad) + ".")
+        w("Unexpected answers: " + "; ".join(statuses_bad) + ". A `409 CONFLICT` in this sequential run is")
+        w("most likely the emulator's slowness, not a race: moto copies the table with all its indexes for")
+        w("every `TransactWriteItems`, an attempt that outlives the SDK's 2 s attempt timeout is retried")
+        w("while moto still runs it, and the retry then fails on the first attempt's write (the ≈2 s")
+        w("p99 of the transaction-heavy endpoints is that timeout).")
         w("")
     w("‡ Its DynamoDB calls run in parallel, so the SDK time (their sum) exceeds the wall time and")
     w("total − SDK says nothing about our code; not counted in the overhead target.")
@@ -499,7 +527,7 @@ def report(args: argparse.Namespace) -> None:
     w("")
     w("| target | measured | |")
     w("| --- | --- | --- |")
-    w(f"| cold start ≤ 2× the hello-world bootstrap | worst {worst_ratio:.2f}× | {met(worst_ratio <= 2)} |")
+    w(f"| cold start ≤ 2× the hello-world bootstrap | HTTP functions: worst {worst[0]:.2f}× ({worst[1]}); purge {purge_ratio:.2f}× (a whole purge run) | {met(worst[0] <= 2 and purge_ratio <= 2)} |")
     overheads.sort(reverse=True)
     over = [f"{n} {v:.2f} ms" for v, n in overheads if v > 2]
     worst = overheads[0] if overheads else (0.0, "")
