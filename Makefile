@@ -4,6 +4,8 @@
 #               AWS emulator (moto) on 127.0.0.1:$(MOTO_PORT); mail is printed to the console
 #   make test   every check CI runs: fmt, cfn-lint, clippy -D warnings, cargo test
 #               against a private moto on a free port
+#   make bench  cold starts, warm latency, DynamoDB calls per request, argon2 cost and
+#               bootstrap sizes -> docs/benchmarks.md (not part of `make test`; ~15-25 min)
 #
 # Tools (moto, cargo-lambda + zig, cfn-lint) are installed, pinned, into .tools/venv by
 # infra/tools.sh on first use; only python3 (with venv) and a Rust toolchain are needed.
@@ -23,7 +25,7 @@ export MOTO_PORT WATCH_PORT
 # create-admin: handed to the command through the environment only.
 export CREATE_ADMIN_PASSWORD := $(PASSWORD)
 
-.PHONY: help tools dev test lint fmt build deploy purge mail moto-start moto-stop bootstrap create-admin clean
+.PHONY: help tools dev test bench lint fmt build deploy purge mail moto-start moto-stop bootstrap create-admin clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -38,6 +40,9 @@ dev: ## serve the API locally on 127.0.0.1:9000 (WATCH_PORT) (moto, bootstrap, m
 test: ## every check: fmt, cfn-lint, clippy -D warnings, cargo test against a private moto
 	@infra/test.sh
 
+bench: ## measure cold starts, warm latency, DynamoDB calls, argon2 and zipped sizes; writes docs/benchmarks.md
+	@infra/bench.sh
+
 lint: ## cargo fmt --check and clippy with warnings as errors
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
@@ -45,7 +50,7 @@ lint: ## cargo fmt --check and clippy with warnings as errors
 fmt: ## format the code
 	cargo fmt --all
 
-build: ## release build of every function for Lambda (arm64; x86-64 fallback if no aarch64 std)
+build: ## release build of every function for Lambda (arm64; x86-64 fallback if no aarch64 std), checked against template.yaml
 	@infra/build.sh
 
 # sam CLI is not installed by this project (pip install aws-sam-cli, or see AWS's docs).

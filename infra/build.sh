@@ -24,8 +24,56 @@ else
   arch=--x86-64
 fi
 
-# Only the Lambda functions: the operator CLI (accounts-cli) is a workspace binary too, and
-# `cargo lambda build` would otherwise package it as target/lambda/accounts-admin/.
-echo "build: cargo lambda build --release $arch --workspace --exclude accounts-cli --exclude accounts-tests"
-cargo lambda build --release "$arch" --workspace --exclude accounts-cli --exclude accounts-tests
+# The functions are exactly the packages under functions/ (the operator CLI, the tests and the
+# bench crates are workspace binaries too, but no Lambda function); template.yaml has one
+# AWS::Serverless::Function per package, CodeUri target/lambda/<package>/ (checked below and by
+# the integration test release_build.rs). --lambda-dir keeps the packages where the template
+# looks even when CARGO_TARGET_DIR points elsewhere.
+functions=()
+for manifest in functions/*/Cargo.toml; do
+  functions+=("$(sed -n 's/^name = "\(.*\)"$/\1/p' "$manifest" | head -n 1)")
+done
+packages=()
+for f in "${functions[@]}"; do packages+=(-p "$f"); done
+echo "build: cargo lambda build --release $arch --lambda-dir target/lambda ${packages[*]}"
+cargo lambda build --release "$arch" --lambda-dir "$ROOT/target/lambda" "${packages[@]}"
+
+# Proof: every function has a template resource whose CodeUri is target/lambda/<function>/, and
+# there an ELF bootstrap for the architecture built (aarch64 unless the fallback was taken).
+want_machine=aarch64
+[[ "$arch" == --arm64 ]] || want_machine=x86-64
+"$VENV/bin/python" - "$want_machine" "${functions[@]}" <<'PYEOF'
+import sys
+from pathlib import Path
+
+want, functions = sys.argv[1], sys.argv[2:]
+machines = {0xB7: "aarch64", 0x3E: "x86-64"}
+sys.path.insert(0, "infra")
+import yaml
+from bootstrap import CfnLoader  # SafeLoader that knows CloudFormation's !Ref, !Sub, ...
+
+resources = yaml.load(Path("template.yaml").read_text(), Loader=CfnLoader)["Resources"]  # noqa: S506
+code_uris = {k: (r.get("Properties") or {}).get("CodeUri") for k, r in resources.items() if r.get("Type") == "AWS::Serverless::Function"}
+problems = []
+uris = sorted(u for u in code_uris.values() if u)
+for name in functions:
+    uri = f"target/lambda/{name}/"
+    if uri not in uris:
+        problems.append(f"template.yaml has no function with CodeUri {uri}")
+    boot = Path(uri) / "bootstrap"
+    try:
+        head = boot.read_bytes()[:20]
+    except OSError:
+        problems.append(f"{boot} is missing")
+        continue
+    machine = machines.get(int.from_bytes(head[18:20], "little"), "unknown") if head[:4] == b"\x7fELF" else "not an ELF file"
+    if machine != want:
+        problems.append(f"{boot} is {machine}, expected {want}")
+for logical, uri in code_uris.items():
+    if uri is None or uri not in {f"target/lambda/{n}/" for n in functions}:
+        problems.append(f"template.yaml {logical}: CodeUri {uri} is not target/lambda/<function>/ of a package under functions/")
+if problems:
+    sys.exit("build: FAILED:\n  " + "\n  ".join(problems))
+print(f"build: ok: {len(functions)} functions, each target/lambda/<function>/bootstrap ({want} ELF) = a template.yaml CodeUri")
+PYEOF
 ls -l target/lambda/*/bootstrap

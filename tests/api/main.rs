@@ -17,6 +17,7 @@ mod lifecycle;
 mod limits;
 mod mfa;
 mod openapi;
+mod release_build;
 mod serial;
 mod sessions;
 mod settings;
