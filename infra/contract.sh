@@ -65,7 +65,8 @@ cargo build --quiet --bins
 log "cargo lambda watch on $base"
 # Its own process group, so that cleanup stops it and the functions it started; standard input
 # /dev/null whatever the caller has (CI has none; a pipe makes cargo lambda watch stop at once).
-setsid cargo lambda watch --quiet --ignore-changes \
+# --disable-cors: the functions' own CORS answers, as in AWS (see infra/dev.sh).
+setsid cargo lambda watch --quiet --ignore-changes --disable-cors \
   --invoke-address 127.0.0.1 --invoke-port "$watch_port" \
   --env-var "AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL" --env-var "TABLE_NAME=$TABLE_NAME" --env-var "BUCKET_NAME=$BUCKET_NAME" \
   </dev/null >"$work/watch.log" 2>&1 &

@@ -51,7 +51,10 @@ echo "dev: [5/5] cargo lambda watch on http://127.0.0.1:$WATCH_PORT (routes: /ap
 # Routes and function environment come from [workspace.metadata.lambda.*] in Cargo.toml,
 # except the emulator endpoint and the table and bucket names, which are not listed there so
 # that MOTO_PORT, TABLE_NAME and BUCKET_NAME can move them.
+# --disable-cors: cargo-lambda otherwise answers every preflight itself and reflects any Origin
+# with credentials allowed; CORS is the functions' own (CORS_ALLOWED_ORIGINS), as in AWS.
 cargo lambda watch \
+  --disable-cors \
   --invoke-address 127.0.0.1 \
   --invoke-port "$WATCH_PORT" \
   --env-var "AWS_ENDPOINT_URL=$ENDPOINT" \
