@@ -204,15 +204,7 @@ impl TestApp {
         let mut app = App::new_observed(config, &app_sdk, clock.clone(), Some(calls.interceptor())).await.unwrap();
         app.mailer = accounts_core::mail::Mailer::new(app_mail_client(http.as_ref(), &calls).await, app.config.mail_from.clone());
         let app = Arc::new(app);
-        let routes = vec![
-            ("/api/auth", accounts_core::api::auth::router(app.clone())),
-            ("/api/users", accounts_core::api::users::router(app.clone())),
-            ("/api/api-keys", accounts_core::api::api_keys::router(app.clone())),
-            ("/api/uploads", accounts_core::api::uploads::router(app.clone())),
-            ("/api/plans", accounts_core::api::billing::router(app.clone())),
-            ("/api/subscription", accounts_core::api::billing::router(app.clone())),
-            ("/api/admin", accounts_core::api::admin::router(app.clone())),
-        ];
+        let routes = accounts_core::api::gateway_routes(&app);
         Self { routes, app, clock, dynamo, table, bucket, calls }
     }
 

@@ -59,15 +59,7 @@ impl Stack {
         let recorder = CallRecorder::new();
         let app = Arc::new(App::new_observed(config, &sdk, Arc::new(SystemClock), Some(recorder.interceptor())).await?);
         app.store.warm_up().await;
-        let routes = vec![
-            ("/api/auth", accounts_core::api::auth::router(app.clone())),
-            ("/api/users", accounts_core::api::users::router(app.clone())),
-            ("/api/api-keys", accounts_core::api::api_keys::router(app.clone())),
-            ("/api/uploads", accounts_core::api::uploads::router(app.clone())),
-            ("/api/plans", accounts_core::api::billing::router(app.clone())),
-            ("/api/subscription", accounts_core::api::billing::router(app.clone())),
-            ("/api/admin", accounts_core::api::admin::router(app.clone())),
-        ];
+        let routes = accounts_core::api::gateway_routes(&app);
         recorder.take();
         Ok(Self { app, recorder, routes, next_ip: std::cell::Cell::new(1) })
     }
