@@ -337,14 +337,20 @@ async fn object_exists(t: &TestApp, key: &str) -> bool {
     s3.head_object().bucket(&t.bucket).key(key).send().await.is_ok()
 }
 
-#[tokio::test]
-async fn an_avatar_whose_object_write_fails_answers_503_and_the_user_keeps_the_previous_avatar() {
+/// A faulty app (no rule yet) with an activated user who has an avatar: its served bytes and key.
+async fn user_with_an_avatar() -> (Faults, TestApp, TestUser, Vec<u8>, String) {
     let faults = Faults::default();
     let t = faulty_app(&faults).await;
     let u = t.user().await;
     upload_avatar(&t, &u, &png([200, 30, 30])).await.assert(200, None);
     let before = public_avatar(&t, &u.id).await;
-    let key_before = avatar_key(&t, &u.id).await.unwrap();
+    let key = avatar_key(&t, &u.id).await.unwrap();
+    (faults, t, u, before, key)
+}
+
+#[tokio::test]
+async fn an_avatar_whose_object_write_fails_answers_503_and_the_user_keeps_the_previous_avatar() {
+    let (faults, t, u, before, key_before) = user_with_an_avatar().await;
     let rule = faults.inject(Target::S3("PUT", "/avatars/"), Failure::Throttle, Times::Always);
 
     let r = upload_avatar(&t, &u, &png([30, 30, 200])).await;
@@ -358,12 +364,7 @@ async fn an_avatar_whose_object_write_fails_answers_503_and_the_user_keeps_the_p
 
 #[tokio::test]
 async fn an_avatar_whose_previous_object_cannot_be_deleted_succeeds_and_points_at_the_new_object() {
-    let faults = Faults::default();
-    let t = faulty_app(&faults).await;
-    let u = t.user().await;
-    upload_avatar(&t, &u, &png([200, 30, 30])).await.assert(200, None);
-    let before = public_avatar(&t, &u.id).await;
-    let old_key = avatar_key(&t, &u.id).await.unwrap();
+    let (faults, t, u, before, old_key) = user_with_an_avatar().await;
     let rule = faults.inject(Target::S3("DELETE", "/avatars/"), Failure::ServerError, Times::Always);
 
     let r = upload_avatar(&t, &u, &png([30, 30, 200])).await;
