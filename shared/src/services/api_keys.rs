@@ -4,10 +4,10 @@
 use super::{Principal, activity};
 use crate::App;
 use crate::domain::{ActivityKind, ApiKeyId, Scope};
+use crate::domain::{ApiKeyRecord, KeyStatus};
 use crate::error::{Error, Result};
 use crate::http::ClientInfo;
 use crate::mail::{self, Lang, SecurityEvent};
-use crate::store::{ApiKeyRecord, KeyStatus};
 use crate::tokens;
 
 pub struct NewKey {

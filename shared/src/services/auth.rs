@@ -5,11 +5,12 @@ use super::outbox;
 use super::{Principal, activity};
 use crate::App;
 use crate::domain::{ActivationState, ActivityKind, Email, Password, PasswordPolicyInput, SessionId, User, UserId, Username};
+use crate::domain::{LinkToken, RefreshRecord, Session, TokenKind};
 use crate::error::{BanInfo, Error, Result};
 use crate::http::ClientInfo;
 use crate::mail::{self, Lang};
 use crate::passwords::Verified;
-use crate::store::{LinkToken, LoginName, NewUser, RefreshRecord, Session, TokenKind};
+use crate::store::{LoginName, NewUser};
 use crate::tokens::{self, REFRESH_TOKEN_TTL_SECS, TokenRejection};
 
 /// Activation codes and links are valid 24 h; 5 wrong codes use a code up.
@@ -46,8 +47,8 @@ pub async fn authenticate(app: &App, token: &str) -> Result<Principal> {
 
 /// Checks an API key: known, active, not expired, and its owner in good standing. Two reads
 /// (the key by its hash, then the owner); use is recorded at most once a minute.
-pub async fn authenticate_key(app: &App, secret: &str) -> Result<(User, crate::store::ApiKeyRecord)> {
-    use crate::store::KeyStatus;
+pub async fn authenticate_key(app: &App, secret: &str) -> Result<(User, crate::domain::ApiKeyRecord)> {
+    use crate::domain::KeyStatus;
     if !secret.starts_with(crate::http::API_KEY_PREFIX) || secret.len() > 128 {
         return Err(Error::Unauthenticated);
     }
@@ -507,14 +508,14 @@ pub async fn refresh(app: &App, token: &str, client: &ClientInfo) -> Result<Toke
         epoch: current.epoch,
     };
     match app.store.rotate_refresh(&current, &next, now).await? {
-        crate::store::Rotation::Rotated => {}
-        crate::store::Rotation::Reused => {
+        crate::domain::Rotation::Rotated => {}
+        crate::domain::Rotation::Reused => {
             app.store.delete_session(&user.id, &current.session_id).await?;
             activity::record(app, &user.id, ActivityKind::RefreshReuse, client, Some("concurrent".into())).await;
             tracing::warn!(user = %user.id, session = %current.session_id, "concurrent refresh token reuse: session revoked");
             return Err(Error::Unauthenticated);
         }
-        crate::store::Rotation::SessionGone => return Err(Error::Unauthenticated),
+        crate::domain::Rotation::SessionGone => return Err(Error::Unauthenticated),
     }
     let (access_token, expires_in) = app.tokens.issue_access(&user.id, &current.session_id, user.role, now).map_err(Error::internal)?;
     Ok(Tokens { access_token, refresh_token, expires_in, user })

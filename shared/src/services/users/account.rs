@@ -5,13 +5,13 @@
 //! as `/auth/login`), so a stolen access token cannot be used to guess the password.
 
 use crate::App;
+use crate::domain::EmailChangeToken;
 use crate::domain::{ActivityKind, Email, Password, PasswordPolicyInput, User};
 use crate::error::{Error, FieldError, Result};
 use crate::http::ClientInfo;
 use crate::mail::{self, Lang, SecurityEvent};
 use crate::services::auth::MAIL_INTERVAL_SECS;
 use crate::services::{Principal, activity};
-use crate::store::EmailChangeToken;
 use crate::tokens;
 
 /// Email-change links are valid 1 h.
