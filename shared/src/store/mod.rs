@@ -46,7 +46,7 @@ pub use users::{LoginName, NewUser, UserPatch};
 
 use crate::error::Error;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
@@ -76,7 +76,7 @@ impl Store {
         let result = self.client.describe_table().table_name(&self.table).send().await;
         match result {
             Ok(_) => tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "dynamodb connection warmed"),
-            Err(e) => tracing::warn!(error = %DisplayErrorContext(&e), "dynamodb warm-up failed"),
+            Err(e) => tracing::warn!(error = format!("{:#}", anyhow::Error::new(e)), "dynamodb warm-up failed"),
         }
     }
 
@@ -209,7 +209,10 @@ impl Store {
 }
 
 /// Throttling, timeouts and connection failures are the dependency's fault (503, retry);
-/// anything else is ours (500). Both keep the SDK's message for the log.
+/// anything else is ours (500). Both keep the SDK's error and its source chain for the log
+/// (`{:#}` where the response is made). Not the SDK's `DisplayErrorContext`: it appends the
+/// error's `Debug` form, which holds the raw response body, and a DynamoDB error body can carry
+/// item values (personal data) that must not reach a log.
 pub(crate) fn sdk_error<E, R>(op: &str, err: SdkError<E, R>) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
@@ -229,7 +232,7 @@ where
         ),
         _ => false,
     };
-    let context = anyhow::anyhow!("{op}: {}", DisplayErrorContext(&err));
+    let context = anyhow::Error::new(err).context(op.to_owned());
     if transient { Error::DependencyUnavailable(context) } else { Error::Internal(context) }
 }
 
