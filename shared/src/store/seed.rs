@@ -3,7 +3,7 @@
 
 use super::user_codec::{email_pk, marker, user_to_item, username_pk};
 use super::{Store, sdk_error};
-use crate::domain::{Role, User, UserId};
+use crate::domain::{Email, Role, User, UserId, Username};
 use crate::error::Error;
 
 /// An account for [`Store::seed_users`].
@@ -26,43 +26,13 @@ impl Store {
         let mut requests = Vec::new();
         for seed in seeds {
             let id = UserId::generate(now);
-            let at = now.unix_timestamp();
-            let user = User {
-                id: id.clone(),
-                username: seed.username.clone(),
-                email: seed.email.to_lowercase(),
-                password_hash: seed.password_hash.clone(),
-                role: seed.role,
-                plan: "FREE".into(),
-                plan_expires_at: None,
-                usage: Default::default(),
-                settings: crate::domain::Settings::defaults(0),
-                email_change: None,
-                session_cutoff: None,
-                name: None,
-                bio: None,
-                location: None,
-                website: None,
-                avatar_key: None,
-                preferences: Default::default(),
-                email_verified: true,
-                mfa_enabled: false,
-                created_at: at,
-                updated_at: at,
-                last_login_at: None,
-                banned_until: None,
-                ban_reason: None,
-                deletion_scheduled_at: None,
-                purge_at: None,
-                deleted_by: None,
-                rating: seed.rating,
-                failed_logins: 0,
-                last_failed_login_at: None,
-                activation: None,
-                reset_token_hash: None,
-                reset_sent_at: None,
-                version: 1,
-            };
+            // Seeds are written without the checks of sign-up, but never with a name or an
+            // address sign-up would refuse.
+            let username = Username::parse(&seed.username, "username").map_err(|e| Error::Validation(vec![e]))?;
+            let email = Email::parse(&seed.email, "email").map_err(|e| Error::Validation(vec![e]))?;
+            let mut user =
+                User::new_account(id.clone(), &username, &email, seed.password_hash.clone(), seed.role, None, now.unix_timestamp());
+            user.rating = seed.rating;
             for item in [
                 user_to_item(&user),
                 marker(email_pk(&user.email), "EMAIL", &id),
