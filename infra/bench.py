@@ -12,7 +12,8 @@
       so their init reads the configuration and warms the DynamoDB connection, as in AWS.
 
   bench.py report OUT.md --cold C.json --warm W.json --lambda-dir DIR
-      Writes docs/benchmarks.md: machine, date, commit, the tables and the targets.
+      Writes docs/benchmarks.md: machine, date, commit, the tables and the targets; the
+      hand-written part after HAND_WRITTEN ("Earlier runs and experiments") is kept.
 
 Stdlib only, so it runs with the venv's python or any python3.
 """
@@ -363,6 +364,17 @@ def fmt_ms(v: float) -> str:
     return f"{v:.2f}" if v < 10 else f"{v:.1f}"
 
 
+# Where the hand-written part of docs/benchmarks.md begins: a report keeps it as it is.
+HAND_WRITTEN = "<!-- Hand-written from here on; `make bench` keeps this part as it is. -->"
+
+
+def write_keeping_hand_written(out: Path, generated: str) -> None:
+    """Write the generated report, followed by the hand-written part of the old `out`, if any."""
+    old = out.read_text() if out.exists() else ""
+    kept = old[old.index(HAND_WRITTEN):] if HAND_WRITTEN in old else ""
+    out.write_text(generated + ("\n" + kept if kept else ""))
+
+
 def report(args: argparse.Namespace) -> None:
     cold = json.loads(Path(args.cold).read_text())
     warm = json.loads(Path(args.warm).read_text())
@@ -372,7 +384,8 @@ def report(args: argparse.Namespace) -> None:
     w = lines.append
     w("# Benchmarks")
     w("")
-    w("Written by `make bench` (infra/bench.sh → infra/bench.py, bench/runner); do not edit by hand —")
+    w("Written by `make bench` (infra/bench.sh → infra/bench.py, bench/runner) up to \"Earlier runs and")
+    w("experiments\", which is hand-written and which `make bench` keeps; do not edit the rest by hand —")
     w("run it again. Numbers are from one run on the machine below; a shared or busy machine makes")
     w("them noisier (the load average at the time of writing is given).")
     w("")
@@ -553,7 +566,7 @@ def report(args: argparse.Namespace) -> None:
     w("The cold-start target is measured on x86-64 here, not on Lambda's arm64; the ratio (not the")
     w("absolute time) is what carries over. The overhead target excludes the endpoints whose time")
     w("is the password hash by design (†).")
-    Path(args.out).write_text("\n".join(lines) + "\n")
+    write_keeping_hand_written(Path(args.out), "\n".join(lines) + "\n")
     print("\n".join(lines[lines.index("## Targets"):]))
 
 

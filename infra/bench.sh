@@ -39,17 +39,10 @@ echo "==> bench: the in-process bench (accounts-bench, release)"
 cargo build --release -p accounts-bench
 
 work="$(mktemp -d)"
-moto_port=""
-cleanup() {
-  if [[ -n "$moto_port" ]]; then "$ROOT/infra/moto.sh" stop "$moto_port" >/dev/null || true; rm -f "$ROOT/.tools/moto-$moto_port.log"; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+source "$ROOT/infra/emulator.sh"
+cleanup() { rm -rf "$work"; } # before emulator.sh stops moto
 
-moto_port="$("$ROOT/infra/moto.sh" free-port)"
-"$ROOT/infra/moto.sh" start "$moto_port"
+emulator_start moto_port
 export MOTO_PORT="$moto_port" AWS_EC2_METADATA_DISABLED=true
 rm -rf "$ROOT/.tools/bench-logs"
 

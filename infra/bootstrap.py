@@ -10,7 +10,7 @@
 Settings come from the environment, else from the local values in Cargo.toml
 (`[workspace.metadata.lambda.env]`, see infra/local_env.py); MOTO_PORT moves the endpoint.
 Idempotent: anything that already exists is left as it is. Run with the project venv's
-python (infra/tools.sh installs boto3 and PyYAML there).
+python (infra/tools.sh installs boto3 and cfn-lint there).
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ import sys
 from pathlib import Path
 
 import boto3
-import yaml
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from cfnlint.decode import decode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from local_env import settings  # noqa: E402
@@ -29,34 +29,6 @@ from local_env import settings  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
 TABLE_LOGICAL_ID = "Table"
-
-# CloudFormation short-form tags (!Ref, !Sub, !GetAtt, ...) are not YAML the default loader
-# knows; load each as {"Fn::X": value} so the rest of the document parses.
-CFN_TAGS = [
-    "Ref", "Sub", "GetAtt", "Join", "Select", "Split", "If", "Equals", "And", "Or", "Not",
-    "FindInMap", "GetAZs", "ImportValue", "Base64", "Cidr", "Condition", "Transform",
-    "ToJsonString", "Length",
-]
-
-
-class CfnLoader(yaml.SafeLoader):
-    """SafeLoader that tolerates CloudFormation intrinsic-function tags."""
-
-
-def _construct_tag(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node):
-    name = "Ref" if tag_suffix == "Ref" else "Condition" if tag_suffix == "Condition" else f"Fn::{tag_suffix}"
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-        if tag_suffix == "GetAtt" and isinstance(value, str):
-            value = value.split(".", 1)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)
-    return {name: value}
-
-
-CfnLoader.add_multi_constructor("!", _construct_tag)
 
 
 def log(msg: str) -> None:
@@ -70,8 +42,18 @@ def env(values: dict[str, str], name: str) -> str:
     return value
 
 
+def load_template(template: Path = TEMPLATE) -> dict:
+    """template.yaml as cfn-lint reads it: short-form tags (`!Ref x`, `!GetAtt a.b`, `!Sub ..`)
+    become their long form ({"Ref": "x"}, {"Fn::GetAtt": ["a", "b"]}, ...), so the document
+    parses as plain data and means what `make test`'s cfn-lint step checked."""
+    doc, problems = decode(str(template))
+    if problems or not isinstance(doc, dict):
+        sys.exit(f"bootstrap: cannot read {template}: " + "; ".join(str(p) for p in problems))
+    return doc
+
+
 def table_properties(template: Path = TEMPLATE) -> dict:
-    doc = yaml.load(template.read_text(), Loader=CfnLoader)  # noqa: S506 (SafeLoader subclass)
+    doc = load_template(template)
     try:
         resource = doc["Resources"][TABLE_LOGICAL_ID]
     except (KeyError, TypeError):

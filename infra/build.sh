@@ -49,10 +49,9 @@ from pathlib import Path
 want, functions = sys.argv[1], sys.argv[2:]
 machines = {0xB7: "aarch64", 0x3E: "x86-64"}
 sys.path.insert(0, "infra")
-import yaml
-from bootstrap import CfnLoader  # SafeLoader that knows CloudFormation's !Ref, !Sub, ...
+from bootstrap import load_template  # cfn-lint's decoder: knows CloudFormation's !Ref, !Sub, ...
 
-resources = yaml.load(Path("template.yaml").read_text(), Loader=CfnLoader)["Resources"]  # noqa: S506
+resources = load_template()["Resources"]
 code_uris = {k: (r.get("Properties") or {}).get("CodeUri") for k, r in resources.items() if r.get("Type") == "AWS::Serverless::Function"}
 problems = []
 uris = sorted(u for u in code_uris.values() if u)

@@ -31,32 +31,26 @@ if [[ -n "${CONTRACT_SEED:-}" ]]; then generation=(--seed "$CONTRACT_SEED"); els
 MAX_EXAMPLES="${CONTRACT_MAX_EXAMPLES:-15}"
 started=$SECONDS
 
-moto_port="$("$ROOT/infra/moto.sh" free-port)"
-watch_port="$("$ROOT/infra/moto.sh" free-port)"
-if [[ "$watch_port" == "$moto_port" ]]; then watch_port=$((moto_port + 1)); fi
-export MOTO_PORT="$moto_port" AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port"
-export TABLE_NAME="accounts-contract-$moto_port" BUCKET_NAME="accounts-contract-$moto_port"
-base="http://127.0.0.1:$watch_port"
 work="$(mktemp -d)"
 watch_pid=""
-
-cleanup() {
+source "$ROOT/infra/emulator.sh"
+cleanup() { # before emulator.sh stops moto
   if [[ -n "$watch_pid" ]]; then
     kill -- "-$watch_pid" 2>/dev/null || kill "$watch_pid" 2>/dev/null || true
     wait "$watch_pid" 2>/dev/null || true
   fi
-  "$ROOT/infra/moto.sh" stop "$moto_port" >/dev/null 2>&1 || true
-  rm -f "$ROOT/.tools/moto-$moto_port.log"
   rm -rf "$work"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 log() { echo "contract: [$((SECONDS - started))s] $*"; }
 
+emulator_start moto_port >/dev/null
+# Picked once moto listens, so it cannot be moto's port.
+watch_port="$("$ROOT/infra/moto.sh" free-port)"
+export MOTO_PORT="$moto_port" AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port"
+export TABLE_NAME="accounts-contract-$moto_port" BUCKET_NAME="accounts-contract-$moto_port"
+base="http://127.0.0.1:$watch_port"
 log "moto on 127.0.0.1:$moto_port, table $TABLE_NAME"
-"$ROOT/infra/moto.sh" start "$moto_port" >/dev/null
 "$VENV/bin/python" "$ROOT/infra/bootstrap.py" >/dev/null
 
 log "building the functions and the admin CLI (cargo build --bins)"

@@ -16,25 +16,21 @@ ENDPOINT="http://127.0.0.1:$MOTO_PORT"
 export AWS_ENDPOINT_URL="$ENDPOINT"
 export TABLE_NAME="${TABLE_NAME:-accounts}" BUCKET_NAME="${BUCKET_NAME:-accounts-local}"
 
-moto_started=0
 mail_pid=""
-cleanup() {
-  trap - EXIT INT TERM
+source "$ROOT/infra/emulator.sh"
+cleanup() { # before emulator.sh stops moto
   echo
   echo "dev: shutting down"
   if [[ -n "$mail_pid" ]]; then kill "$mail_pid" 2>/dev/null || true; fi
-  if (( moto_started )); then "$ROOT/infra/moto.sh" stop "$MOTO_PORT" || true; fi
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 echo "dev: [1/5] tools"
 "$ROOT/infra/tools.sh"
 
 echo "dev: [2/5] local AWS (moto) on $ENDPOINT"
-"$ROOT/infra/moto.sh" start "$MOTO_PORT"
-moto_started=1
+emulator_start moto_port "$MOTO_PORT"
+# Kept, as `make moto-stop` keeps it; `make clean` removes it.
+emulator_keep_log "$MOTO_PORT"
 
 echo "dev: [3/5] table, bucket and SES identity"
 "$VENV/bin/python" "$ROOT/infra/bootstrap.py"

@@ -45,21 +45,13 @@ def settings() -> dict[str, str]:
 
 
 if __name__ == "__main__":
-    # `python infra/local_env.py` prints the local settings as shell exports.
-    import shlex
-
-    for k, v in settings().items():
-        print(f"export {k}={shlex.quote(v)}")
-
-
-if __name__ == "__main__":
-    # `python infra/local_env.py NAME...` prints `export NAME=value` lines (shell-quoted) for the
-    # local stack, e.g. for `make create-admin`.
+    # `python infra/local_env.py [NAME...]` prints `export NAME=value` lines (shell-quoted) for the
+    # local stack: the named settings (e.g. for `make create-admin`), or all of them.
     import shlex
     import sys
 
     values = settings()
-    for name in sys.argv[1:]:
+    for name in sys.argv[1:] or list(values):
         if name not in values:
             sys.exit(f"local_env: no local value for {name}")
         print(f"export {name}={shlex.quote(values[name])}")

@@ -3,8 +3,8 @@
 #   tools -> cargo fmt --check -> cfn-lint template.yaml -> cargo clippy -D warnings
 #   -> a private moto on a free port -> cargo test --workspace against it
 #   -> the schemathesis contract run of openapi.yaml against the local stack (infra/contract.sh).
-# Every step runs even when an earlier one failed; moto is stopped in any case; the exit
-# code is non-zero when any step failed.
+# Every step runs even when an earlier one failed; moto is stopped in any case (infra/emulator.sh);
+# the exit code is non-zero when any step failed.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,21 +24,13 @@ step() { # NAME CMD... : run one check, remember a failure, keep going
   fi
 }
 
-moto_port=""
-mail_port=""
 test_log="$(mktemp)"
-cleanup() {
+source "$ROOT/infra/emulator.sh"
+cleanup() { # before emulator.sh stops the emulators
   rm -f "$test_log"
-  if [[ -n "$mail_port" ]]; then "$ROOT/infra/moto.sh" stop "$mail_port" >/dev/null || true; rm -f "$ROOT/.tools/moto-$mail_port.log"; fi
-  if [[ -n "$moto_port" ]]; then
-    "$ROOT/infra/moto.sh" stop "$moto_port" >/dev/null || true
-    # keep moto's log only when something failed
-    if ((${#failed[@]} == 0)); then rm -f "$ROOT/.tools/moto-$moto_port.log"; else echo "(moto log: .tools/moto-$moto_port.log)"; fi
-  fi
+  # keep moto's log only when something failed
+  if [[ -n "${moto_port:-}" ]] && ((${#failed[@]})); then emulator_keep_log "$moto_port"; echo "(moto log: .tools/moto-$moto_port.log)"; fi
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 echo "==> tools"
 "$ROOT/infra/tools.sh"
@@ -47,11 +39,8 @@ step fmt cargo fmt --all --check
 step cfn-lint "$VENV/bin/cfn-lint" template.yaml
 step clippy cargo clippy --workspace --all-targets -- -D warnings
 
-moto_port="$("$ROOT/infra/moto.sh" free-port)"
 # A second emulator only for SES: tests read mail from its state dump, which stays small.
-mail_port="$("$ROOT/infra/moto.sh" free-port)"
-if [[ "$mail_port" == "$moto_port" ]]; then mail_port=$((moto_port + 1)); fi
-if "$ROOT/infra/moto.sh" start "$moto_port" && "$ROOT/infra/moto.sh" start "$mail_port"; then
+if emulator_start moto_port && emulator_start mail_port; then
   # Tests create their own uniquely named tables/buckets (from template.yaml) and verify
   # their SES identity. Credentials/region are moto's dummies so the SDK never looks further.
   step "cargo test" env \

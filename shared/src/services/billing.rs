@@ -4,7 +4,7 @@
 //! - [`count_api_request`]: counts one key-authenticated request in the user's UTC month and
 //!   refuses it (429 `SUBSCRIPTION_LIMIT_EXCEEDED`, `Retry-After` until the next month) once the
 //!   plan's number is reached. The api-keys capability calls it for every request it
-//!   authenticates with a key (see docs/decisions.md, "Plan limits for API keys").
+//!   authenticates with a key (see docs/decisions.md, "API keys").
 //! - [`subscribe`] / [`change`] / [`overview`]: the subscription flows. Payment goes through a
 //!   [`PaymentProvider`]; the shipped one is the sandbox in `payments.rs`.
 //!
