@@ -3,12 +3,12 @@
 
 use crate::avatars::AvatarObjects;
 use crate::clock::{Clock, SystemClock};
-use crate::config::{Config, Secret, SigningKeySource};
+use crate::config::{Config, SigningKeySource};
+use crate::domain::Secret;
 use crate::mail::Mailer;
 use crate::objects::ObjectStore;
 use crate::passwords::PasswordHasher;
-use crate::payments::SandboxProvider;
-use crate::services::billing::PaymentProvider;
+use crate::payments::{PaymentProvider, SandboxProvider};
 use crate::store::Store;
 use crate::tokens::TokenService;
 use anyhow::Context as _;

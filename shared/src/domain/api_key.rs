@@ -2,6 +2,10 @@
 
 use crate::error::FieldError;
 
+/// Every API key secret starts with this; it must never change (clients and secret scanners
+/// match it, and the HTTP layer tells a key from an access token by it).
+pub const API_KEY_PREFIX: &str = "uk_";
+
 /// What a key may do. `read` reaches the GET routes SPEC marks key-friendly, `write` the
 /// changes it allows (profile, settings, avatar, uploads). A key never manages keys, password,
 /// email, MFA, sessions, export or deletion.

@@ -3,23 +3,27 @@
 
 mod activity;
 mod api_key;
+mod client;
 mod ids;
 mod limits;
 mod password;
 mod plan;
 mod profile;
+mod secret;
 mod settings;
 mod subscription;
 mod upload;
 mod user;
 
 pub use activity::{ACTIVITY_RETENTION_SECS, Activity, ActivityKind};
-pub use api_key::{MAX_KEY_LIFETIME_SECS, Scope, parse_expires_in, parse_key_name, parse_scopes};
+pub use api_key::{API_KEY_PREFIX, MAX_KEY_LIFETIME_SECS, Scope, parse_expires_in, parse_key_name, parse_scopes};
+pub use client::ClientInfo;
 pub use ids::{ApiKeyId, SessionId, SubscriptionId, UploadId, UserId, new_ulid};
 pub use limits::{LockoutPolicy, RateLimit, Window};
 pub use password::{Password, PasswordPolicyInput};
 pub use plan::{Coupon, Limit, Limits, Plan, PlanId, cents_to_amount, discounted, plans};
 pub use profile::{Language, Preferences, ProfileInput, ProfileUpdate, Theme, Timezone};
+pub use secret::Secret;
 pub use settings::{
     APP_BOOL_KEYS, AppSettings, NOTIFICATION_KEYS, NotificationSettings, PRIVACY_KEYS, PrivacySettings, SettingGroup, SettingValue,
     Settings, SettingsChange, SettingsInput,

@@ -8,7 +8,7 @@
 //! `403 SCOPE_REQUIRED`, so a key can never manage keys, password, email, MFA, sessions or deletion.
 
 use crate::App;
-use crate::domain::Scope;
+use crate::domain::{API_KEY_PREFIX, Scope};
 use crate::error::Error;
 use crate::services::{Caller, Principal, Via, auth};
 use axum::extract::FromRequestParts;
@@ -17,8 +17,6 @@ use axum::http::request::Parts;
 use std::sync::Arc;
 
 pub const ACCESS_COOKIE: &str = "access_token";
-/// Every API key secret starts with this; it must never change (clients and scanners match it).
-pub const API_KEY_PREFIX: &str = "uk_";
 
 /// A caller with a session whose account is activated.
 pub struct Authenticated(pub Principal);

@@ -2,8 +2,8 @@
 //! write that fails is logged and dropped (the action already happened).
 
 use crate::App;
+use crate::domain::ClientInfo;
 use crate::domain::{Activity, ActivityKind, UserId, new_ulid};
-use crate::http::ClientInfo;
 
 /// A new entry for `kind`, now, from `client`.
 pub fn entry(app: &App, kind: ActivityKind, client: &ClientInfo, detail: Option<String>) -> Activity {

@@ -14,12 +14,12 @@
 use super::{Principal, activity};
 use crate::App;
 use crate::clock::Clock;
+use crate::domain::ClientInfo;
 use crate::domain::{
     ActivationState, Activity, ActivityKind, Email, Password, PasswordPolicyInput, ProfileInput, ProfileUpdate, Rating, Role, User, UserId,
     UserStatus, Username,
 };
 use crate::error::{Error, FieldError, Result};
-use crate::http::ClientInfo;
 use crate::passwords::PasswordHasher;
 use crate::store::{
     ActivityRecord, AdminChange, AuditEntry, ChangeRefused, LinkToken, NewUser, SortField, Store, StreamPosition, TokenKind, UserQuery,

@@ -3,9 +3,9 @@
 
 use super::{Principal, activity};
 use crate::App;
+use crate::domain::ClientInfo;
 use crate::domain::{ActivityKind, ApiKeyId, Scope};
 use crate::error::{Error, Result};
-use crate::http::ClientInfo;
 use crate::mail::{self, Lang, SecurityEvent};
 use crate::store::{ApiKeyRecord, KeyStatus};
 use crate::tokens;
@@ -26,7 +26,7 @@ pub async fn create(app: &App, principal: &Principal, input: NewKey, client: &Cl
     let now = app.now();
     let user = &principal.user;
     // `uk_` + 43 base64url characters: 256 random bits.
-    let secret = format!("{}{}", crate::http::API_KEY_PREFIX, tokens::random_token(32));
+    let secret = format!("{}{}", crate::domain::API_KEY_PREFIX, tokens::random_token(32));
     let record = ApiKeyRecord {
         hash: tokens::sha256_hex(&secret),
         id: ApiKeyId::generate(app.clock.now()),

@@ -4,9 +4,9 @@ use super::limits::{self, Action};
 use super::outbox;
 use super::{Principal, activity};
 use crate::App;
+use crate::domain::ClientInfo;
 use crate::domain::{ActivationState, ActivityKind, Email, Password, PasswordPolicyInput, SessionId, User, UserId, Username};
 use crate::error::{BanInfo, Error, Result};
-use crate::http::ClientInfo;
 use crate::mail::{self, Lang};
 use crate::passwords::Verified;
 use crate::store::{LinkToken, LoginName, NewUser, RefreshRecord, Session, TokenKind};
@@ -48,7 +48,7 @@ pub async fn authenticate(app: &App, token: &str) -> Result<Principal> {
 /// (the key by its hash, then the owner); use is recorded at most once a minute.
 pub async fn authenticate_key(app: &App, secret: &str) -> Result<(User, crate::store::ApiKeyRecord)> {
     use crate::store::KeyStatus;
-    if !secret.starts_with(crate::http::API_KEY_PREFIX) || secret.len() > 128 {
+    if !secret.starts_with(crate::domain::API_KEY_PREFIX) || secret.len() > 128 {
         return Err(Error::Unauthenticated);
     }
     let now = app.now();

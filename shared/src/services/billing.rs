@@ -5,8 +5,8 @@
 //!   refuses it (429 `SUBSCRIPTION_LIMIT_EXCEEDED`, `Retry-After` until the next month) once the
 //!   plan's number is reached. The api-keys capability calls it for every request it
 //!   authenticates with a key (see docs/decisions.md, "Plan limits for API keys").
-//! - [`subscribe`] / [`change`] / [`overview`]: the subscription flows. Payment goes through a
-//!   [`PaymentProvider`]; the shipped one is the sandbox in `payments.rs`.
+//! - [`subscribe`] / [`change`] / [`overview`]: the subscription flows. Payment goes through the
+//!   [`PaymentProvider`](crate::payments::PaymentProvider) port of `payments.rs`, beside its sandbox adapter.
 //!
 //! Periods are calendar months from the subscription's anchor. Recurring charges at period end
 //! are the provider's business (a real provider bills and reports back by webhook, not built
@@ -18,59 +18,16 @@ use super::Principal;
 use crate::App;
 use crate::clock::rfc3339;
 use crate::domain::{
-    AppliedCoupon, Card, Coupon, Limits, PlanId, Subscription, SubscriptionId, SubscriptionStatus, UsageCounters, User, add_months,
-    proration,
+    AppliedCoupon, Coupon, Limits, PlanId, Subscription, SubscriptionId, SubscriptionStatus, UsageCounters, User, add_months, proration,
 };
 use crate::error::{Error, FieldError, Result};
+use crate::payments::{ChargeRequest, PaymentOutcome};
 use crate::store::{ApiRequestCount, PlanChange, SubscriptionRefusal, SubscriptionWrite};
-use std::future::Future;
-use std::pin::Pin;
 use time::{Date, Month, OffsetDateTime};
 
 /// A plan's limits (`Limit::Unlimited` is `-1` on the wire).
 pub fn limits_for(plan: PlanId) -> Limits {
     plan.limits()
-}
-
-// ---- payment provider --------------------------------------------------------------------------
-
-/// A future a provider returns (object-safe, so `App` can hold any provider).
-pub type ProviderFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
-
-/// One charge.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChargeRequest {
-    /// The user id: the provider's customer reference.
-    pub customer: String,
-    pub payment_method_id: String,
-    pub amount_cents: i64,
-    pub currency: &'static str,
-    pub description: String,
-    /// Repeating a request with the same key must not charge twice.
-    pub idempotency_key: String,
-}
-
-/// What the provider answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PaymentOutcome {
-    /// Charged (or, for [`PaymentProvider::attach`], usable); `charge_id` is `None` for attach.
-    Succeeded { card: Card, charge_id: Option<String> },
-    /// The customer must act (3-D Secure) with this client secret before money moves.
-    RequiresAction { client_secret: String },
-    /// The issuer said no.
-    Declined { decline_code: String, message: String },
-    /// The provider knows no such payment method.
-    UnknownPaymentMethod,
-}
-
-/// The port a payment provider implements. Amounts are in minor units.
-pub trait PaymentProvider: Send + Sync + 'static {
-    fn name(&self) -> &'static str;
-    /// Checks that a payment method can be charged later (no money moves) and describes it.
-    fn attach<'a>(&'a self, customer: &'a str, payment_method_id: &'a str) -> ProviderFuture<'a, PaymentOutcome>;
-    fn charge(&self, request: ChargeRequest) -> ProviderFuture<'_, PaymentOutcome>;
-    /// Gives a charge back (used when our own write fails after the money moved).
-    fn refund<'a>(&'a self, charge_id: &'a str) -> ProviderFuture<'a, ()>;
 }
 
 // ---- monthly API request limit -----------------------------------------------------------------

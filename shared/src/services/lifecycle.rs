@@ -6,9 +6,9 @@
 
 use super::{Principal, activity};
 use crate::App;
+use crate::domain::ClientInfo;
 use crate::domain::{ActivityKind, Email, User, UserId};
 use crate::error::{Error, Result};
-use crate::http::ClientInfo;
 use crate::mail::{self, Lang, SecurityEvent};
 use crate::store::ScheduledDeletion;
 use crate::tokens;

@@ -4,9 +4,9 @@
 
 use super::{Principal, activity};
 use crate::App;
+use crate::domain::ClientInfo;
 use crate::domain::{ActivityKind, User};
 use crate::error::{Error, Result};
-use crate::http::ClientInfo;
 use crate::mail::{self, Lang, SecurityEvent};
 use crate::store::MfaState;
 use crate::tokens;

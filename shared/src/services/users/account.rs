@@ -5,9 +5,9 @@
 //! as `/auth/login`), so a stolen access token cannot be used to guess the password.
 
 use crate::App;
+use crate::domain::ClientInfo;
 use crate::domain::{ActivityKind, Email, Password, PasswordPolicyInput, User};
 use crate::error::{Error, FieldError, Result};
-use crate::http::ClientInfo;
 use crate::mail::{self, Lang, SecurityEvent};
 use crate::services::auth::MAIL_INTERVAL_SECS;
 use crate::services::{Principal, activity};

@@ -3,9 +3,9 @@
 //! id simply does not exist there).
 
 use crate::App;
+use crate::domain::ClientInfo;
 use crate::domain::{ActivityKind, SessionId};
 use crate::error::{Error, Result};
-use crate::http::ClientInfo;
 use crate::services::{Principal, activity};
 use crate::store::Session;
 
