@@ -56,7 +56,7 @@ pub async fn create(app: &App, principal: &Principal, input: NewKey, client: &Cl
     }
     let lang = Lang::from_primary(user.preferences.language.primary());
     let notice = mail::security_notice(lang, &user.email, &user.username, SecurityEvent::ApiKeyCreated);
-    if let Err(e) = crate::services::outbox::send(app, &notice).await {
+    if let Err(e) = super::mailing::send(app, &notice).await {
         tracing::error!(user = %user.id, error = format!("{e:#}"), "key notice mail failed");
     }
     tracing::info!(user = %user.id, key = %record.id, "api key created");

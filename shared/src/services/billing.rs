@@ -1,10 +1,9 @@
 //! Plans, subscriptions and the limits that depend on them (SPEC §3.6).
 //!
 //! - [`limits_for`]: a plan's limits, the one place other groups read them from.
-//! - [`count_api_request`]: counts one key-authenticated request in the user's UTC month and
-//!   refuses it (429 `SUBSCRIPTION_LIMIT_EXCEEDED`, `Retry-After` until the next month) once the
-//!   plan's number is reached. The api-keys capability calls it for every request it
-//!   authenticates with a key (see docs/decisions.md, "Plan limits for API keys").
+//! - [`month_window`]: the UTC month API requests are counted in; the counting itself is part of
+//!   key authorisation ([`super::authn::count_api_request`]), which meters every key-authenticated
+//!   request (see docs/decisions.md, "Plan limits for API keys").
 //! - [`subscribe`] / [`change`] / [`overview`]: the subscription flows. Payment goes through the
 //!   [`PaymentProvider`](crate::payments::PaymentProvider) port of `payments.rs`, beside its sandbox adapter.
 //!
@@ -16,13 +15,12 @@
 
 use super::Principal;
 use crate::App;
-use crate::clock::rfc3339;
 use crate::domain::{
     AppliedCoupon, Coupon, Limits, PlanId, Subscription, SubscriptionId, SubscriptionStatus, UsageCounters, User, add_months, proration,
 };
 use crate::error::{Error, FieldError, Result};
 use crate::payments::{ChargeRequest, PaymentOutcome};
-use crate::store::{ApiRequestCount, PlanChange, SubscriptionRefusal, SubscriptionWrite};
+use crate::store::{PlanChange, SubscriptionRefusal, SubscriptionWrite};
 use time::{Date, Month, OffsetDateTime};
 
 /// A plan's limits (`Limit::Unlimited` is `-1` on the wire).
@@ -30,7 +28,7 @@ pub fn limits_for(plan: PlanId) -> Limits {
     plan.limits()
 }
 
-// ---- monthly API request limit -----------------------------------------------------------------
+// ---- the monthly API request window ---------------------------------------------------------------
 
 /// The UTC calendar month of `now` as `2024-01`, and the first instant of the next month.
 pub fn month_window(now: OffsetDateTime) -> (String, OffsetDateTime) {
@@ -38,34 +36,6 @@ pub fn month_window(now: OffsetDateTime) -> (String, OffsetDateTime) {
     let (year, next) = if now.month() == Month::December { (now.year() + 1, Month::January) } else { (now.year(), now.month().next()) };
     let reset = Date::from_calendar_date(year, next, 1).map(|d| d.midnight().assume_utc()).unwrap_or(now);
     (month, reset)
-}
-
-/// A counted request: the month's count so far, the plan's limit, and when the count resets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ApiRequestUsage {
-    pub used: i64,
-    /// `None`: unlimited.
-    pub limit: Option<i64>,
-    pub resets_at: i64,
-}
-
-/// Counts one request that `user` made with an API key, atomically, against the effective
-/// plan's monthly limit. Call it once per key-authenticated request, before doing the work:
-/// over the limit it answers `429 SUBSCRIPTION_LIMIT_EXCEEDED` with `Retry-After` = seconds
-/// until the next UTC month, and the refused request is not counted. One `UpdateItem`.
-pub async fn count_api_request(app: &App, user: &User) -> Result<ApiRequestUsage> {
-    let now = app.clock.now();
-    let (month, reset) = month_window(now);
-    let limit = limits_for(user.effective_plan(now.unix_timestamp())).api_requests_per_month.max();
-    // Keep the counter a month past its reset, then let TTL remove it.
-    let expires_at = reset.unix_timestamp() + 31 * 86_400;
-    match app.store.count_api_request(&user.id, &month, limit, expires_at).await? {
-        ApiRequestCount::Counted(used) => Ok(ApiRequestUsage { used, limit, resets_at: reset.unix_timestamp() }),
-        ApiRequestCount::OverLimit => Err(Error::SubscriptionLimitExceeded {
-            retry_after_secs: Some((reset - now).whole_seconds().max(1) as u64),
-            message: format!("{} API requests a month (the count resets {})", limit.unwrap_or(-1), rfc3339(reset.unix_timestamp())),
-        }),
-    }
 }
 
 // ---- reading ------------------------------------------------------------------------------------
