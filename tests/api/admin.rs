@@ -4,8 +4,9 @@
 use crate::helpers::{PASSWORD, TestApp, TestUser};
 use accounts_core::api::admin::{Access, routes};
 use accounts_core::domain::Role;
+use accounts_core::domain::{SortField, UserQuery};
 use accounts_core::services::admin::{self as svc, Actor, NewAccount};
-use accounts_core::store::{SeedUser, SortField, UserQuery};
+use accounts_core::store::SeedUser;
 use http::Method;
 use serde_json::{Value, json};
 use std::collections::HashSet;

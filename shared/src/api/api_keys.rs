@@ -2,11 +2,11 @@
 
 use crate::App;
 use crate::clock::rfc3339;
+use crate::domain::ApiKeyRecord;
 use crate::domain::{parse_expires_in, parse_key_name, parse_scopes};
 use crate::error::{Error, Result};
 use crate::http::{self, Authenticated, ClientInfo, Json, Reply};
 use crate::services::api_keys as svc;
-use crate::store::ApiKeyRecord;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};

@@ -12,6 +12,7 @@ mod settings;
 mod usage;
 
 use super::UserResponse;
+use super::dto::Patch;
 use crate::App;
 use crate::domain::{ProfileInput, ProfileUpdate};
 use crate::error::{Error, Result};
@@ -20,7 +21,7 @@ use crate::services::users as svc;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::{delete, get, post, put};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use std::sync::Arc;
 
 pub fn router(app: Arc<App>) -> Router {
@@ -50,31 +51,6 @@ pub fn table() -> http::RouteTable {
 /// An unactivated user may read their own profile (and nothing else); a `read` key may too.
 async fn me(State(app): State<Arc<App>>, ReadAccessMaybeUnactivated(c): ReadAccessMaybeUnactivated) -> Reply {
     Reply::ok(&UserResponse::new(&app, &c.user))
-}
-
-/// A field that distinguishes "absent" (leave alone) from `null` (clear).
-#[derive(Debug, Default)]
-enum Patch<T> {
-    #[default]
-    Absent,
-    Null,
-    Value(T),
-}
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        Ok(Option::<T>::deserialize(d)?.map_or(Patch::Null, Patch::Value))
-    }
-}
-
-impl Patch<String> {
-    fn as_input(&self) -> Option<Option<&str>> {
-        match self {
-            Patch::Absent => None,
-            Patch::Null => Some(None),
-            Patch::Value(v) => Some(Some(v.as_str())),
-        }
-    }
 }
 
 #[derive(Deserialize)]

@@ -81,5 +81,18 @@ pub struct Activity {
     pub actor: Option<String>,
 }
 
+/// A stored activity entry as read back (the kind as its stable string, so entries of kinds
+/// that a later release renames still list).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityRecord {
+    pub id: String,
+    pub kind: String,
+    pub at: i64,
+    pub ip: String,
+    pub user_agent: String,
+    pub detail: Option<String>,
+    pub actor: Option<String>,
+}
+
 /// Activity entries live 90 days.
 pub const ACTIVITY_RETENTION_SECS: i64 = 90 * 24 * 3600;

@@ -1,10 +1,63 @@
-//! API keys: what a key may do (scopes), its name and its lifetime.
+//! API keys: what a key may do (scopes), its name and its lifetime, and the stored key record.
 
+use super::{ApiKeyId, UserId};
 use crate::error::FieldError;
 
 /// Every API key secret starts with this; it must never change (clients and secret scanners
 /// match it, and the HTTP layer tells a key from an access token by it).
 pub const API_KEY_PREFIX: &str = "uk_";
+
+/// Where a key is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyStatus {
+    Active,
+    Revoked,
+    Expired,
+}
+
+impl KeyStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Revoked => "revoked",
+            Self::Expired => "expired",
+        }
+    }
+
+    /// Reads a stored status; anything unknown counts as revoked (a key fails closed).
+    pub fn parse(raw: &str) -> Self {
+        match raw {
+            "active" => Self::Active,
+            "expired" => Self::Expired,
+            _ => Self::Revoked,
+        }
+    }
+}
+
+/// A stored key. Never holds the secret, only its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeyRecord {
+    pub hash: String,
+    pub id: ApiKeyId,
+    pub user_id: UserId,
+    pub name: String,
+    pub prefix: String,
+    pub scopes: Vec<Scope>,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+    pub status: KeyStatus,
+}
+
+impl ApiKeyRecord {
+    /// The status a client sees: an active key past its expiry is expired.
+    pub fn status_at(&self, now: i64) -> KeyStatus {
+        match (self.status, self.expires_at) {
+            (KeyStatus::Active, Some(e)) if e <= now => KeyStatus::Expired,
+            (s, _) => s,
+        }
+    }
+}
 
 /// What a key may do. `read` reaches the GET routes SPEC marks key-friendly, `write` the
 /// changes it allows (profile, settings, avatar, uploads). A key never manages keys, password,

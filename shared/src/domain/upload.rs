@@ -160,7 +160,8 @@ pub fn upload_object_key(user: &UserId, id: &UploadId) -> String {
 }
 
 /// Counters kept on the user item with atomic `ADD`s (so the profile and the stats read them
-/// with the authentication read, no extra call).
+/// with the authentication read, no extra call). A change to them has the same shape (any
+/// field may be negative).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct UsageCounters {
     /// Bytes of `ACTIVE` uploads.
@@ -179,7 +180,23 @@ pub struct UsageCounters {
     pub api_keys_active: i64,
 }
 
-/// One day's activity of one user (UTC day), kept as `ADD` counters.
+impl UsageCounters {
+    /// Adds `other` (a change) to these counters.
+    pub fn add(&mut self, other: &UsageCounters) {
+        self.storage_used += other.storage_used;
+        self.storage_committed += other.storage_committed;
+        self.uploads_count += other.uploads_count;
+        self.uploads_committed += other.uploads_committed;
+        self.uploads_total += other.uploads_total;
+        for (a, b) in self.bytes_by_kind.iter_mut().zip(other.bytes_by_kind) {
+            *a += b;
+        }
+        self.api_keys_active += other.api_keys_active;
+    }
+}
+
+/// One day's activity of one user (UTC day), kept as `ADD` counters. What one action adds to
+/// a day has the same shape (a completed upload counts under its kind too).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DayUsage {
     pub date: Date,
@@ -211,19 +228,6 @@ impl DayUsage {
     pub fn net_bytes(&self) -> i64 {
         self.upload_bytes - self.deleted_bytes
     }
-}
-
-/// What one action adds to a day's counters.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct DayDelta {
-    pub uploads: i64,
-    pub upload_bytes: i64,
-    pub downloads: i64,
-    pub download_bytes: i64,
-    pub deletions: i64,
-    pub deleted_bytes: i64,
-    /// The kind of the completed uploads, when `uploads` > 0.
-    pub upload_kind: Option<UploadKind>,
 }
 
 static DAY_FORMAT: &[BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day]");

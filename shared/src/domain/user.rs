@@ -151,6 +151,16 @@ pub struct ActivationState {
     pub sent_at: i64,
 }
 
+impl ActivationState {
+    /// How long an activation code and link stay valid (SPEC §3.1: 24 hours).
+    pub const TTL_SECS: i64 = 24 * 3600;
+
+    /// A fresh activation sent at `now`: no wrong codes yet, valid for [`Self::TTL_SECS`].
+    pub fn new(code_hash: String, token_hash: String, now: i64) -> Self {
+        Self { code_hash, token_hash, expires_at: now + Self::TTL_SECS, attempts: 0, sent_at: now }
+    }
+}
+
 /// A requested email change waiting for its link to be opened: only the newest link works.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingEmailChange {
@@ -224,6 +234,78 @@ impl std::fmt::Debug for User {
 }
 
 impl User {
+    /// A new account as sign-up, an admin and the seeding of test tables create it: the FREE
+    /// plan, default settings and preferences, no profile, version 1. With `activation` it
+    /// waits for its email address to be confirmed; without, the address counts as verified.
+    pub fn new_account(
+        id: UserId,
+        username: &Username,
+        email: &Email,
+        password_hash: String,
+        role: Role,
+        activation: Option<ActivationState>,
+        now: i64,
+    ) -> Self {
+        Self {
+            id,
+            username: username.as_str().to_owned(),
+            email: email.as_str().to_owned(),
+            password_hash,
+            role,
+            plan: PlanId::Free.as_str().to_owned(),
+            plan_expires_at: None,
+            usage: UsageCounters::default(),
+            name: None,
+            bio: None,
+            location: None,
+            website: None,
+            avatar_key: None,
+            preferences: Preferences::default(),
+            email_verified: activation.is_none(),
+            mfa_enabled: false,
+            created_at: now,
+            updated_at: now,
+            last_login_at: None,
+            banned_until: None,
+            ban_reason: None,
+            deletion_scheduled_at: None,
+            purge_at: None,
+            deleted_by: None,
+            rating: 0,
+            failed_logins: 0,
+            last_failed_login_at: None,
+            activation,
+            reset_token_hash: None,
+            reset_sent_at: None,
+            settings: Settings::defaults(now),
+            email_change: None,
+            session_cutoff: None,
+            version: 1,
+        }
+    }
+
+    /// The account marked for deletion at `now` (by the user, or by the admin `deleted_by`):
+    /// the purge may remove it once `grace_days` have passed. The one rule for both ways of
+    /// deleting; the store writes it with the purge queue entry in one transaction.
+    pub fn with_deletion_scheduled(&self, now: i64, grace_days: u32, deleted_by: Option<&str>) -> Self {
+        let mut after = self.clone();
+        after.deletion_scheduled_at = Some(now);
+        after.purge_at = Some(now + i64::from(grace_days) * 86_400);
+        after.deleted_by = deleted_by.map(str::to_owned);
+        after.updated_at = now;
+        after
+    }
+
+    /// The account with its scheduled deletion cleared (whoever asked for it).
+    pub fn with_deletion_cleared(&self, now: i64) -> Self {
+        let mut after = self.clone();
+        after.deletion_scheduled_at = None;
+        after.purge_at = None;
+        after.deleted_by = None;
+        after.updated_at = now;
+        after
+    }
+
     /// True when a password change or reset ended `session`, opened in `session_epoch` (see
     /// [`SessionCutoff`]).
     pub fn session_cut_off(&self, session: &SessionId, session_epoch: i64) -> bool {
@@ -297,42 +379,9 @@ mod tests {
     use super::*;
 
     fn user() -> User {
-        User {
-            id: UserId::parse("usr_01HZY8J6W8K1M2N3P4Q5R6S7T8").unwrap(),
-            username: "alice".into(),
-            email: "alice@example.com".into(),
-            password_hash: "$argon2id$secret".into(),
-            role: Role::User,
-            plan: "FREE".into(),
-            plan_expires_at: None,
-            usage: UsageCounters::default(),
-            name: None,
-            bio: None,
-            location: None,
-            website: None,
-            avatar_key: None,
-            preferences: Preferences::default(),
-            email_verified: true,
-            mfa_enabled: false,
-            created_at: 0,
-            updated_at: 0,
-            last_login_at: None,
-            banned_until: None,
-            ban_reason: None,
-            deletion_scheduled_at: None,
-            purge_at: None,
-            deleted_by: None,
-            rating: 0,
-            failed_logins: 0,
-            last_failed_login_at: None,
-            activation: None,
-            reset_token_hash: None,
-            reset_sent_at: None,
-            settings: Settings::defaults(0),
-            email_change: None,
-            session_cutoff: None,
-            version: 1,
-        }
+        let id = UserId::parse("usr_01HZY8J6W8K1M2N3P4Q5R6S7T8").unwrap();
+        let (name, email) = (Username::parse("alice", "u").unwrap(), Email::parse("alice@example.com", "e").unwrap());
+        User::new_account(id, &name, &email, "$argon2id$secret".into(), Role::User, None, 0)
     }
 
     #[test]
@@ -350,6 +399,39 @@ mod tests {
         u.session_cutoff = Some(SessionCutoff { epoch: 2, keep: None });
         assert!(u.session_cut_off(&changer, 0), "a reset keeps no session");
         assert!(u.session_cut_off(&later, 1));
+    }
+
+    #[test]
+    fn a_new_account_is_verified_exactly_when_it_waits_for_no_activation() {
+        let u = user();
+        assert!(u.email_verified && u.activation.is_none());
+        assert_eq!((u.plan.as_str(), u.version, u.status(0)), ("FREE", 1, UserStatus::Active));
+        let pending = ActivationState::new("code".into(), "link".into(), 100);
+        assert_eq!((pending.expires_at, pending.attempts, pending.sent_at), (100 + ActivationState::TTL_SECS, 0, 100));
+        let waiting = User::new_account(
+            u.id.clone(),
+            &Username::parse("bob", "u").unwrap(),
+            &Email::parse("b@example.com", "e").unwrap(),
+            "h".into(),
+            Role::Admin,
+            Some(pending),
+            100,
+        );
+        assert!(!waiting.email_verified);
+        assert_eq!((waiting.created_at, waiting.updated_at, waiting.status(100)), (100, 100, UserStatus::Unverified));
+    }
+
+    #[test]
+    fn scheduling_a_deletion_sets_the_purge_after_the_grace_period_and_clearing_undoes_it() {
+        let u = user();
+        let by_self = u.with_deletion_scheduled(1_000, 30, None);
+        assert_eq!((by_self.deletion_scheduled_at, by_self.purge_at, by_self.updated_at), (Some(1_000), Some(1_000 + 30 * 86_400), 1_000));
+        assert_eq!(by_self.status(1_000), UserStatus::PendingDeletion);
+        let by_admin = u.with_deletion_scheduled(1_000, 30, Some("usr_admin"));
+        assert_eq!(by_admin.status(1_000), UserStatus::Deleted);
+        let cleared = by_admin.with_deletion_cleared(2_000);
+        assert_eq!((cleared.deletion_scheduled_at, cleared.purge_at, cleared.deleted_by.as_deref()), (None, None, None));
+        assert_eq!((cleared.updated_at, cleared.status(2_000)), (2_000, UserStatus::Active));
     }
 
     #[test]

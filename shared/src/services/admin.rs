@@ -19,11 +19,10 @@ use crate::domain::{
     ActivationState, Activity, ActivityKind, Email, Password, PasswordPolicyInput, ProfileInput, ProfileUpdate, Rating, Role, User, UserId,
     UserStatus, Username,
 };
+use crate::domain::{ActivityRecord, AuditEntry, LinkToken, SortField, TokenKind, UserQuery};
 use crate::error::{Error, FieldError, Result};
 use crate::passwords::PasswordHasher;
-use crate::store::{
-    ActivityRecord, AdminChange, AuditEntry, ChangeRefused, LinkToken, NewUser, SortField, Store, StreamPosition, TokenKind, UserQuery,
-};
+use crate::store::{AdminChange, ChangeRefused, NewUser, Store, UserCursor};
 use crate::tokens;
 
 pub const LAST_ADMIN: &str = "the last admin cannot be demoted, banned or deleted";
@@ -95,14 +94,16 @@ async fn apply(app: &App, before: &User, after: &User, activity: &Activity, audi
 pub struct ListRequest {
     pub query: UserQuery,
     pub limit: usize,
-    pub positions: Option<Vec<StreamPosition>>,
+    /// The cursor a previous page of the same query gave out, as the client sent it back.
+    pub cursor: Option<String>,
     /// Seed 001's `page`: how many pages to walk from the start (1 = the first page).
     pub page: u32,
 }
 
 pub struct ListedPage {
     pub users: Vec<User>,
-    pub next: Option<Vec<StreamPosition>>,
+    /// The cursor of the next page, for the client (`None` after the last page).
+    pub next: Option<String>,
 }
 
 /// `page` is walked from the start, so it costs a page's calls per page skipped; capped.
@@ -110,16 +111,19 @@ pub const MAX_PAGE: u32 = 20;
 
 pub async fn list_users(app: &App, request: ListRequest) -> Result<ListedPage> {
     let now = app.now();
-    let mut positions = request.positions;
+    let mut cursor = match request.cursor.as_deref() {
+        Some(raw) => Some(UserCursor::decode(raw, &request.query).map_err(|e| Error::Validation(vec![e]))?),
+        None => None,
+    };
     for _ in 1..request.page {
-        let page = app.store.list_users(&request.query, positions, request.limit, now).await?;
+        let page = app.store.list_users(&request.query, cursor, request.limit, now).await?;
         match page.next {
-            Some(next) => positions = Some(next),
+            Some(next) => cursor = Some(next),
             None => return Ok(ListedPage { users: Vec::new(), next: None }),
         }
     }
-    let page = app.store.list_users(&request.query, positions, request.limit, now).await?;
-    Ok(ListedPage { users: page.users, next: page.next })
+    let page = app.store.list_users(&request.query, cursor, request.limit, now).await?;
+    Ok(ListedPage { users: page.users, next: page.next.map(|c| c.encode(&request.query)) })
 }
 
 pub async fn get_user(app: &App, id: &str) -> Result<User> {

@@ -5,9 +5,9 @@ use super::{Principal, activity};
 use crate::App;
 use crate::domain::ClientInfo;
 use crate::domain::{ActivityKind, ApiKeyId, Scope};
+use crate::domain::{ApiKeyRecord, KeyStatus};
 use crate::error::{Error, Result};
 use crate::mail::{self, Lang, SecurityEvent};
-use crate::store::{ApiKeyRecord, KeyStatus};
 use crate::tokens;
 
 pub struct NewKey {

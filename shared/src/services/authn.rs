@@ -8,9 +8,9 @@ use super::billing::{limits_for, month_window};
 use super::{Caller, Principal, Via, activity};
 use crate::App;
 use crate::clock::rfc3339;
-use crate::domain::{API_KEY_PREFIX, ActivityKind, ClientInfo, Scope, SessionId, User, UserId};
+use crate::domain::{API_KEY_PREFIX, ActivityKind, ClientInfo, KeyStatus, Scope, SessionId, User, UserId};
 use crate::error::{BanInfo, Error, Result};
-use crate::store::{ApiRequestCount, KeyStatus};
+use crate::store::ApiRequestCount;
 use crate::tokens::{self, TokenRejection};
 
 /// `lastUsedAt` of a key moves at most once a minute.

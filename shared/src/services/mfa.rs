@@ -5,10 +5,10 @@
 use super::{Principal, activity};
 use crate::App;
 use crate::domain::ClientInfo;
+use crate::domain::MfaState;
 use crate::domain::{ActivityKind, User};
 use crate::error::{Error, Result};
 use crate::mail::{self, Lang, SecurityEvent};
-use crate::store::MfaState;
 use crate::tokens;
 use base64::Engine as _;
 use totp_rs::{Secret, Totp};

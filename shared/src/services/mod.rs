@@ -19,8 +19,8 @@ pub mod uploads;
 pub mod usage;
 pub mod users;
 
+use crate::domain::Session;
 use crate::domain::{ApiKeyId, Scope, User};
-use crate::store::Session;
 
 /// An authenticated caller: the account and the session its token belongs to.
 #[derive(Debug, Clone)]

@@ -4,10 +4,9 @@
 use super::limits::{self, Action};
 use super::{activity, mailing};
 use crate::App;
-use crate::domain::{ActivityKind, ClientInfo, Email, Password, PasswordPolicyInput, SessionId, UserId};
+use crate::domain::{ActivityKind, ClientInfo, Email, LinkToken, Password, PasswordPolicyInput, SessionId, TokenKind, UserId};
 use crate::error::{Error, Result};
 use crate::mail::{self, Lang};
-use crate::store::{LinkToken, TokenKind};
 use crate::tokens;
 
 /// Reset links are valid 1 h.

@@ -5,10 +5,10 @@ use super::authn::refusal;
 use super::limits::{self, Action};
 use super::{Principal, activity};
 use crate::App;
-use crate::domain::{ActivityKind, ClientInfo, SessionId, User, UserId};
+use crate::domain::{ActivityKind, ClientInfo, RefreshRecord, Rotation, Session, SessionId, User, UserId};
 use crate::error::{Error, Result};
 use crate::passwords::Verified;
-use crate::store::{LoginName, RefreshRecord, Rotation, Session};
+use crate::store::LoginName;
 use crate::tokens::{self, REFRESH_TOKEN_TTL_SECS};
 
 pub struct Credentials {

@@ -5,10 +5,12 @@ use super::limits::{self, Action};
 use super::mailing;
 use super::{Principal, activity};
 use crate::App;
-use crate::domain::{ActivationState, ActivityKind, ClientInfo, Email, Password, PasswordPolicyInput, User, UserId, Username};
+use crate::domain::{
+    ActivationState, ActivityKind, ClientInfo, Email, LinkToken, Password, PasswordPolicyInput, TokenKind, User, UserId, Username,
+};
 use crate::error::{Error, Result};
 use crate::mail::{self, Lang};
-use crate::store::{LinkToken, NewUser, TokenKind};
+use crate::store::NewUser;
 use crate::tokens;
 
 /// Activation codes and links are valid 24 h; 5 wrong codes use a code up.
@@ -227,13 +229,7 @@ pub async fn resend_activation(app: &App, email: &str, client: &ClientInfo) -> R
     let now = app.now();
     let code = tokens::random_digits(6);
     let link_token = tokens::random_token(32);
-    let next = ActivationState {
-        code_hash: app.tokens.code_hash("activation", id.as_str(), &code),
-        token_hash: tokens::sha256_hex(&link_token),
-        expires_at: now + ACTIVATION_TTL_SECS,
-        attempts: 0,
-        sent_at: now,
-    };
+    let next = ActivationState::new(app.tokens.code_hash("activation", id.as_str(), &code), tokens::sha256_hex(&link_token), now);
     let token = LinkToken { hash: next.token_hash.clone(), kind: TokenKind::Activation, user_id: id.clone(), expires_at: next.expires_at };
     let old = user.activation.as_ref().map(|a| a.token_hash.as_str());
     // The mail slot first: a limited resend must not replace the code the user already has.

@@ -2,10 +2,10 @@
 //! password change and email change (which moves the `EMAIL#` uniqueness marker in one
 //! transaction). Every write is conditional on the state the caller saw.
 
-use super::tokens::{EmailChangeToken, email_change_token_item, token_pk};
-use super::users::{PROFILE, email_pk, marker, settings_from_attr, settings_to_attr, user_from_item, user_pk};
+use super::links::{email_change_token_item, token_pk};
+use super::user_codec::{PROFILE, email_pk, marker, settings_from_attr, settings_to_attr, user_from_item, user_pk};
 use super::{Store, is_condition_failure, key, n, s, sdk_error};
-use crate::domain::{Activity, SettingValue, Settings, SettingsChange, User, UserId};
+use crate::domain::{Activity, EmailChangeToken, SettingValue, Settings, SettingsChange, User, UserId};
 use crate::error::Error;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, ReturnValue, TransactWriteItem, Update};
 use std::collections::HashMap;
@@ -195,7 +195,7 @@ impl Store {
             .condition_expression("email = :old AND emailChangeTokenHash = :h")
             .expression_attribute_values(":new", s(&token.new_email))
             // The admin prefix-search index partitions by the address's first character.
-            .expression_attribute_values(":pfx", s(format!("EM#{}", super::admin::first_char(&token.new_email))))
+            .expression_attribute_values(":pfx", s(format!("EM#{}", super::user_index::first_char(&token.new_email))))
             .expression_attribute_values(":old", s(&token.old_email))
             .expression_attribute_values(":h", s(&token.hash))
             .expression_attribute_values(":t", AttributeValue::Bool(true))

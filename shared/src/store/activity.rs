@@ -1,9 +1,9 @@
 //! The activity log: `USER#<uid> / ACT#<ulid>`, newest last in key order, with a 90-day TTL.
 //! Entries are written inside the transaction of the action they record where there is one.
 
-use super::users::user_pk;
+use super::user_codec::user_pk;
 use super::{Item, Store, get_s, key, n, s, sdk_error, ttl};
-use crate::domain::{ACTIVITY_RETENTION_SECS, Activity, UserId};
+use crate::domain::{ACTIVITY_RETENTION_SECS, Activity, ActivityRecord, UserId};
 use crate::error::Error;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
@@ -30,18 +30,6 @@ pub(crate) fn activity_put(store: &Store, user: &UserId, a: &Activity) -> Result
     Ok(TransactWriteItem::builder().put(put).build())
 }
 
-/// A stored activity entry as read back (the kind as its stable string).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ActivityRecord {
-    pub id: String,
-    pub kind: String,
-    pub at: i64,
-    pub ip: String,
-    pub user_agent: String,
-    pub detail: Option<String>,
-    pub actor: Option<String>,
-}
-
 impl Store {
     /// Records one entry on its own (for actions without a transaction of their own).
     pub async fn record_activity(&self, user: &UserId, a: &Activity) -> Result<(), Error> {
@@ -62,15 +50,7 @@ impl Store {
         after: Option<&str>,
         limit: i32,
     ) -> Result<(Vec<ActivityRecord>, Option<String>), Error> {
-        let mut query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", s(user_pk(user)))
-            .expression_attribute_values(":prefix", s("ACT#"))
-            .scan_index_forward(false)
-            .limit(limit);
+        let mut query = self.query_prefix(user_pk(user), "ACT#").scan_index_forward(false).limit(limit);
         if let Some(after) = after {
             let mut start = key(user_pk(user), format!("ACT#{}", after.trim_start_matches("act_")));
             start.retain(|k, _| k == "pk" || k == "sk");

@@ -3,60 +3,11 @@
 //! (`gsi1pk = KEYS#<userId>`, `gsi1sk = <keyId>`). The owner's `activeKeys` counter on the user
 //! item caps how many keys are active, moved with `ADD` in the same transaction as the key.
 
-use super::users::{PROFILE, user_pk};
+use super::user_codec::{PROFILE, user_pk};
 use super::{Item, Store, get_n, get_s, is_condition_failure, key, n, req_s, s, sdk_error};
-use crate::domain::{Activity, ApiKeyId, Scope, UserId};
+use crate::domain::{Activity, ApiKeyId, ApiKeyRecord, KeyStatus, Scope, UserId};
 use crate::error::Error;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyStatus {
-    Active,
-    Revoked,
-    Expired,
-}
-
-impl KeyStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::Revoked => "revoked",
-            Self::Expired => "expired",
-        }
-    }
-    fn parse(raw: &str) -> Self {
-        match raw {
-            "active" => Self::Active,
-            "expired" => Self::Expired,
-            _ => Self::Revoked,
-        }
-    }
-}
-
-/// A stored key. Never holds the secret, only its hash.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiKeyRecord {
-    pub hash: String,
-    pub id: ApiKeyId,
-    pub user_id: UserId,
-    pub name: String,
-    pub prefix: String,
-    pub scopes: Vec<Scope>,
-    pub created_at: i64,
-    pub expires_at: Option<i64>,
-    pub last_used_at: Option<i64>,
-    pub status: KeyStatus,
-}
-
-impl ApiKeyRecord {
-    /// The status a client sees: an active key past its expiry is expired.
-    pub fn status_at(&self, now: i64) -> KeyStatus {
-        match (self.status, self.expires_at) {
-            (KeyStatus::Active, Some(e)) if e <= now => KeyStatus::Expired,
-            (s, _) => s,
-        }
-    }
-}
 
 fn lookup_pk(hash: &str) -> String {
     format!("APIKEY#{hash}")
@@ -140,29 +91,19 @@ impl Store {
 
     /// Every key of a user (any status), newest first.
     pub async fn list_api_keys(&self, user: &UserId) -> Result<Vec<ApiKeyRecord>, Error> {
-        let mut keys = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name("gsi1")
-                .key_condition_expression("gsi1pk = :pk")
-                .expression_attribute_values(":pk", s(keys_gsi(user)))
-                .scan_index_forward(false)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| sdk_error("list api keys", e))?;
-            for item in out.items() {
-                keys.push(from_item(item)?);
-            }
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return Ok(keys);
-            }
-        }
+        let items: Vec<Item> = self
+            .query_all(
+                "list api keys",
+                self.client
+                    .query()
+                    .table_name(&self.table)
+                    .index_name("gsi1")
+                    .key_condition_expression("gsi1pk = :pk")
+                    .expression_attribute_values(":pk", s(keys_gsi(user)))
+                    .scan_index_forward(false),
+            )
+            .await?;
+        items.iter().map(from_item).collect()
     }
 
     /// One key of a user by id (`None` for another user's key or an unknown id).

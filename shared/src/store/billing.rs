@@ -11,7 +11,7 @@
 //! under any concurrency (a refused request is not counted).
 
 use super::usage::{API_KEYS_ACTIVE, STORAGE_COMMITTED, UPLOADS_COMMITTED, counters_from_item};
-use super::users::{PROFILE, user_pk};
+use super::user_codec::{PROFILE, user_pk};
 use super::{Item, Store, get_n, get_s, is_condition_failure, key, n, req_s, s, sdk_error, ttl};
 use crate::domain::{AppliedCoupon, Card, Limits, PlanId, Subscription, SubscriptionId, SubscriptionStatus, UsageCounters, UserId};
 use crate::error::Error;

@@ -6,8 +6,8 @@
 //! `unverified`), and removed by recovery, activation or the purge itself. The purge finds what
 //! is due with one `Query` per shard (`sk <= now`), strongly consistent, no Scan.
 
-use super::admin::index_attributes;
-use super::users::{PROFILE, email_pk, user_from_item, user_pk, username_pk};
+use super::user_codec::{PROFILE, email_pk, user_from_item, user_pk, username_pk};
+use super::user_index::index_attributes;
 use super::{Item, Store, b, get_n, get_s, key, n, s, sdk_error};
 use crate::domain::{Activity, User, UserId};
 use crate::error::Error;
@@ -264,52 +264,36 @@ impl Store {
     /// Deletes every item in the user's partition and every API key of the user. Returns the
     /// number of items deleted.
     pub async fn delete_user_items(&self, user: &UserId) -> Result<usize, Error> {
-        let mut keys: Vec<Item> = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", s(user_pk(user)))
-                .projection_expression("pk, sk")
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| sdk_error("list user items", e))?;
-            keys.extend(out.items().iter().cloned());
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                break;
-            }
-        }
+        let mut keys: Vec<Item> = self
+            .query_all(
+                "list user items",
+                self.client
+                    .query()
+                    .table_name(&self.table)
+                    .key_condition_expression("pk = :pk")
+                    .expression_attribute_values(":pk", s(user_pk(user)))
+                    .projection_expression("pk, sk")
+                    .consistent_read(true),
+            )
+            .await?;
         for k in self.list_api_keys(user).await? {
             keys.push(key(format!("APIKEY#{}", k.hash), "APIKEY"));
         }
         // Refresh and link tokens are keyed by their hash; `gsi1` finds them by owner.
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name("gsi1")
-                .key_condition_expression("gsi1pk = :owner")
-                .expression_attribute_values(":owner", s(format!("OWNED#{user}")))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| sdk_error("list owned items", e))?;
-            for item in out.items() {
-                if let (Some(pk), Some(sk)) = (get_s(item, "pk"), get_s(item, "sk")) {
-                    keys.push(key(pk, sk));
-                }
-            }
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                break;
+        let owned: Vec<Item> = self
+            .query_all(
+                "list owned items",
+                self.client
+                    .query()
+                    .table_name(&self.table)
+                    .index_name("gsi1")
+                    .key_condition_expression("gsi1pk = :owner")
+                    .expression_attribute_values(":owner", s(format!("OWNED#{user}"))),
+            )
+            .await?;
+        for item in &owned {
+            if let (Some(pk), Some(sk)) = (get_s(item, "pk"), get_s(item, "sk")) {
+                keys.push(key(pk, sk));
             }
         }
         self.batch_delete("delete user items", &keys).await?;

@@ -2,21 +2,11 @@
 //! `mfaLastStep` (the last accepted time step, so a code works once) and `mfaBackup` (a string
 //! set of keyed hashes of single-use backup codes). Every change is one conditional update.
 
-use super::users::{PROFILE, user_from_item, user_pk};
+use super::user_codec::{PROFILE, user_from_item, user_pk};
 use super::{Store, b, get_b, get_n, get_s, is_condition_failure, key, n, s, sdk_error};
-use crate::domain::{Activity, User, UserId};
+use crate::domain::{Activity, MfaState, User, UserId};
 use crate::error::Error;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
-
-/// The second-factor state of a user (sealed secrets; hashes only).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct MfaState {
-    pub enabled: bool,
-    pub secret: Option<String>,
-    pub pending: Option<String>,
-    pub last_step: Option<i64>,
-    pub backup_hashes: Vec<String>,
-}
 
 fn backup_set(hashes: &[String]) -> AttributeValue {
     AttributeValue::Ss(hashes.to_vec())

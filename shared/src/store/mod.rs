@@ -1,39 +1,53 @@
 //! DynamoDB single-table store. Owns item ↔ domain mapping, keys, conditional writes and the
 //! classification of SDK errors into [`Error`] kinds. Every access pattern and key is listed in
 //! `docs/table-design.md`; uniqueness uses marker items in one transaction, counters use `ADD`.
+//! The records it reads and writes are `domain` types; what is here is only how they are kept.
+//!
+//! One file per kind of item or access pattern: `user_codec` (the user item ⇄ `User`, its keys
+//! and markers), `user_index` (its listing and search index attributes), `users` (creating and
+//! reading accounts, login bookkeeping), `activation` (activation and reset writes),
+//! `user_list` (the admin lists: plan, shard reads, merge, cursor), `admin` (admin changes and
+//! the admin count), `audit`, `activity`, `sessions`, `api_keys`, `links` (link tokens),
+//! `captchas`, `rate_limits`, `mfa`, `account` (settings, email change), `lifecycle` (deletion
+//! and the purge queue), `uploads`, `usage`, `billing`, and `seed` (test tables only).
 
 mod account;
+mod activation;
 mod activity;
 mod admin;
 mod api_keys;
+mod audit;
 mod billing;
+mod captchas;
 mod lifecycle;
+mod links;
 mod mfa;
+mod rate_limits;
+#[cfg(feature = "test-support")]
+mod seed;
 mod sessions;
-mod tokens;
 mod uploads;
 mod usage;
+mod user_codec;
+mod user_index;
+mod user_list;
 mod users;
 
-pub use activity::ActivityRecord;
-#[cfg(feature = "test-support")]
-pub use admin::SeedUser;
-pub use admin::{
-    AdminChange, AuditEntry, ChangeRefused, SortField, StreamPosition, USER_SHARDS, UserPage, UserQuery, max_streams, stream_count,
-};
-pub use api_keys::{ApiKeyRecord, KeyStatus};
+pub use admin::{AdminChange, ChangeRefused};
 pub use billing::{ApiRequestCount, PlanChange, SubscriptionRefusal, SubscriptionWrite};
 pub use lifecycle::{DueAccount, PURGE_SHARDS, PurgeKind, ScheduledDeletion, shard_of};
-pub use mfa::MfaState;
-pub use sessions::{RefreshRecord, Rotation, Session};
-pub use tokens::{EmailChangeToken, LinkToken, TokenKind};
+#[cfg(feature = "test-support")]
+pub use seed::SeedUser;
 pub use uploads::{BatchDeletion, MAX_DELETES_PER_TRANSACTION, QuotaRefusal, Reservation, StalePendingUpload};
 pub use usage::DAY_RETENTION_SECS;
+pub use user_index::USER_SHARDS;
+pub use user_list::{UserCursor, UserPage};
 pub use users::{LoginName, NewUser, UserPatch};
 
 use crate::error::Error;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use std::collections::HashMap;
@@ -62,7 +76,7 @@ impl Store {
         let result = self.client.describe_table().table_name(&self.table).send().await;
         match result {
             Ok(_) => tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "dynamodb connection warmed"),
-            Err(e) => tracing::warn!(error = %DisplayErrorContext(&e), "dynamodb warm-up failed"),
+            Err(e) => tracing::warn!(error = format!("{:#}", anyhow::Error::new(e)), "dynamodb warm-up failed"),
         }
     }
 
@@ -124,6 +138,25 @@ impl Store {
     }
 }
 
+impl Store {
+    /// A `Query` of the items of partition `pk` whose sort key begins with `prefix` (a user's
+    /// sessions, activity entries, uploads).
+    fn query_prefix(&self, pk: String, prefix: &str) -> QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":prefix", s(prefix))
+    }
+
+    /// Every item `query` finds, all pages followed by the SDK's paginator (for reads whose
+    /// result is small by design: a user's sessions, keys, items, a year of day items).
+    async fn query_all(&self, op: &str, query: QueryFluentBuilder) -> Result<Vec<Item>, Error> {
+        query.into_paginator().items().send().try_collect().await.map_err(|e| sdk_error(op, e))
+    }
+}
+
 /// Why one item of a cancelled transaction failed.
 #[derive(Debug, Clone)]
 pub(crate) struct CancelReason {
@@ -176,7 +209,10 @@ impl Store {
 }
 
 /// Throttling, timeouts and connection failures are the dependency's fault (503, retry);
-/// anything else is ours (500). Both keep the SDK's message for the log.
+/// anything else is ours (500). Both keep the SDK's error and its source chain for the log
+/// (`{:#}` where the response is made). Not the SDK's `DisplayErrorContext`: it appends the
+/// error's `Debug` form, which holds the raw response body, and a DynamoDB error body can carry
+/// item values (personal data) that must not reach a log.
 pub(crate) fn sdk_error<E, R>(op: &str, err: SdkError<E, R>) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
@@ -196,27 +232,12 @@ where
         ),
         _ => false,
     };
-    let context = anyhow::anyhow!("{op}: {}", DisplayErrorContext(&err));
+    let context = anyhow::Error::new(err).context(op.to_owned());
     if transient { Error::DependencyUnavailable(context) } else { Error::Internal(context) }
 }
 
 pub(crate) fn is_condition_failure<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
     matches!(err, SdkError::ServiceError(e) if e.err().code() == Some("ConditionalCheckFailedException"))
-}
-
-/// Error text with its whole source chain.
-struct DisplayErrorContext<'a, E>(&'a E);
-
-impl<E: std::error::Error> std::fmt::Display for DisplayErrorContext<'_, E> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0)?;
-        let mut source = self.0.source();
-        while let Some(s) = source {
-            write!(f, ": {s}")?;
-            source = s.source();
-        }
-        Ok(())
-    }
 }
 
 impl From<aws_sdk_dynamodb::error::BuildError> for Error {

@@ -5,45 +5,11 @@
 //! presented token `rotated` in the same transaction that writes its successor, so presenting
 //! it again is recognisable as reuse.
 
-use super::users::{PROFILE, user_from_item, user_pk};
+use super::user_codec::{PROFILE, user_from_item, user_pk};
 use super::{Item, Store, b, get_b, get_n, get_s, key, n, req_s, s, sdk_error, ttl};
-use crate::domain::{SessionId, User, UserId};
+use crate::domain::{RefreshRecord, Rotation, Session, SessionId, User, UserId};
 use crate::error::Error;
 use aws_sdk_dynamodb::types::{KeysAndAttributes, Put, TransactWriteItem, Update};
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Session {
-    pub id: SessionId,
-    pub user_id: UserId,
-    pub created_at: i64,
-    pub last_used_at: i64,
-    pub expires_at: i64,
-    pub ip: String,
-    pub user_agent: String,
-    /// The account's session epoch when it was opened (`User::session_cut_off`).
-    pub epoch: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RefreshRecord {
-    pub hash: String,
-    pub user_id: UserId,
-    pub session_id: SessionId,
-    pub expires_at: i64,
-    pub rotated: bool,
-    /// Its session's epoch, so a refresh can be refused without reading the session.
-    pub epoch: i64,
-}
-
-/// What became of a refresh attempt.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Rotation {
-    Rotated,
-    /// The token was already used: someone replays an old token.
-    Reused,
-    /// The session has ended.
-    SessionGone,
-}
 
 fn session_sk(id: &SessionId) -> String {
     format!("SESSION#{id}")
@@ -224,29 +190,8 @@ impl Store {
 
     /// Every live session of a user, oldest first.
     pub async fn list_sessions(&self, user: &UserId) -> Result<Vec<Session>, Error> {
-        let mut sessions = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                .expression_attribute_values(":pk", s(user_pk(user)))
-                .expression_attribute_values(":prefix", s("SESSION#"))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| sdk_error("list sessions", e))?;
-            for item in out.items() {
-                sessions.push(session_from_item(item)?);
-            }
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return Ok(sessions);
-            }
-        }
+        let items: Vec<Item> = self.query_all("list sessions", self.query_prefix(user_pk(user), "SESSION#").consistent_read(true)).await?;
+        items.iter().map(session_from_item).collect()
     }
 
     /// Ends every session of a user except `keep`. Returns how many ended.

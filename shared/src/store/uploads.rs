@@ -11,9 +11,9 @@
 //! a scan; completing removes it from the index.
 
 use super::usage::{CounterDelta, STORAGE_COMMITTED, UPLOADS_COMMITTED, counters_update, day_update};
-use super::users::{PROFILE, user_pk};
+use super::user_codec::{PROFILE, user_pk};
 use super::{Item, Store, get_n, get_s, key, n, req_s, s, sdk_error};
-use crate::domain::{DayDelta, Upload, UploadId, UploadKind, UploadStatus, UserId};
+use crate::domain::{DayUsage, Upload, UploadId, UploadKind, UploadStatus, UserId};
 use crate::error::Error;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
@@ -136,17 +136,6 @@ fn removal_delta(u: &Upload) -> CounterDelta {
     delta
 }
 
-fn add_delta(into: &mut CounterDelta, d: &CounterDelta) {
-    into.storage_used += d.storage_used;
-    into.storage_committed += d.storage_committed;
-    into.uploads_count += d.uploads_count;
-    into.uploads_committed += d.uploads_committed;
-    into.uploads_total += d.uploads_total;
-    for (a, b) in into.bytes_by_kind.iter_mut().zip(d.bytes_by_kind) {
-        *a += b;
-    }
-}
-
 impl Store {
     /// Reserves quota for a new pending upload and writes its record, all or nothing.
     /// `Ok(Err(_))` says which limit refused it.
@@ -257,12 +246,7 @@ impl Store {
         descending: bool,
     ) -> Result<(Vec<Upload>, bool), Error> {
         let mut query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_values(":pk", s(user_pk(user)))
-            .expression_attribute_values(":prefix", s(UPLOAD_PREFIX))
+            .query_prefix(user_pk(user), UPLOAD_PREFIX)
             .scan_index_forward(!descending)
             .consistent_read(true)
             // One more than asked tells whether another page exists.
@@ -292,11 +276,12 @@ impl Store {
             .build()?;
         let mut counters = CounterDelta { storage_used: u.size, uploads_count: 1, uploads_total: 1, ..Default::default() };
         counters.bytes_by_kind[u.kind.index()] = u.size;
-        let day_delta = DayDelta { uploads: 1, upload_bytes: u.size, upload_kind: Some(u.kind), ..Default::default() };
+        let mut day_delta = DayUsage { uploads: 1, upload_bytes: u.size, ..DayUsage::empty(day) };
+        day_delta.uploads_by_kind[u.kind.index()] = (1, u.size);
         let items = vec![
             TransactWriteItem::builder().update(update).build(),
             TransactWriteItem::builder().update(counters_update(self, &u.user_id, &counters)?).build(),
-            day_update(self, &u.user_id, day, &day_delta)?,
+            day_update(self, &u.user_id, &day_delta)?,
         ];
         Ok(self.transact("complete upload", items).await?.is_ok())
     }
@@ -314,8 +299,8 @@ impl Store {
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":now", n(now))
             .build()?;
-        let day_delta = DayDelta { downloads: 1, download_bytes: u.size, ..Default::default() };
-        let items = vec![TransactWriteItem::builder().update(update).build(), day_update(self, &u.user_id, day, &day_delta)?];
+        let day_delta = DayUsage { downloads: 1, download_bytes: u.size, ..DayUsage::empty(day) };
+        let items = vec![TransactWriteItem::builder().update(update).build(), day_update(self, &u.user_id, &day_delta)?];
         Ok(self.transact("record download", items).await?.is_ok())
     }
 
@@ -336,7 +321,7 @@ impl Store {
         }
         let mut items = Vec::with_capacity(uploads.len() + 2);
         let mut counters = CounterDelta::default();
-        let mut day_delta = DayDelta::default();
+        let mut day_delta = DayUsage::empty(day);
         for u in uploads.iter().filter(|u| &u.user_id == user) {
             let delete = Delete::builder()
                 .table_name(&self.table)
@@ -346,7 +331,7 @@ impl Store {
                 .expression_attribute_values(":seen", s(u.status.as_str()))
                 .build()?;
             items.push(TransactWriteItem::builder().delete(delete).build());
-            add_delta(&mut counters, &removal_delta(u));
+            counters.add(&removal_delta(u));
             if u.status == UploadStatus::Active {
                 day_delta.deletions += 1;
                 day_delta.deleted_bytes += u.size;
@@ -354,7 +339,7 @@ impl Store {
         }
         items.push(TransactWriteItem::builder().update(counters_update(self, user, &counters)?).build());
         if day_delta.deletions > 0 {
-            items.push(day_update(self, user, day, &day_delta)?);
+            items.push(day_update(self, user, &day_delta)?);
         }
         Ok(match self.transact("delete uploads", items).await? {
             Ok(()) => BatchDeletion::Deleted,

@@ -4,9 +4,9 @@
 //! action it counts, so the numbers never drift from the records; reading a period is one
 //! `Query` on the sort key range, never a look at the records themselves.
 
-use super::users::{PROFILE, user_pk};
-use super::{Item, Store, get_n, get_s, key, n, s, sdk_error, ttl};
-use crate::domain::{DayDelta, DayUsage, UploadKind, UsageCounters, UserId, day_string, parse_day};
+use super::user_codec::{PROFILE, user_pk};
+use super::{Item, Store, get_n, get_s, key, n, s, ttl};
+use crate::domain::{DayUsage, UploadKind, UsageCounters, UserId, day_string, parse_day};
 use crate::error::Error;
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use std::collections::HashMap;
@@ -56,16 +56,8 @@ pub(crate) fn counters_from_item(item: &Item) -> UsageCounters {
     }
 }
 
-/// Changes to the user item's counters (any may be negative).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct CounterDelta {
-    pub storage_used: i64,
-    pub storage_committed: i64,
-    pub uploads_count: i64,
-    pub uploads_committed: i64,
-    pub uploads_total: i64,
-    pub bytes_by_kind: [i64; 5],
-}
+/// A change to the user item's counters: the counters' own shape, any field negative.
+pub(crate) type CounterDelta = UsageCounters;
 
 impl CounterDelta {
     /// `ADD` clauses and their values (`:c0`, `:c1`, …), skipping zeros.
@@ -76,6 +68,7 @@ impl CounterDelta {
             (UPLOADS_COUNT.into(), self.uploads_count),
             (UPLOADS_COMMITTED.into(), self.uploads_committed),
             (UPLOADS_TOTAL.into(), self.uploads_total),
+            (API_KEYS_ACTIVE.into(), self.api_keys_active),
         ];
         for kind in UploadKind::ALL {
             pairs.push((bytes_attr(kind), self.bytes_by_kind[kind.index()]));
@@ -108,8 +101,10 @@ pub(crate) fn day_sk(date: Date) -> String {
     format!("DAY#{}", day_string(date))
 }
 
-/// The day item's `ADD`s for `delta`, creating the item on first use.
-pub(crate) fn day_update(store: &Store, user: &UserId, date: Date, delta: &DayDelta) -> Result<TransactWriteItem, Error> {
+/// The `ADD`s of `delta` (what one action adds to its day) to the day item, creating the item
+/// on first use.
+pub(crate) fn day_update(store: &Store, user: &UserId, delta: &DayUsage) -> Result<TransactWriteItem, Error> {
+    let date = delta.date;
     let mut pairs: Vec<(String, i64)> = vec![
         ("uploads".into(), delta.uploads),
         ("uploadBytes".into(), delta.upload_bytes),
@@ -118,9 +113,10 @@ pub(crate) fn day_update(store: &Store, user: &UserId, date: Date, delta: &DayDe
         ("deletions".into(), delta.deletions),
         ("deletedBytes".into(), delta.deleted_bytes),
     ];
-    if let Some(kind) = delta.upload_kind {
-        pairs.push((format!("uploads{}", kind_suffix(kind)), delta.uploads));
-        pairs.push((format!("uploadBytes{}", kind_suffix(kind)), delta.upload_bytes));
+    for kind in UploadKind::ALL {
+        let (count, bytes) = delta.uploads_by_kind[kind.index()];
+        pairs.push((format!("uploads{}", kind_suffix(kind)), count));
+        pairs.push((format!("uploadBytes{}", kind_suffix(kind)), bytes));
     }
     let mut adds = Vec::new();
     let mut values: HashMap<String, aws_sdk_dynamodb::types::AttributeValue> = HashMap::new();
@@ -173,28 +169,20 @@ impl Store {
     /// sort-key range (a year is ~365 small items, well under one 1 MB page; pages are followed
     /// anyway). Days without activity have no item.
     pub async fn usage_days(&self, user: &UserId, from: Date, to: Date) -> Result<Vec<DayUsage>, Error> {
-        let mut days = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
-                .expression_attribute_values(":pk", s(user_pk(user)))
-                .expression_attribute_values(":from", s(day_sk(from)))
-                .expression_attribute_values(":to", s(day_sk(to)))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| sdk_error("usage days", e))?;
-            days.extend(out.items().iter().filter_map(day_from_item));
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return Ok(days);
-            }
-        }
+        let items: Vec<Item> = self
+            .query_all(
+                "usage days",
+                self.client
+                    .query()
+                    .table_name(&self.table)
+                    .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
+                    .expression_attribute_values(":pk", s(user_pk(user)))
+                    .expression_attribute_values(":from", s(day_sk(from)))
+                    .expression_attribute_values(":to", s(day_sk(to)))
+                    .consistent_read(true),
+            )
+            .await?;
+        Ok(items.iter().filter_map(day_from_item).collect())
     }
 }
 

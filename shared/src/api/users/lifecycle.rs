@@ -3,11 +3,11 @@
 
 use super::UserResponse;
 use crate::App;
+use crate::api::dto::ActivityResponse;
 use crate::clock::rfc3339;
 use crate::error::{Error, Result};
 use crate::http::{Authenticated, ClientInfo, Json, Query, ReadAccess, Reply};
-use crate::services::{export, lifecycle as svc};
-use crate::store::ActivityRecord;
+use crate::services::{activity as activity_log, export, lifecycle as svc};
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::routing::{delete, get, post};
@@ -85,32 +85,6 @@ pub(crate) fn parse_limit(raw: Option<&str>) -> Result<u32> {
     }
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct ActivityResponse {
-    id: String,
-    kind: String,
-    at: String,
-    ip: String,
-    user_agent: String,
-    detail: Option<String>,
-    actor: Option<String>,
-}
-
-impl From<&ActivityRecord> for ActivityResponse {
-    fn from(a: &ActivityRecord) -> Self {
-        Self {
-            id: a.id.clone(),
-            kind: a.kind.clone(),
-            at: rfc3339(a.at),
-            ip: a.ip.clone(),
-            user_agent: a.user_agent.clone(),
-            detail: a.detail.clone(),
-            actor: a.actor.clone(),
-        }
-    }
-}
-
 async fn activity(State(app): State<Arc<App>>, ReadAccess(c): ReadAccess, Query(q): Query<ListQuery>) -> Result<Reply> {
     let limit = parse_limit(q.limit.as_deref())?;
     let cursor = match q.cursor.as_deref() {
@@ -118,8 +92,8 @@ async fn activity(State(app): State<Arc<App>>, ReadAccess(c): ReadAccess, Query(
         Some(c) if c.starts_with("act_") && c.len() <= 40 && c[4..].chars().all(|ch| ch.is_ascii_alphanumeric()) => Some(c),
         Some(_) => return Err(Error::field("cursor", "is not a cursor this endpoint gave out")),
     };
-    let (records, next) = app.store.list_activity(&c.user.id, cursor, limit as i32).await?;
-    let items: Vec<ActivityResponse> = records.iter().map(ActivityResponse::from).collect();
+    let (records, next) = activity_log::list(&app, &c.user.id, cursor, limit).await?;
+    let items: Vec<ActivityResponse> = records.into_iter().map(ActivityResponse::from).collect();
     Ok(Reply::page(&items, next, limit))
 }
 

@@ -6,12 +6,12 @@
 
 use crate::App;
 use crate::domain::ClientInfo;
+use crate::domain::EmailChangeToken;
 use crate::domain::{ActivityKind, Email, Password, PasswordPolicyInput, User};
 use crate::error::{Error, FieldError, Result};
 use crate::mail::{self, Lang, SecurityEvent};
 use crate::services::mailing::{self, MAIL_INTERVAL_SECS};
 use crate::services::{Principal, activity};
-use crate::store::EmailChangeToken;
 use crate::tokens;
 
 /// Email-change links are valid 1 h.

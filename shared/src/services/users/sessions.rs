@@ -4,10 +4,10 @@
 
 use crate::App;
 use crate::domain::ClientInfo;
+use crate::domain::Session;
 use crate::domain::{ActivityKind, SessionId};
 use crate::error::{Error, Result};
 use crate::services::{Principal, activity};
-use crate::store::Session;
 
 /// The caller's live sessions, most recently used first; `true` marks the calling one.
 pub async fn list(app: &App, principal: &Principal) -> Result<Vec<(Session, bool)>> {
