@@ -3,12 +3,12 @@
 
 use crate::avatars::AvatarObjects;
 use crate::clock::{Clock, SystemClock};
-use crate::config::{Config, Secret, SigningKeySource};
+use crate::config::{Config, SigningKeySource};
+use crate::domain::Secret;
 use crate::mail::Mailer;
 use crate::objects::ObjectStore;
 use crate::passwords::PasswordHasher;
-use crate::payments::SandboxProvider;
-use crate::services::billing::PaymentProvider;
+use crate::payments::{PaymentProvider, SandboxProvider};
 use crate::store::Store;
 use crate::tokens::TokenService;
 use anyhow::Context as _;
@@ -150,8 +150,9 @@ pub fn init_logging(level: &str) {
     let _ = subscriber::fmt().with_max_level(level).with_target(false).with_ansi(false).without_time().try_init();
 }
 
-/// What every function's `main` does: logging, the app, the group's router, the runtime.
-pub async fn serve(router: fn(Arc<App>) -> axum::Router) -> Result<(), lambda_http::Error> {
+/// A cold start: configuration, logging at its level, then the app. A failure is logged once,
+/// with its chain, before the runtime reports it.
+async fn start() -> Result<Arc<App>, lambda_http::Error> {
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(e) => {
@@ -161,13 +162,15 @@ pub async fn serve(router: fn(Arc<App>) -> axum::Router) -> Result<(), lambda_ht
         }
     };
     init_logging(&config.log_level);
-    let app = match App::from_config(config).await {
-        Ok(app) => app,
-        Err(e) => {
-            tracing::error!(error = format!("{e:#}"), "start-up failed");
-            return Err(e.into());
-        }
-    };
+    App::from_config(config).await.map_err(|e| {
+        tracing::error!(error = format!("{e:#}"), "start-up failed");
+        e.into()
+    })
+}
+
+/// What every function's `main` does: logging, the app, the group's router, the runtime.
+pub async fn serve(router: fn(Arc<App>) -> axum::Router) -> Result<(), lambda_http::Error> {
+    let app = start().await?;
     lambda_http::run(router(app)).await
 }
 
@@ -175,16 +178,7 @@ pub async fn serve(router: fn(Arc<App>) -> axum::Router) -> Result<(), lambda_ht
 /// Lambda deadline, logging one summary line and returning it (for `cargo lambda invoke`).
 pub async fn serve_purge() -> Result<(), lambda_http::Error> {
     use lambda_http::lambda_runtime::{self, LambdaEvent, service_fn};
-    let config = match Config::from_env() {
-        Ok(config) => config,
-        Err(e) => {
-            init_logging("info");
-            tracing::error!(error = %e, "start-up failed");
-            return Err(e.into());
-        }
-    };
-    init_logging(&config.log_level);
-    let app = App::from_config(config).await.map_err(|e| -> lambda_http::Error { e.into() })?;
+    let app = start().await?;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
         let app = app.clone();
         async move {

@@ -5,39 +5,10 @@
 use crate::domain::{LockoutPolicy, RateLimit};
 use std::fmt;
 
-/// Argon2id cost. Production uses OWASP's recommendation; only tests choose cheaper values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HashCost {
-    pub memory_kib: u32,
-    pub iterations: u32,
-    pub parallelism: u32,
-}
-
-impl HashCost {
-    /// OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1.
-    pub const OWASP: Self = Self { memory_kib: 19_456, iterations: 2, parallelism: 1 };
-    /// For tests only: fast, still argon2id.
-    pub const TEST_ONLY: Self = Self { memory_kib: 64, iterations: 1, parallelism: 1 };
-}
-
-/// A secret that never shows up in `Debug` output or logs.
-#[derive(Clone)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
+// The types of two settings, defined where they are used and re-exported here so a setting's
+// type is found beside it.
+pub use crate::domain::Secret;
+pub use crate::passwords::HashCost;
 
 /// Where the JWT signing key comes from.
 #[derive(Debug, Clone)]

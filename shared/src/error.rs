@@ -1,6 +1,7 @@
 //! The one error type of the API and the only place HTTP statuses and codes are decided.
 //! Internal failures keep their cause for the log; the client sees a fixed message.
 
+use crate::envelope;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -82,6 +83,9 @@ pub enum Error {
     UserNotFound,
     #[error("not found")]
     NotFound,
+    /// The path exists but does not serve this method (the routers' fallback).
+    #[error("method not allowed")]
+    MethodNotAllowed,
     #[error("email is already registered")]
     EmailTaken,
     #[error("username is already taken")]
@@ -140,6 +144,7 @@ impl Error {
                 StatusCode::FORBIDDEN
             }
             UserNotFound | NotFound | PlanNotFound | SubscriptionNotFound => StatusCode::NOT_FOUND,
+            MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             EmailTaken | UsernameTaken | Conflict | InvalidState(_) | UsageOverPlanLimits(_) => StatusCode::CONFLICT,
             PaymentFailed { .. } => StatusCode::PAYMENT_REQUIRED,
             QuotaExceeded(_) | SubscriptionLimitExceeded { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -173,6 +178,7 @@ impl Error {
             ScopeRequired => "SCOPE_REQUIRED",
             UserNotFound => "USER_NOT_FOUND",
             NotFound => "NOT_FOUND",
+            MethodNotAllowed => "METHOD_NOT_ALLOWED",
             EmailTaken => "EMAIL_TAKEN",
             UsernameTaken => "USERNAME_TAKEN",
             Conflict | InvalidState(_) | UsageOverPlanLimits(_) => "CONFLICT",
@@ -204,15 +210,6 @@ impl Error {
     }
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    success: bool,
-    error: String,
-    code: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    details: Option<serde_json::Value>,
-}
-
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = self.status();
@@ -223,16 +220,10 @@ impl IntoResponse for Error {
             }
             _ => tracing::info!(code = self.code(), status = status.as_u16(), "request refused"),
         }
-        let body = ErrorBody {
-            success: false,
-            // Only client errors carry their own text; a 5xx never reveals internals.
-            error: self.to_string(),
-            code: self.code(),
-            details: self.details(),
-        };
-        let mut response = (status, crate::http::json_bytes(&body)).into_response();
+        // Only client errors carry their own text; a 5xx never reveals internals.
+        let body = envelope::failure(&self.to_string(), self.code(), self.details());
+        let mut response = envelope::response(status, body);
         let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         let retry_after = match self {
             Error::RateLimited { retry_after_secs } | Error::SubscriptionLimitExceeded { retry_after_secs: Some(retry_after_secs), .. } => {
                 Some(retry_after_secs)
@@ -273,6 +264,7 @@ mod tests {
             (Error::ScopeRequired, 403, "SCOPE_REQUIRED"),
             (Error::UserNotFound, 404, "USER_NOT_FOUND"),
             (Error::NotFound, 404, "NOT_FOUND"),
+            (Error::MethodNotAllowed, 405, "METHOD_NOT_ALLOWED"),
             (Error::EmailTaken, 409, "EMAIL_TAKEN"),
             (Error::UsernameTaken, 409, "USERNAME_TAKEN"),
             (Error::Conflict, 409, "CONFLICT"),
@@ -306,6 +298,15 @@ mod tests {
         let json: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(json["success"], false);
         assert_eq!(json["code"], "INTERNAL");
+    }
+
+    #[tokio::test]
+    async fn the_routers_405_fallback_is_an_error_in_the_envelope() {
+        let response = Error::MethodNotAllowed.into_response();
+        assert_eq!(response.status(), 405);
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
+        assert_eq!(&body[..], br#"{"success":false,"error":"method not allowed","code":"METHOD_NOT_ALLOWED"}"#);
     }
 
     #[tokio::test]

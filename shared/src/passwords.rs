@@ -2,11 +2,25 @@
 //! takes ~20 ms of CPU and must not stall the async runtime). Unknown users are verified against
 //! a dummy hash so that timing does not tell whether an account exists.
 
-use crate::config::HashCost;
 use anyhow::Context as _;
 use argon2::password_hash::{PasswordHash, SaltString, rand_core::OsRng};
 use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
 use tokio::sync::OnceCell;
+
+/// Argon2id cost. Production uses OWASP's recommendation; only tests choose cheaper values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashCost {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl HashCost {
+    /// OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1.
+    pub const OWASP: Self = Self { memory_kib: 19_456, iterations: 2, parallelism: 1 };
+    /// For tests only: fast, still argon2id.
+    pub const TEST_ONLY: Self = Self { memory_kib: 64, iterations: 1, parallelism: 1 };
+}
 
 #[derive(Debug)]
 pub struct PasswordHasher {

@@ -1,4 +1,9 @@
-//! Payment providers for [`services::billing`](crate::services::billing).
+//! The payment port ([`PaymentProvider`], [`ChargeRequest`], [`PaymentOutcome`]) and the
+//! shipped adapter, for the subscription flows of `services::billing`.
+//!
+//! The port is declared here, beside its adapter, rather than in the service that uses it:
+//! adapters sit below the services in the dependency rule (`lib.rs`), so an adapter that
+//! implemented a trait of `services` would point upward.
 //!
 //! The shipped [`SandboxProvider`] moves no money: it answers by the payment method id, with
 //! the test ids Stripe users know, so every billing flow (success, decline, customer action)
@@ -15,8 +20,53 @@
 //! | anything else | unknown payment method → 400 `VALIDATION_FAILED` |
 
 use crate::domain::Card;
-use crate::services::billing::{ChargeRequest, PaymentOutcome, PaymentProvider, ProviderFuture};
+use crate::error::Result;
 use crate::tokens::random_token;
+use std::future::Future;
+use std::pin::Pin;
+
+// ---- the port ---------------------------------------------------------------------------------
+
+/// A future a provider returns (object-safe, so `App` can hold any provider).
+pub type ProviderFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
+
+/// One charge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChargeRequest {
+    /// The user id: the provider's customer reference.
+    pub customer: String,
+    pub payment_method_id: String,
+    pub amount_cents: i64,
+    pub currency: &'static str,
+    pub description: String,
+    /// Repeating a request with the same key must not charge twice.
+    pub idempotency_key: String,
+}
+
+/// What the provider answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PaymentOutcome {
+    /// Charged (or, for [`PaymentProvider::attach`], usable); `charge_id` is `None` for attach.
+    Succeeded { card: Card, charge_id: Option<String> },
+    /// The customer must act (3-D Secure) with this client secret before money moves.
+    RequiresAction { client_secret: String },
+    /// The issuer said no.
+    Declined { decline_code: String, message: String },
+    /// The provider knows no such payment method.
+    UnknownPaymentMethod,
+}
+
+/// The port a payment provider implements. Amounts are in minor units.
+pub trait PaymentProvider: Send + Sync + 'static {
+    fn name(&self) -> &'static str;
+    /// Checks that a payment method can be charged later (no money moves) and describes it.
+    fn attach<'a>(&'a self, customer: &'a str, payment_method_id: &'a str) -> ProviderFuture<'a, PaymentOutcome>;
+    fn charge(&self, request: ChargeRequest) -> ProviderFuture<'_, PaymentOutcome>;
+    /// Gives a charge back (used when our own write fails after the money moved).
+    fn refund<'a>(&'a self, charge_id: &'a str) -> ProviderFuture<'a, ()>;
+}
+
+// ---- the sandbox adapter ------------------------------------------------------------------------
 
 /// The sandbox's test payment methods.
 pub const SANDBOX_VISA: &str = "pm_card_visa";

@@ -2,8 +2,7 @@
 //! required, expiry checked against the injected clock), opaque random tokens stored only as
 //! SHA-256, short numeric codes stored as keyed hashes, and constant-time comparison.
 
-use crate::config::Secret;
-use crate::domain::{Role, SessionId, UserId};
+use crate::domain::{Role, Secret, SessionId, UserId};
 use base64::Engine as _;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
 use serde::{Deserialize, Serialize};

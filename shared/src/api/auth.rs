@@ -4,7 +4,7 @@ use super::UserResponse;
 use crate::App;
 use crate::error::{Error, Result};
 use crate::http::{self, ClientInfo, Json, MaybeUnactivated, OptionalJson, Query, Reply};
-use crate::services::auth as svc;
+use crate::services::{password_reset, sign_in, sign_up};
 use crate::tokens::{ACCESS_TOKEN_TTL_SECS, REFRESH_TOKEN_TTL_SECS};
 use axum::Router;
 use axum::extract::State;
@@ -46,7 +46,7 @@ struct CaptchaResponse {
 }
 
 async fn captcha(State(app): State<Arc<App>>, client: ClientInfo) -> Result<Reply> {
-    let c = svc::captcha(&app, &client).await?;
+    let c = sign_up::captcha(&app, &client).await?;
     Ok(Reply::ok(&CaptchaResponse { captcha_id: c.id, captcha_image: c.image, expires_in: c.expires_in }))
 }
 
@@ -71,9 +71,9 @@ async fn register(State(app): State<Arc<App>>, client: ClientInfo, Json(body): J
         return Err(Error::Validation(missing));
     }
     let captcha = body.captcha_id.zip(body.captcha);
-    let registered = svc::register(
+    let registered = sign_up::register(
         &app,
-        svc::Registration {
+        sign_up::Registration {
             username: body.username.unwrap_or_default(),
             email: body.email.unwrap_or_default(),
             password: body.password.unwrap_or_default(),
@@ -105,7 +105,7 @@ async fn activate_with_code(
     if body.code.trim().len() != 6 || !body.code.trim().chars().all(|c| c.is_ascii_digit()) {
         return Err(Error::field("code", "must be 6 digits"));
     }
-    svc::activate_with_code(&app, &p, &body.code, &client).await?;
+    sign_up::activate_with_code(&app, &p, &body.code, &client).await?;
     Ok(Reply::message("User activated successfully"))
 }
 
@@ -119,7 +119,7 @@ async fn activate_with_link(State(app): State<Arc<App>>, client: ClientInfo, Que
     if q.token.is_empty() || q.token.len() > 128 {
         return Err(Error::InvalidToken);
     }
-    svc::activate_with_token(&app, &q.token, &client).await?;
+    sign_up::activate_with_token(&app, &q.token, &client).await?;
     Ok(Reply::message("User activated successfully"))
 }
 
@@ -130,7 +130,7 @@ struct EmailRequest {
 }
 
 async fn resend_activation(State(app): State<Arc<App>>, client: ClientInfo, Json(body): Json<EmailRequest>) -> Result<Reply> {
-    svc::resend_activation(&app, &body.email, &client).await?;
+    sign_up::resend_activation(&app, &body.email, &client).await?;
     Ok(Reply::accepted("If the address belongs to an account that is not activated yet, a new code is on its way."))
 }
 
@@ -154,7 +154,7 @@ struct TokensResponse {
     user: UserResponse,
 }
 
-fn tokens_reply(app: &App, t: svc::Tokens, cookies: bool) -> Reply {
+fn tokens_reply(app: &App, t: sign_in::Tokens, cookies: bool) -> Reply {
     let mut reply = Reply::ok(&TokensResponse {
         access_token: t.access_token.clone(),
         refresh_token: t.refresh_token.clone(),
@@ -179,7 +179,7 @@ fn tokens_reply(app: &App, t: svc::Tokens, cookies: bool) -> Reply {
 async fn login(State(app): State<Arc<App>>, client: ClientInfo, Json(body): Json<LoginRequest>) -> Result<Reply> {
     let cookies = body.use_cookies;
     let tokens =
-        svc::login(&app, svc::Credentials { username: body.username, email: body.email, password: body.password }, &client).await?;
+        sign_in::login(&app, sign_in::Credentials { username: body.username, email: body.email, password: body.password }, &client).await?;
     Ok(tokens_reply(&app, tokens, cookies))
 }
 
@@ -193,7 +193,7 @@ struct MfaRequest {
 }
 
 async fn mfa(State(app): State<Arc<App>>, client: ClientInfo, Json(body): Json<MfaRequest>) -> Result<Reply> {
-    let tokens = svc::complete_mfa(&app, &body.mfa_token, &body.code, &client).await?;
+    let tokens = sign_in::complete_mfa(&app, &body.mfa_token, &body.code, &client).await?;
     Ok(tokens_reply(&app, tokens, body.use_cookies))
 }
 
@@ -216,7 +216,7 @@ async fn refresh(
     let bearer =
         headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).map(str::to_owned);
     let token = from_body.refresh_token.or(from_cookie).or(bearer).ok_or(Error::Unauthenticated)?;
-    let tokens = svc::refresh(&app, &token, &client).await?;
+    let tokens = sign_in::refresh(&app, &token, &client).await?;
     Ok(tokens_reply(&app, tokens, cookies))
 }
 
@@ -231,12 +231,12 @@ fn clear_cookies(response: Reply) -> Reply {
 }
 
 async fn logout(State(app): State<Arc<App>>, client: ClientInfo, MaybeUnactivated(p): MaybeUnactivated) -> Result<Reply> {
-    svc::logout(&app, &p, &client).await?;
+    sign_in::logout(&app, &p, &client).await?;
     Ok(clear_cookies(Reply::message("Logged out")))
 }
 
 async fn logout_all(State(app): State<Arc<App>>, client: ClientInfo, MaybeUnactivated(p): MaybeUnactivated) -> Result<Reply> {
-    let ended = svc::logout_all(&app, &p, &client).await?;
+    let ended = sign_in::logout_all(&app, &p, &client).await?;
     Ok(clear_cookies(Reply::with_status(StatusCode::OK, &serde_json::json!({ "sessionsEnded": ended }), Some("Logged out everywhere"))))
 }
 
@@ -253,7 +253,7 @@ async fn status(MaybeUnactivated(p): MaybeUnactivated) -> Reply {
 }
 
 async fn forgot_password(State(app): State<Arc<App>>, client: ClientInfo, Json(body): Json<EmailRequest>) -> Result<Reply> {
-    svc::forgot_password(&app, &body.email, &client).await?;
+    password_reset::forgot_password(&app, &body.email, &client).await?;
     Ok(Reply::accepted("If the address belongs to an account, a reset link is on its way."))
 }
 
@@ -268,7 +268,7 @@ async fn reset_password(State(app): State<Arc<App>>, client: ClientInfo, Json(bo
     if body.token.is_empty() || body.token.len() > 128 {
         return Err(Error::InvalidToken);
     }
-    svc::reset_password(&app, &body.token, &body.new_password, &client).await?;
+    password_reset::reset_password(&app, &body.token, &body.new_password, &client).await?;
     Ok(Reply::message("Password has been reset. Sign in with the new password."))
 }
 

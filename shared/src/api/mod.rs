@@ -5,10 +5,7 @@ pub mod api_keys;
 pub mod auth;
 pub mod billing;
 pub(crate) mod dto;
-mod lifecycle;
-mod mfa;
 pub mod uploads;
-pub mod usage;
 pub mod users;
 
 pub use dto::UserResponse;

@@ -1,11 +1,15 @@
-//! `/api/users/*` (SPEC §3.2): the caller's profile, settings, avatar, password, email and
-//! sessions, and the public profile and avatar of any user. Handlers of each concern live in
-//! the submodules; this file holds the router and the profile routes.
+//! `/api/users/*` (SPEC §3.2): the caller's profile, settings, avatar, password, email,
+//! sessions, second factor, deletion and activity, usage, and the public profile and avatar of
+//! any user. Handlers of each concern live in the submodules; this file holds the router and
+//! the profile routes.
 
 mod account;
 mod avatar;
+mod lifecycle;
+mod mfa;
 mod sessions;
 mod settings;
+mod usage;
 
 use super::UserResponse;
 use super::dto::Patch;
@@ -28,9 +32,9 @@ pub fn router(app: Arc<App>) -> Router {
 pub fn table() -> http::RouteTable {
     http::RouteTable::new()
         .route("/api/users/me", get(me).put(update_me).patch(update_me))
-        .merge(super::mfa::routes())
-        .merge(super::lifecycle::routes())
-        .merge(super::usage::routes())
+        .merge(mfa::routes())
+        .merge(lifecycle::routes())
+        .merge(usage::routes())
         .route("/api/users/me/settings", get(settings::get_settings).put(settings::update_settings).patch(settings::update_settings))
         .route(
             "/api/users/me/avatar",

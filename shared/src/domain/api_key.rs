@@ -3,6 +3,10 @@
 use super::{ApiKeyId, UserId};
 use crate::error::FieldError;
 
+/// Every API key secret starts with this; it must never change (clients and secret scanners
+/// match it, and the HTTP layer tells a key from an access token by it).
+pub const API_KEY_PREFIX: &str = "uk_";
+
 /// Where a key is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyStatus {

@@ -4,6 +4,7 @@
 mod activity;
 mod api_key;
 mod audit;
+mod client;
 mod ids;
 mod limits;
 mod link_token;
@@ -11,6 +12,7 @@ mod mfa;
 mod password;
 mod plan;
 mod profile;
+mod secret;
 mod session;
 mod settings;
 mod subscription;
@@ -19,8 +21,9 @@ mod user;
 mod user_query;
 
 pub use activity::{ACTIVITY_RETENTION_SECS, Activity, ActivityKind, ActivityRecord};
-pub use api_key::{ApiKeyRecord, KeyStatus, MAX_KEY_LIFETIME_SECS, Scope, parse_expires_in, parse_key_name, parse_scopes};
+pub use api_key::{API_KEY_PREFIX, ApiKeyRecord, KeyStatus, MAX_KEY_LIFETIME_SECS, Scope, parse_expires_in, parse_key_name, parse_scopes};
 pub use audit::AuditEntry;
+pub use client::ClientInfo;
 pub use ids::{ApiKeyId, SessionId, SubscriptionId, UploadId, UserId, new_ulid};
 pub use limits::{LockoutPolicy, RateLimit, Window};
 pub use link_token::{EmailChangeToken, LinkToken, TokenKind};
@@ -28,6 +31,7 @@ pub use mfa::MfaState;
 pub use password::{Password, PasswordPolicyInput};
 pub use plan::{Coupon, Limit, Limits, Plan, PlanId, cents_to_amount, discounted, plans};
 pub use profile::{Language, Preferences, ProfileInput, ProfileUpdate, Theme, Timezone};
+pub use secret::Secret;
 pub use session::{RefreshRecord, Rotation, Session};
 pub use settings::{
     APP_BOOL_KEYS, AppSettings, NOTIFICATION_KEYS, NotificationSettings, PRIVACY_KEYS, PrivacySettings, SettingGroup, SettingValue,

@@ -1,7 +1,7 @@
 //! The password policy (SPEC §3.1): 8–128 characters, upper + lower + digit, not the username
 //! or the email's local part, not one of the 10 000 most common passwords.
 
-use crate::config::Secret;
+use super::Secret;
 use crate::error::FieldError;
 use std::sync::LazyLock;
 

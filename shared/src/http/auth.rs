@@ -6,19 +6,19 @@
 //! key-friendly extractors ([`ReadAccess`], [`WriteAccess`], [`ReadAccessMaybeUnactivated`]) and
 //! only with the scope the extractor names; every other route answers a key with
 //! `403 SCOPE_REQUIRED`, so a key can never manage keys, password, email, MFA, sessions or deletion.
+//! The extractors only read the credential: checking it (and, for a key, its scope and the
+//! monthly metering) is [`services::authn`](crate::services::authn)'s.
 
 use crate::App;
-use crate::domain::Scope;
+use crate::domain::{API_KEY_PREFIX, Scope};
 use crate::error::Error;
-use crate::services::{Caller, Principal, Via, auth};
+use crate::services::{Caller, Principal, authn};
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 use std::sync::Arc;
 
 pub const ACCESS_COOKIE: &str = "access_token";
-/// Every API key secret starts with this; it must never change (clients and scanners match it).
-pub const API_KEY_PREFIX: &str = "uk_";
 
 /// A caller with a session whose account is activated.
 pub struct Authenticated(pub Principal);
@@ -54,18 +54,13 @@ async fn principal(parts: &Parts, app: &App) -> Result<Principal, Error> {
         return Err(Error::ScopeRequired);
     }
     let token = bearer_token(parts).or_else(|| super::read_cookie(&parts.headers, ACCESS_COOKIE)).ok_or(Error::Unauthenticated)?;
-    auth::authenticate(app, &token).await
+    authn::authenticate(app, &token).await
 }
 
 async fn caller(parts: &Parts, app: &App, scope: Scope, allow_unactivated: bool) -> Result<Caller, Error> {
     if let Some(secret) = api_key(parts) {
-        let (user, key) = auth::authenticate_key(app, &secret).await?;
-        if !key.scopes.contains(&scope) {
-            return Err(Error::ScopeRequired);
-        }
-        // Key-authenticated requests count against the plan's monthly limit (429 past it).
-        crate::services::billing::count_api_request(app, &user).await?;
-        return Ok(Caller { user, via: Via::ApiKey { id: key.id, scopes: key.scopes } });
+        // Lookup, scope and the monthly metering are the service's; this only finds the key.
+        return authn::authorize_key(app, &secret, scope).await;
     }
     let p = principal(parts, app).await?;
     if !allow_unactivated && !p.user.email_verified {

@@ -1,7 +1,9 @@
-//! Extractors that turn requests into typed input and answer every rejection in our envelope.
+//! Extractors that turn requests into typed input and answer every rejection in our envelope,
+//! and the one that reads the domain's [`ClientInfo`] from the gateway's request context.
 
 use super::MAX_JSON_BODY;
 use crate::App;
+use crate::domain::ClientInfo;
 use crate::error::{Error, FieldError};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header;
@@ -105,21 +107,8 @@ fn serde_urlencoded_like<T: DeserializeOwned>(query: &str) -> Result<T, Error> {
         })
 }
 
-/// Who is calling from where, as API Gateway saw it. A client-sent `X-Forwarded-For` is
+/// [`ClientInfo`] from the API Gateway request context. A client-sent `X-Forwarded-For` is
 /// never trusted: the address comes from the gateway's request context only.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClientInfo {
-    pub ip: String,
-    pub user_agent: String,
-}
-
-impl ClientInfo {
-    /// For events that happen outside a request the client made itself.
-    pub fn unknown() -> Self {
-        Self { ip: "unknown".into(), user_agent: String::new() }
-    }
-}
-
 impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
     type Rejection = Error;
 

@@ -7,11 +7,12 @@ mod cors;
 mod extract;
 mod routes;
 
-pub use auth::{
-    API_KEY_PREFIX, Authenticated, MaybeUnactivated, ReadAccess, ReadAccessMaybeUnactivated, WriteAccess, api_key, bearer_token,
-};
+/// Re-exported because handlers take it as an extractor (the impl is in `extract.rs`); the
+/// type is the domain's, so services use it without reaching up into this layer.
+pub use crate::domain::ClientInfo;
+pub use auth::{Authenticated, MaybeUnactivated, ReadAccess, ReadAccessMaybeUnactivated, WriteAccess, api_key, bearer_token};
 pub use cors::{CorsPolicy, PREFLIGHT_MAX_AGE_SECS};
-pub use extract::{ClientInfo, Json, OptionalJson, Query, parse_json};
+pub use extract::{Json, OptionalJson, Query, parse_json};
 pub use routes::RouteTable;
 
 /// The access-token cookie's name.
@@ -19,6 +20,7 @@ pub fn auth_cookie_name() -> &'static str {
     auth::ACCESS_COOKIE
 }
 
+use crate::envelope;
 use crate::error::Error;
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
@@ -28,34 +30,6 @@ use serde::Serialize;
 
 /// Request bodies larger than this are refused with 413 (avatar upload has its own limit).
 pub const MAX_JSON_BODY: usize = 16 * 1024;
-
-pub(crate) fn json_bytes<T: Serialize>(value: &T) -> Vec<u8> {
-    // Serialising our own response types cannot fail (no maps with non-string keys).
-    serde_json::to_vec(value).unwrap_or_else(|_| br#"{"success":false,"error":"internal error","code":"INTERNAL"}"#.to_vec())
-}
-
-#[derive(Serialize)]
-struct Envelope<'a, T: Serialize> {
-    success: bool,
-    data: &'a T,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    message: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct PageEnvelope<'a, T: Serialize> {
-    success: bool,
-    data: &'a T,
-    page: PageInfo,
-}
-
-/// The `page` block of a list answer.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PageInfo {
-    next_cursor: Option<String>,
-    limit: u32,
-}
 
 /// A successful answer in the SPEC envelope: `{"success": true, "data": …, "message"?}`.
 pub struct Reply {
@@ -73,8 +47,7 @@ impl Reply {
     }
     /// A list: `{"success": true, "data": […], "page": {"nextCursor": …|null, "limit": N}}`.
     pub fn page<T: Serialize>(data: &T, next_cursor: Option<String>, limit: u32) -> Self {
-        let body = json_bytes(&PageEnvelope { success: true, data, page: PageInfo { next_cursor, limit } });
-        Self { status: StatusCode::OK, body, headers: Vec::new() }
+        Self { status: StatusCode::OK, body: envelope::page(data, next_cursor, limit), headers: Vec::new() }
     }
     /// `202 Accepted` with only a message (the work happens, or is pretended, out of band).
     pub fn accepted(message: &str) -> Self {
@@ -84,7 +57,7 @@ impl Reply {
         Self::with_status(StatusCode::OK, &serde_json::json!({ "message": message }), Some(message))
     }
     pub fn with_status<T: Serialize>(status: StatusCode, data: &T, message: Option<&str>) -> Self {
-        Self { status, body: json_bytes(&Envelope { success: true, data, message }), headers: Vec::new() }
+        Self { status, body: envelope::success(data, message), headers: Vec::new() }
     }
     /// A list: `{"success": true, "data": [...], "page": {"nextCursor", "limit"}}`.
     pub fn list<T: Serialize>(data: &T, next_cursor: Option<&str>, limit: usize) -> Self {
@@ -98,9 +71,8 @@ impl Reply {
 
 impl IntoResponse for Reply {
     fn into_response(self) -> Response {
-        let mut response = (self.status, self.body).into_response();
+        let mut response = envelope::response(self.status, self.body);
         let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         for (name, value) in self.headers {
             headers.append(name, value);
         }
@@ -144,16 +116,13 @@ fn gateway_request_id(request: &Request) -> Option<String> {
 }
 
 /// Unknown paths answer in the envelope, not with an empty 404.
-pub async fn not_found() -> Response {
-    Error::NotFound.into_response()
+async fn not_found() -> Error {
+    Error::NotFound
 }
 
-/// A known path with the wrong method.
-pub async fn method_not_allowed() -> Response {
-    let body = json_bytes(&serde_json::json!({"success": false, "error": "method not allowed", "code": "METHOD_NOT_ALLOWED"}));
-    let mut response = (StatusCode::METHOD_NOT_ALLOWED, body).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    response
+/// A known path with the wrong method: 405 in the envelope, not axum's empty answer.
+async fn method_not_allowed() -> Error {
+    Error::MethodNotAllowed
 }
 
 /// The layers every group's router gets: our 404/405, CORS when origins are configured (outside

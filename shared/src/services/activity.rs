@@ -2,9 +2,8 @@
 //! describes: a standalone write that fails is logged and dropped (the action already happened).
 
 use crate::App;
-use crate::domain::{Activity, ActivityKind, ActivityRecord, UserId, new_ulid};
+use crate::domain::{Activity, ActivityKind, ActivityRecord, ClientInfo, UserId, new_ulid};
 use crate::error::Result;
-use crate::http::ClientInfo;
 
 /// A new entry for `kind`, now, from `client`.
 pub fn entry(app: &App, kind: ActivityKind, client: &ClientInfo, detail: Option<String>) -> Activity {

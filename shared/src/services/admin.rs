@@ -14,13 +14,13 @@
 use super::{Principal, activity};
 use crate::App;
 use crate::clock::Clock;
+use crate::domain::ClientInfo;
 use crate::domain::{
     ActivationState, Activity, ActivityKind, Email, Password, PasswordPolicyInput, ProfileInput, ProfileUpdate, Rating, Role, User, UserId,
     UserStatus, Username,
 };
 use crate::domain::{ActivityRecord, AuditEntry, LinkToken, SortField, TokenKind, UserQuery};
 use crate::error::{Error, FieldError, Result};
-use crate::http::ClientInfo;
 use crate::passwords::PasswordHasher;
 use crate::store::{AdminChange, ChangeRefused, NewUser, Store, UserCursor};
 use crate::tokens;
@@ -214,7 +214,7 @@ pub async fn create_account(
         let state = ActivationState {
             code_hash: codes.code_hash("activation", id.as_str(), &code),
             token_hash: tokens::sha256_hex(&link),
-            expires_at: now + super::auth::ACTIVATION_TTL_SECS,
+            expires_at: now + super::sign_up::ACTIVATION_TTL_SECS,
             attempts: 0,
             sent_at: now,
         };
@@ -287,7 +287,7 @@ pub async fn create_user(app: &App, actor: &Actor, input: NewAccount) -> Result<
     let created = create_account(&app.store, &app.hasher, app.clock.as_ref(), Some(&app.tokens), actor, input).await?;
     let user = created.user;
     if let Some((code, link)) = created.activation {
-        super::auth::send_activation(app, &user, &code, &link).await;
+        super::sign_up::send_activation(app, &user, &code, &link).await;
     }
     tracing::info!(user = %user.id, actor = %actor.id, role = user.role.as_str(), "user created by admin");
     Ok(user)

@@ -3,10 +3,10 @@
 
 use super::{Principal, activity};
 use crate::App;
+use crate::domain::ClientInfo;
 use crate::domain::{ActivityKind, ApiKeyId, Scope};
 use crate::domain::{ApiKeyRecord, KeyStatus};
 use crate::error::{Error, Result};
-use crate::http::ClientInfo;
 use crate::mail::{self, Lang, SecurityEvent};
 use crate::tokens;
 
@@ -26,7 +26,7 @@ pub async fn create(app: &App, principal: &Principal, input: NewKey, client: &Cl
     let now = app.now();
     let user = &principal.user;
     // `uk_` + 43 base64url characters: 256 random bits.
-    let secret = format!("{}{}", crate::http::API_KEY_PREFIX, tokens::random_token(32));
+    let secret = format!("{}{}", crate::domain::API_KEY_PREFIX, tokens::random_token(32));
     let record = ApiKeyRecord {
         hash: tokens::sha256_hex(&secret),
         id: ApiKeyId::generate(app.clock.now()),
@@ -56,7 +56,7 @@ pub async fn create(app: &App, principal: &Principal, input: NewKey, client: &Cl
     }
     let lang = Lang::from_primary(user.preferences.language.primary());
     let notice = mail::security_notice(lang, &user.email, &user.username, SecurityEvent::ApiKeyCreated);
-    if let Err(e) = crate::services::outbox::send(app, &notice).await {
+    if let Err(e) = super::mailing::send(app, &notice).await {
         tracing::error!(user = %user.id, error = format!("{e:#}"), "key notice mail failed");
     }
     tracing::info!(user = %user.id, key = %record.id, "api key created");

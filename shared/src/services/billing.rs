@@ -1,12 +1,11 @@
 //! Plans, subscriptions and the limits that depend on them (SPEC §3.6).
 //!
 //! - [`limits_for`]: a plan's limits, the one place other groups read them from.
-//! - [`count_api_request`]: counts one key-authenticated request in the user's UTC month and
-//!   refuses it (429 `SUBSCRIPTION_LIMIT_EXCEEDED`, `Retry-After` until the next month) once the
-//!   plan's number is reached. The api-keys capability calls it for every request it
-//!   authenticates with a key (see docs/decisions.md, "API keys").
-//! - [`subscribe`] / [`change`] / [`overview`]: the subscription flows. Payment goes through a
-//!   [`PaymentProvider`]; the shipped one is the sandbox in `payments.rs`.
+//! - [`month_window`]: the UTC month API requests are counted in; the counting itself is part of
+//!   key authorisation ([`super::authn::count_api_request`]), which meters every key-authenticated
+//!   request (see docs/decisions.md, "API keys").
+//! - [`subscribe`] / [`change`] / [`overview`]: the subscription flows. Payment goes through the
+//!   [`PaymentProvider`](crate::payments::PaymentProvider) port of `payments.rs`, beside its sandbox adapter.
 //!
 //! Periods are calendar months from the subscription's anchor. Recurring charges at period end
 //! are the provider's business (a real provider bills and reports back by webhook, not built
@@ -16,15 +15,12 @@
 
 use super::Principal;
 use crate::App;
-use crate::clock::rfc3339;
 use crate::domain::{
-    AppliedCoupon, Card, Coupon, Limits, PlanId, Subscription, SubscriptionId, SubscriptionStatus, UsageCounters, User, add_months,
-    proration,
+    AppliedCoupon, Coupon, Limits, PlanId, Subscription, SubscriptionId, SubscriptionStatus, UsageCounters, User, add_months, proration,
 };
 use crate::error::{Error, FieldError, Result};
-use crate::store::{ApiRequestCount, PlanChange, SubscriptionRefusal, SubscriptionWrite};
-use std::future::Future;
-use std::pin::Pin;
+use crate::payments::{ChargeRequest, PaymentOutcome};
+use crate::store::{PlanChange, SubscriptionRefusal, SubscriptionWrite};
 use time::{Date, Month, OffsetDateTime};
 
 /// A plan's limits (`Limit::Unlimited` is `-1` on the wire).
@@ -32,48 +28,7 @@ pub fn limits_for(plan: PlanId) -> Limits {
     plan.limits()
 }
 
-// ---- payment provider --------------------------------------------------------------------------
-
-/// A future a provider returns (object-safe, so `App` can hold any provider).
-pub type ProviderFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
-
-/// One charge.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChargeRequest {
-    /// The user id: the provider's customer reference.
-    pub customer: String,
-    pub payment_method_id: String,
-    pub amount_cents: i64,
-    pub currency: &'static str,
-    pub description: String,
-    /// Repeating a request with the same key must not charge twice.
-    pub idempotency_key: String,
-}
-
-/// What the provider answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PaymentOutcome {
-    /// Charged (or, for [`PaymentProvider::attach`], usable); `charge_id` is `None` for attach.
-    Succeeded { card: Card, charge_id: Option<String> },
-    /// The customer must act (3-D Secure) with this client secret before money moves.
-    RequiresAction { client_secret: String },
-    /// The issuer said no.
-    Declined { decline_code: String, message: String },
-    /// The provider knows no such payment method.
-    UnknownPaymentMethod,
-}
-
-/// The port a payment provider implements. Amounts are in minor units.
-pub trait PaymentProvider: Send + Sync + 'static {
-    fn name(&self) -> &'static str;
-    /// Checks that a payment method can be charged later (no money moves) and describes it.
-    fn attach<'a>(&'a self, customer: &'a str, payment_method_id: &'a str) -> ProviderFuture<'a, PaymentOutcome>;
-    fn charge(&self, request: ChargeRequest) -> ProviderFuture<'_, PaymentOutcome>;
-    /// Gives a charge back (used when our own write fails after the money moved).
-    fn refund<'a>(&'a self, charge_id: &'a str) -> ProviderFuture<'a, ()>;
-}
-
-// ---- monthly API request limit -----------------------------------------------------------------
+// ---- the monthly API request window ---------------------------------------------------------------
 
 /// The UTC calendar month of `now` as `2024-01`, and the first instant of the next month.
 pub fn month_window(now: OffsetDateTime) -> (String, OffsetDateTime) {
@@ -81,34 +36,6 @@ pub fn month_window(now: OffsetDateTime) -> (String, OffsetDateTime) {
     let (year, next) = if now.month() == Month::December { (now.year() + 1, Month::January) } else { (now.year(), now.month().next()) };
     let reset = Date::from_calendar_date(year, next, 1).map(|d| d.midnight().assume_utc()).unwrap_or(now);
     (month, reset)
-}
-
-/// A counted request: the month's count so far, the plan's limit, and when the count resets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ApiRequestUsage {
-    pub used: i64,
-    /// `None`: unlimited.
-    pub limit: Option<i64>,
-    pub resets_at: i64,
-}
-
-/// Counts one request that `user` made with an API key, atomically, against the effective
-/// plan's monthly limit. Call it once per key-authenticated request, before doing the work:
-/// over the limit it answers `429 SUBSCRIPTION_LIMIT_EXCEEDED` with `Retry-After` = seconds
-/// until the next UTC month, and the refused request is not counted. One `UpdateItem`.
-pub async fn count_api_request(app: &App, user: &User) -> Result<ApiRequestUsage> {
-    let now = app.clock.now();
-    let (month, reset) = month_window(now);
-    let limit = limits_for(user.effective_plan(now.unix_timestamp())).api_requests_per_month.max();
-    // Keep the counter a month past its reset, then let TTL remove it.
-    let expires_at = reset.unix_timestamp() + 31 * 86_400;
-    match app.store.count_api_request(&user.id, &month, limit, expires_at).await? {
-        ApiRequestCount::Counted(used) => Ok(ApiRequestUsage { used, limit, resets_at: reset.unix_timestamp() }),
-        ApiRequestCount::OverLimit => Err(Error::SubscriptionLimitExceeded {
-            retry_after_secs: Some((reset - now).whole_seconds().max(1) as u64),
-            message: format!("{} API requests a month (the count resets {})", limit.unwrap_or(-1), rfc3339(reset.unix_timestamp())),
-        }),
-    }
 }
 
 // ---- reading ------------------------------------------------------------------------------------

@@ -6,9 +6,9 @@
 
 use super::{Principal, activity};
 use crate::App;
+use crate::domain::ClientInfo;
 use crate::domain::{ActivityKind, Email, User, UserId};
 use crate::error::{Error, Result};
-use crate::http::ClientInfo;
 use crate::mail::{self, Lang, SecurityEvent};
 use crate::store::ScheduledDeletion;
 use crate::tokens;
@@ -44,7 +44,7 @@ pub async fn schedule(app: &App, user: &User, reason: Option<&str>, by: Option<&
     tracing::info!(user = %user.id, sessions_ended = ended, purge_at, "deletion scheduled");
     let lang = Lang::from_primary(user.preferences.language.primary());
     let message = mail::deletion_scheduled(lang, &user.email, &user.username, &crate::clock::rfc3339(purge_at), &recovery_code);
-    if let Err(e) = crate::services::outbox::send(app, &message).await {
+    if let Err(e) = super::mailing::send(app, &message).await {
         tracing::error!(user = %user.id, error = format!("{e:#}"), "deletion mail failed");
     }
     Ok(Scheduled { scheduled_at: now, purge_at, recovery_code })
@@ -108,7 +108,7 @@ pub async fn recover(app: &App, email: &str, code: &str, client: &ClientInfo) ->
         &user.username,
         SecurityEvent::AccountRecovered,
     );
-    if let Err(e) = crate::services::outbox::send(app, &message).await {
+    if let Err(e) = super::mailing::send(app, &message).await {
         tracing::error!(user = %id, error = format!("{e:#}"), "recovery notice mail failed");
     }
     Ok(())

@@ -5,9 +5,9 @@
 //! client-sent header. Limits come from `Config::limits` (`RATE_LIMIT_*`).
 
 use crate::App;
+use crate::domain::ClientInfo;
 use crate::domain::RateLimit;
 use crate::error::{Error, Result};
-use crate::http::ClientInfo;
 
 /// What is being limited; the name is part of the counter key and must never change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

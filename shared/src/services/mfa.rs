@@ -4,10 +4,10 @@
 
 use super::{Principal, activity};
 use crate::App;
+use crate::domain::ClientInfo;
 use crate::domain::MfaState;
 use crate::domain::{ActivityKind, User};
 use crate::error::{Error, Result};
-use crate::http::ClientInfo;
 use crate::mail::{self, Lang, SecurityEvent};
 use crate::tokens;
 use base64::Engine as _;
@@ -197,7 +197,7 @@ pub async fn disable(app: &App, principal: &Principal, password: &str, code: &st
 
 async fn notify(app: &App, user: &User, event: SecurityEvent) {
     let message = mail::security_notice(Lang::from_primary(user.preferences.language.primary()), &user.email, &user.username, event);
-    if let Err(e) = crate::services::outbox::send(app, &message).await {
+    if let Err(e) = super::mailing::send(app, &message).await {
         tracing::error!(user = %user.id, error = format!("{e:#}"), "mfa notice mail failed");
     }
 }

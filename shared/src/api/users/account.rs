@@ -3,14 +3,12 @@
 use crate::App;
 use crate::clock::rfc3339;
 use crate::error::Result;
-use crate::http::{ClientInfo, Json, Reply};
+use crate::http::{Authenticated, ClientInfo, Json, Reply};
 use crate::services::users::account as svc;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-
-use crate::http::Authenticated;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -27,6 +25,13 @@ struct PasswordChangedResponse {
     sessions_revoked: usize,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(super) struct ChangeEmailRequest {
+    new_email: String,
+    password: String,
+}
+
 pub(super) async fn change_password(
     State(app): State<Arc<App>>,
     client: ClientInfo,
@@ -40,13 +45,6 @@ pub(super) async fn change_password(
         &PasswordChangedResponse { password_changed_at: rfc3339(changed.changed_at), sessions_revoked: changed.sessions_revoked },
         Some("Password updated successfully"),
     ))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub(super) struct ChangeEmailRequest {
-    new_email: String,
-    password: String,
 }
 
 pub(super) async fn request_email_change(

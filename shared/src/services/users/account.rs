@@ -5,12 +5,12 @@
 //! as `/auth/login`), so a stolen access token cannot be used to guess the password.
 
 use crate::App;
+use crate::domain::ClientInfo;
 use crate::domain::EmailChangeToken;
 use crate::domain::{ActivityKind, Email, Password, PasswordPolicyInput, User};
 use crate::error::{Error, FieldError, Result};
-use crate::http::ClientInfo;
 use crate::mail::{self, Lang, SecurityEvent};
-use crate::services::auth::MAIL_INTERVAL_SECS;
+use crate::services::mailing::{self, MAIL_INTERVAL_SECS};
 use crate::services::{Principal, activity};
 use crate::tokens;
 
@@ -68,10 +68,11 @@ pub async fn change_password(app: &App, principal: &Principal, input: PasswordCh
         // Changed by someone else (another session, a reset) since this request read it.
         return Err(Error::Conflict);
     }
-    let sessions_revoked = crate::services::auth::end_sessions_after_password_change(app, &user.id, Some(&principal.session.id)).await;
+    let sessions_revoked =
+        crate::services::password_reset::end_sessions_after_password_change(app, &user.id, Some(&principal.session.id)).await;
     tracing::info!(user = %user.id, sessions_revoked, "password changed");
     let notice = mail::security_notice(lang(user), &user.email, &user.username, SecurityEvent::PasswordChanged);
-    if let Err(e) = crate::services::outbox::send(app, &notice).await {
+    if let Err(e) = mailing::send(app, &notice).await {
         tracing::error!(user = %user.id, error = format!("{e:#}"), "password change notice failed");
     }
     Ok(PasswordChanged { changed_at: now, sessions_revoked })
@@ -109,11 +110,11 @@ pub async fn request_email_change(app: &App, principal: &Principal, new_email: &
     tracing::info!(user = %user.id, to = %new_email.redacted(), "email change requested");
     let link = format!("{}/confirm-email?token={raw}", app.config.public_base_url);
     let confirm = mail::email_change_confirmation(lang(user), new_email.as_str(), &user.username, &link);
-    if let Err(e) = crate::services::outbox::send(app, &confirm).await {
+    if let Err(e) = mailing::send(app, &confirm).await {
         tracing::error!(user = %user.id, error = format!("{e:#}"), "email change confirmation failed");
     }
     let notice = mail::email_change_notice(lang(user), &user.email, &user.username, &new_email.redacted());
-    if let Err(e) = crate::services::outbox::send(app, &notice).await {
+    if let Err(e) = mailing::send(app, &notice).await {
         tracing::error!(user = %user.id, error = format!("{e:#}"), "email change notice failed");
     }
     Ok(())

@@ -3,10 +3,10 @@
 //! id simply does not exist there).
 
 use crate::App;
+use crate::domain::ClientInfo;
 use crate::domain::Session;
 use crate::domain::{ActivityKind, SessionId};
 use crate::error::{Error, Result};
-use crate::http::ClientInfo;
 use crate::services::{Principal, activity};
 
 /// The caller's live sessions, most recently used first; `true` marks the calling one.

@@ -1,4 +1,5 @@
-//! The one way mail leaves the service: a per-recipient limit (all kinds of mail together:
+//! Rate-limited mail sending, the one way mail leaves the service (not an outbox: nothing is
+//! queued; a mail is counted, then handed to SES in the request). A per-recipient limit (all kinds of mail together:
 //! activation, reset, email change, security notices), then SES. The counter is keyed on a
 //! keyed hash of the lower-cased address (`RATE#mail#<hash>#<window>`), so no address appears
 //! in a key, and counted before sending. A limited mail is not sent and is logged without the
@@ -6,6 +7,10 @@
 
 use crate::App;
 use crate::mail::Mail;
+
+/// At most one activation or reset mail per account per minute (the per-account interval the
+/// store's conditions enforce, on top of the per-recipient limit).
+pub const MAIL_INTERVAL_SECS: i64 = 60;
 
 /// What happened to a mail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

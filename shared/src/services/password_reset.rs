@@ -1,0 +1,73 @@
+//! Password reset (SPEC §3.1): the mailed link, setting a new password with it, and ending the
+//! sessions a password change or reset cut off.
+
+use super::limits::{self, Action};
+use super::{activity, mailing};
+use crate::App;
+use crate::domain::{ActivityKind, ClientInfo, Email, LinkToken, Password, PasswordPolicyInput, SessionId, TokenKind, UserId};
+use crate::error::{Error, Result};
+use crate::mail::{self, Lang};
+use crate::tokens;
+
+/// Reset links are valid 1 h.
+pub const RESET_TTL_SECS: i64 = 3600;
+
+/// Deletes the sessions a committed password change or reset ended (all but `keep`); returns
+/// how many. The change's session cut-off already refuses them, so a failure here is logged and
+/// leaves only items for TTL to remove: it does not undo or fail the committed change.
+pub(crate) async fn end_sessions_after_password_change(app: &App, user: &UserId, keep: Option<&SessionId>) -> usize {
+    match app.store.delete_sessions(user, keep).await {
+        Ok(ended) => ended,
+        Err(e) => {
+            tracing::warn!(user = %user, error = format!("{e:#}"), "sessions not deleted after a password change; the cut-off refuses them");
+            0
+        }
+    }
+}
+
+/// Mails a reset link when the address belongs to an account. Says nothing either way.
+pub async fn forgot_password(app: &App, email: &str, client: &ClientInfo) -> Result<()> {
+    let Ok(email) = Email::parse(email, "email") else { return Err(Error::field("email", "must be a valid email address")) };
+    limits::count_attempt(app, Action::ForgotPassword, client).await?;
+    let Some(id) = app.store.user_id_by_email(email.as_str()).await? else { return Ok(()) };
+    let Some(user) = app.store.get_user(&id).await? else { return Ok(()) };
+    let now = app.now();
+    let raw = tokens::random_token(32);
+    let token =
+        LinkToken { hash: tokens::sha256_hex(&raw), kind: TokenKind::PasswordReset, user_id: id.clone(), expires_at: now + RESET_TTL_SECS };
+    // The mail slot first: a limited request must not void the link the user already has.
+    if !mailing::reserve(app, &user.email).await? {
+        return Ok(());
+    }
+    if !app.store.start_reset(&user, &token, now, mailing::MAIL_INTERVAL_SECS).await? {
+        tracing::info!(user = %id, "password reset mail throttled");
+        return Ok(());
+    }
+    activity::record(app, &id, ActivityKind::PasswordResetRequested, client, None).await;
+    let link = format!("{}/reset-password?token={raw}", app.config.public_base_url);
+    let message = mail::password_reset(Lang::from_primary(user.preferences.language.primary()), &user.email, &user.username, &link);
+    if let Err(e) = mailing::send_reserved(app, &message).await {
+        tracing::error!(user = %id, error = format!("{e:#}"), "reset mail failed");
+    }
+    Ok(())
+}
+
+/// Sets a new password from a reset link and ends every session.
+pub async fn reset_password(app: &App, token: &str, new_password: &str, client: &ClientInfo) -> Result<()> {
+    let hash = tokens::sha256_hex(token);
+    let Some(found) = app.store.get_link_token(&hash).await? else { return Err(Error::InvalidToken) };
+    if found.kind != TokenKind::PasswordReset || found.expires_at <= app.now() {
+        return Err(Error::InvalidToken);
+    }
+    let Some(user) = app.store.get_user(&found.user_id).await? else { return Err(Error::InvalidToken) };
+    let ctx = PasswordPolicyInput { username: &user.username, email: &user.email };
+    let password = Password::parse(new_password, "newPassword", &ctx).map_err(Error::WeakPassword)?;
+    let password_hash = app.hasher.hash(password.expose()).await.map_err(Error::internal)?;
+    if !app.store.complete_reset(&user.id, &hash, &password_hash, app.now()).await? {
+        return Err(Error::InvalidToken);
+    }
+    let ended = end_sessions_after_password_change(app, &user.id, None).await;
+    activity::record(app, &user.id, ActivityKind::PasswordReset, client, Some(format!("{ended} sessions ended"))).await;
+    tracing::info!(user = %user.id, sessions_ended = ended, "password reset");
+    Ok(())
+}

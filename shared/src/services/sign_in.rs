@@ -1,0 +1,213 @@
+//! Sign-in (SPEC §3.1): login with a password and, when enabled, a second factor; refreshing
+//! the token pair; logout of one or every session.
+
+use super::authn::refusal;
+use super::limits::{self, Action};
+use super::{Principal, activity};
+use crate::App;
+use crate::domain::{ActivityKind, ClientInfo, RefreshRecord, Rotation, Session, SessionId, User, UserId};
+use crate::error::{Error, Result};
+use crate::passwords::Verified;
+use crate::store::LoginName;
+use crate::tokens::{self, REFRESH_TOKEN_TTL_SECS};
+
+pub struct Credentials {
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub password: String,
+}
+
+/// What a successful login or refresh hands out.
+pub struct Tokens {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_in: i64,
+    pub user: User,
+}
+
+pub async fn login(app: &App, input: Credentials, client: &ClientInfo) -> Result<Tokens> {
+    let name = match (&input.email, &input.username) {
+        (Some(e), _) => LoginName::Email(e.trim()),
+        (None, Some(u)) => LoginName::Username(u.trim()),
+        (None, None) => return Err(Error::field("username", "username or email is required")),
+    };
+    if input.password.is_empty() || input.password.len() > 1024 {
+        return Err(Error::InvalidCredentials);
+    }
+    let email_lower;
+    let name = match name {
+        LoginName::Email(e) => {
+            email_lower = e.to_lowercase();
+            LoginName::Email(&email_lower)
+        }
+        other => other,
+    };
+    let now = app.now();
+    // Failures, not attempts, count per address: many users behind one NAT may sign in, but
+    // guessing is cut off. The counter is read in the same BatchGetItem as the login name, so
+    // a successful login costs no extra call; only a failure writes it.
+    let limit = app.config.limits.login_failures;
+    let window = limit.window(now);
+    let counter = limits::counter_key("login-fail", &client.ip, window.index);
+    let (user_id, address_failures) = app.store.resolve_login(name, &counter).await?;
+    if address_failures >= i64::from(limit.max) {
+        tracing::info!(ip = %client.ip, limit = %limit, "login rate limited");
+        return Err(Error::RateLimited { retry_after_secs: window.retry_after(now) });
+    }
+    let user = match &user_id {
+        Some(id) => app.store.get_user(id).await?,
+        None => None,
+    };
+    if let Some(wait) = user.as_ref().and_then(|u| u.lockout_remaining(now, &app.config.lockout)) {
+        return Err(Error::RateLimited { retry_after_secs: wait });
+    }
+    // The same argon2 work whether or not the account exists.
+    let verified = app.hasher.verify(&input.password, user.as_ref().map(|u| u.password_hash.as_str())).await.map_err(Error::internal)?;
+    let (Some(user), true) = (user, verified.ok()) else {
+        if let Some(id) = &user_id {
+            app.store.record_login_failure(id, now).await?;
+            activity::record(app, id, ActivityKind::LoginFailed, client, None).await;
+        }
+        app.store.take_slot(&counter, limit.max, window.ends_at).await?;
+        tracing::info!(ip = %client.ip, "login failed");
+        return Err(Error::InvalidCredentials);
+    };
+    if let Some(e) = refusal(&user, now) {
+        return Err(e);
+    }
+    let rehash = match verified {
+        Verified::YesRehashed(h) => Some(h),
+        _ => None,
+    };
+    if user.mfa_enabled {
+        if let Some(hash) = rehash {
+            // Keep the upgraded hash even though the login continues in a second step.
+            app.store.upgrade_password_hash(&user.id, &hash).await?;
+        }
+        let mfa_token = app
+            .tokens
+            .issue_purpose(user.id.as_str(), super::mfa::MFA_TOKEN_TYPE, super::mfa::MFA_TOKEN_TTL_SECS, now)
+            .map_err(Error::internal)?;
+        return Err(Error::MfaRequired { mfa_token, expires_in: super::mfa::MFA_TOKEN_TTL_SECS });
+    }
+    start_session(app, user, rehash.as_deref(), client, None).await
+}
+
+/// Opens a session for a user who proved who they are: the session, its first refresh token,
+/// the login bookkeeping and the activity entry in one transaction.
+async fn start_session(app: &App, user: User, rehash: Option<&str>, client: &ClientInfo, detail: Option<String>) -> Result<Tokens> {
+    let now = app.now();
+    let session = Session {
+        id: SessionId::generate(app.clock.now()),
+        user_id: user.id.clone(),
+        created_at: now,
+        last_used_at: now,
+        expires_at: now + REFRESH_TOKEN_TTL_SECS,
+        ip: client.ip.clone(),
+        user_agent: client.user_agent.clone(),
+        epoch: user.session_epoch(),
+    };
+    let refresh_token = format!("rt_{}", tokens::random_token(32));
+    let refresh = RefreshRecord {
+        hash: tokens::sha256_hex(&refresh_token),
+        user_id: user.id.clone(),
+        session_id: session.id.clone(),
+        expires_at: session.expires_at,
+        rotated: false,
+        epoch: session.epoch,
+    };
+    let entry = activity::entry(app, ActivityKind::LoginSucceeded, client, detail);
+    app.store.create_session(&session, &refresh, rehash, &entry, now).await?;
+    let (access_token, expires_in) = app.tokens.issue_access(&user.id, &session.id, user.role, now).map_err(Error::internal)?;
+    tracing::info!(user = %user.id, session = %session.id, "login succeeded");
+    let mut user = user;
+    user.last_login_at = Some(now);
+    Ok(Tokens { access_token, refresh_token, expires_in, user })
+}
+
+/// `POST /mfa {mfaToken, code}`: the second step of a login. Wrong codes count as failed logins
+/// (same lockout as passwords).
+pub async fn complete_mfa(app: &App, mfa_token: &str, code: &str, client: &ClientInfo) -> Result<Tokens> {
+    let now = app.now();
+    let claims = app.tokens.verify_purpose(mfa_token, super::mfa::MFA_TOKEN_TYPE, now).map_err(|_| Error::Unauthenticated)?;
+    let user_id = UserId::parse(&claims.sub).ok_or(Error::Unauthenticated)?;
+    limits::count_attempt(app, Action::MfaVerify, client).await?;
+    let (user, state) = app.store.get_user_and_mfa(&user_id).await?.ok_or(Error::Unauthenticated)?;
+    if let Some(wait) = user.lockout_remaining(now, &app.config.lockout) {
+        return Err(Error::RateLimited { retry_after_secs: wait });
+    }
+    if let Some(e) = refusal(&user, now) {
+        return Err(e);
+    }
+    if !state.enabled {
+        return Err(Error::Unauthenticated);
+    }
+    if !super::mfa::check_factor(app, &user, &state, code, client).await? {
+        app.store.record_login_failure(&user.id, now).await?;
+        activity::record(app, &user.id, ActivityKind::LoginFailed, client, Some("second factor".into())).await;
+        return Err(Error::InvalidCode);
+    }
+    start_session(app, user, None, client, Some("with second factor".into())).await
+}
+
+/// Exchanges a refresh token for a new pair. Presenting a token that was already exchanged
+/// ends its whole session: one of the two holders is not the user.
+pub async fn refresh(app: &App, token: &str, client: &ClientInfo) -> Result<Tokens> {
+    if !token.starts_with("rt_") || token.len() > 128 {
+        return Err(Error::Unauthenticated);
+    }
+    let now = app.now();
+    let Some(current) = app.store.get_refresh(&tokens::sha256_hex(token)).await? else { return Err(Error::Unauthenticated) };
+    if current.rotated {
+        app.store.delete_session(&current.user_id, &current.session_id).await?;
+        activity::record(app, &current.user_id, ActivityKind::RefreshReuse, client, None).await;
+        tracing::warn!(user = %current.user_id, session = %current.session_id, "refresh token reuse: session revoked");
+        return Err(Error::Unauthenticated);
+    }
+    if current.expires_at <= now {
+        return Err(Error::Unauthenticated);
+    }
+    let Some(user) = app.store.get_user(&current.user_id).await? else { return Err(Error::Unauthenticated) };
+    if user.session_cut_off(&current.session_id, current.epoch) {
+        // Ended by a password change or reset whose session cleanup had not finished.
+        return Err(Error::Unauthenticated);
+    }
+    if let Some(e) = refusal(&user, now) {
+        app.store.delete_session(&user.id, &current.session_id).await?;
+        return Err(e);
+    }
+    let refresh_token = format!("rt_{}", tokens::random_token(32));
+    let next = RefreshRecord {
+        hash: tokens::sha256_hex(&refresh_token),
+        user_id: user.id.clone(),
+        session_id: current.session_id.clone(),
+        expires_at: current.expires_at,
+        rotated: false,
+        epoch: current.epoch,
+    };
+    match app.store.rotate_refresh(&current, &next, now).await? {
+        Rotation::Rotated => {}
+        Rotation::Reused => {
+            app.store.delete_session(&user.id, &current.session_id).await?;
+            activity::record(app, &user.id, ActivityKind::RefreshReuse, client, Some("concurrent".into())).await;
+            tracing::warn!(user = %user.id, session = %current.session_id, "concurrent refresh token reuse: session revoked");
+            return Err(Error::Unauthenticated);
+        }
+        Rotation::SessionGone => return Err(Error::Unauthenticated),
+    }
+    let (access_token, expires_in) = app.tokens.issue_access(&user.id, &current.session_id, user.role, now).map_err(Error::internal)?;
+    Ok(Tokens { access_token, refresh_token, expires_in, user })
+}
+
+pub async fn logout(app: &App, principal: &Principal, client: &ClientInfo) -> Result<()> {
+    app.store.delete_session(&principal.user.id, &principal.session.id).await?;
+    activity::record(app, &principal.user.id, ActivityKind::Logout, client, None).await;
+    Ok(())
+}
+
+/// Ends every session of the caller; returns how many.
+pub async fn logout_all(app: &App, principal: &Principal, client: &ClientInfo) -> Result<usize> {
+    let ended = app.store.delete_sessions(&principal.user.id, None).await?;
+    activity::record(app, &principal.user.id, ActivityKind::LogoutAll, client, Some(format!("{ended} sessions"))).await;
+    Ok(ended)
+}

@@ -1,0 +1,247 @@
+//! Sign-up (SPEC §3.1): the captcha, registration, and activation by code or by the mailed
+//! link, and resending them.
+
+use super::limits::{self, Action};
+use super::mailing;
+use super::{Principal, activity};
+use crate::App;
+use crate::domain::{
+    ActivationState, ActivityKind, ClientInfo, Email, LinkToken, Password, PasswordPolicyInput, TokenKind, User, UserId, Username,
+};
+use crate::error::{Error, Result};
+use crate::mail::{self, Lang};
+use crate::store::NewUser;
+use crate::tokens;
+
+/// Activation codes and links are valid 24 h; 5 wrong codes use a code up.
+pub const ACTIVATION_TTL_SECS: i64 = 24 * 3600;
+pub const ACTIVATION_MAX_ATTEMPTS: u32 = 5;
+/// Captchas are valid 5 minutes.
+pub const CAPTCHA_TTL_SECS: i64 = 300;
+
+pub struct IssuedCaptcha {
+    pub id: String,
+    pub image: String,
+    pub expires_in: i64,
+}
+
+pub async fn captcha(app: &App, client: &ClientInfo) -> Result<IssuedCaptcha> {
+    limits::count_attempt(app, Action::Captcha, client).await?;
+    let image = tokio::task::spawn_blocking(crate::captcha::generate).await.map_err(Error::internal)?.map_err(Error::internal)?;
+    let id = format!("cap_{}", crate::domain::new_ulid(app.clock.now()));
+    let answer_hash = app.tokens.code_hash("captcha", &id, &image.answer);
+    app.store.put_captcha(&id, &answer_hash, app.now() + CAPTCHA_TTL_SECS).await?;
+    Ok(IssuedCaptcha { id, image: image.data_url, expires_in: CAPTCHA_TTL_SECS })
+}
+
+async fn check_captcha(app: &App, captcha: Option<(String, String)>) -> Result<()> {
+    let Some((id, answer)) = captcha else { return Err(Error::InvalidCaptcha) };
+    if id.len() > 64 || answer.len() > 32 {
+        return Err(Error::InvalidCaptcha);
+    }
+    let Some((stored, expires_at)) = app.store.take_captcha(&id).await? else { return Err(Error::InvalidCaptcha) };
+    let given = app.tokens.code_hash("captcha", &id, &crate::captcha::normalise_answer(&answer));
+    if expires_at <= app.now() || !tokens::constant_time_eq(&stored, &given) {
+        return Err(Error::InvalidCaptcha);
+    }
+    Ok(())
+}
+
+pub struct Registration {
+    pub username: String,
+    pub email: String,
+    pub password: String,
+    /// `(captchaId, answer)` when the client sent them.
+    pub captcha: Option<(String, String)>,
+}
+
+pub struct Registered {
+    pub user: User,
+    /// False when the activation mail could not be sent (the account exists; resend works).
+    pub mail_sent: bool,
+}
+
+pub async fn register(app: &App, input: Registration, client: &ClientInfo) -> Result<Registered> {
+    let mut errors = Vec::new();
+    let username = Username::parse(&input.username, "username").map_err(|e| errors.push(e)).ok();
+    let email = Email::parse(&input.email, "email").map_err(|e| errors.push(e)).ok();
+    if !errors.is_empty() {
+        return Err(Error::Validation(errors));
+    }
+    let (Some(username), Some(email)) = (username, email) else { return Err(Error::Validation(errors)) };
+    let ctx = PasswordPolicyInput { username: username.as_str(), email: email.as_str() };
+    let password = Password::parse(&input.password, "password", &ctx).map_err(Error::WeakPassword)?;
+    // Counted once the input is known to be well-formed, before the captcha, argon2 and mail.
+    limits::count_attempt(app, Action::Register, client).await?;
+    if app.config.require_captcha {
+        check_captcha(app, input.captcha).await?;
+    }
+
+    let now = app.now();
+    let id = UserId::generate(app.clock.now());
+    let code = tokens::random_digits(6);
+    let link_token = tokens::random_token(32);
+    let activation = ActivationState {
+        code_hash: app.tokens.code_hash("activation", id.as_str(), &code),
+        token_hash: tokens::sha256_hex(&link_token),
+        expires_at: now + ACTIVATION_TTL_SECS,
+        attempts: 0,
+        sent_at: now,
+    };
+    let user = User {
+        id: id.clone(),
+        username: username.as_str().to_owned(),
+        email: email.as_str().to_owned(),
+        password_hash: app.hasher.hash(password.expose()).await.map_err(Error::internal)?,
+        role: crate::domain::Role::User,
+        plan: "FREE".into(),
+        plan_expires_at: None,
+        usage: Default::default(),
+        name: None,
+        bio: None,
+        location: None,
+        website: None,
+        avatar_key: None,
+        preferences: Default::default(),
+        email_verified: false,
+        mfa_enabled: false,
+        created_at: now,
+        updated_at: now,
+        last_login_at: None,
+        banned_until: None,
+        ban_reason: None,
+        deletion_scheduled_at: None,
+        purge_at: None,
+        deleted_by: None,
+        rating: 0,
+        failed_logins: 0,
+        last_failed_login_at: None,
+        activation: Some(activation.clone()),
+        reset_token_hash: None,
+        reset_sent_at: None,
+        settings: crate::domain::Settings::defaults(now),
+        email_change: None,
+        session_cutoff: None,
+        version: 1,
+    };
+    let token =
+        LinkToken { hash: activation.token_hash.clone(), kind: TokenKind::Activation, user_id: id, expires_at: activation.expires_at };
+    let entry = activity::entry(app, ActivityKind::Registered, client, None);
+    let unverified_purge_at = Some(now + i64::from(app.config.unverified_ttl_days) * 86_400);
+    // The activation mail is counted on the recipient's mail counter inside the transaction,
+    // without the limit's condition: the address has no account (the email marker is created
+    // in the same transaction), so sign-up mails an address once per account at most, and
+    // later mails (resend, reset) still see this one counted.
+    let mail_counter = Some(mailing::counter(app, email.as_str()));
+    app.store
+        .create_user(&NewUser {
+            user: user.clone(),
+            activation_token: Some(token),
+            activity: entry,
+            audit: None,
+            unverified_purge_at,
+            mail_counter,
+        })
+        .await?;
+    tracing::info!(user = %user.id, email = %email.redacted(), "user registered");
+
+    let mail_sent =
+        sent(&user, mailing::send_reserved(app, &activation_mail(app, &user, &code, &link_token)).await.map(|()| mailing::Delivery::Sent));
+    Ok(Registered { user, mail_sent })
+}
+
+fn activation_mail(app: &App, user: &User, code: &str, link_token: &str) -> mail::Mail {
+    let link = format!("{}/api/auth/activate?token={link_token}", app.config.public_base_url);
+    let lang = Lang::from_primary(user.preferences.language.primary());
+    mail::activation(lang, &user.email, &user.username, code, &link)
+}
+
+pub(crate) async fn send_activation(app: &App, user: &User, code: &str, link_token: &str) -> bool {
+    sent(user, mailing::send(app, &activation_mail(app, user, code, link_token)).await)
+}
+
+/// Whether an activation mail went out; a failure is logged (the account stays either way).
+fn sent(user: &User, result: anyhow::Result<mailing::Delivery>) -> bool {
+    match result {
+        Ok(mailing::Delivery::Sent) => true,
+        Ok(mailing::Delivery::Limited) => false,
+        Err(e) => {
+            // The account stays; the user can ask for the mail again.
+            tracing::error!(user = %user.id, error = format!("{e:#}"), "activation mail failed");
+            false
+        }
+    }
+}
+
+/// `POST /activate {code}` by the signed-in (unactivated) user.
+pub async fn activate_with_code(app: &App, principal: &Principal, code: &str, client: &ClientInfo) -> Result<()> {
+    let user = &principal.user;
+    if user.email_verified {
+        return Ok(());
+    }
+    let Some(state) = &user.activation else { return Err(Error::InvalidCode) };
+    let now = app.now();
+    if state.expires_at <= now {
+        return Err(Error::CodeExpired);
+    }
+    if state.attempts >= ACTIVATION_MAX_ATTEMPTS {
+        return Err(Error::InvalidCode);
+    }
+    let given = app.tokens.code_hash("activation", user.id.as_str(), code.trim());
+    if !tokens::constant_time_eq(&state.code_hash, &given) {
+        app.store.count_activation_attempt(&user.id, ACTIVATION_MAX_ATTEMPTS).await?;
+        return Err(Error::InvalidCode);
+    }
+    if !app.store.complete_activation(&user.id, &state.token_hash, now).await? {
+        // Replaced, used up or expired in the meantime.
+        return Err(Error::InvalidCode);
+    }
+    activity::record(app, &user.id, ActivityKind::Activated, client, Some("by code".into())).await;
+    tracing::info!(user = %user.id, "account activated by code");
+    Ok(())
+}
+
+/// `GET /activate?token=` from the mail link.
+pub async fn activate_with_token(app: &App, token: &str, client: &ClientInfo) -> Result<()> {
+    let hash = tokens::sha256_hex(token);
+    let Some(found) = app.store.get_link_token(&hash).await? else { return Err(Error::InvalidToken) };
+    if found.kind != TokenKind::Activation || found.expires_at <= app.now() {
+        return Err(Error::InvalidToken);
+    }
+    if !app.store.complete_activation(&found.user_id, &hash, app.now()).await? {
+        return Err(Error::InvalidToken);
+    }
+    activity::record(app, &found.user_id, ActivityKind::Activated, client, Some("by link".into())).await;
+    tracing::info!(user = %found.user_id, "account activated by link");
+    Ok(())
+}
+
+/// Sends a fresh code and link when the address belongs to an unactivated account. Says nothing
+/// about whether it does (the caller always answers 202).
+pub async fn resend_activation(app: &App, email: &str, client: &ClientInfo) -> Result<()> {
+    let Ok(email) = Email::parse(email, "email") else { return Err(Error::field("email", "must be a valid email address")) };
+    limits::count_attempt(app, Action::ResendActivation, client).await?;
+    let Some(id) = app.store.user_id_by_email(email.as_str()).await? else { return Ok(()) };
+    let Some(user) = app.store.get_user(&id).await? else { return Ok(()) };
+    if user.email_verified {
+        return Ok(());
+    }
+    let now = app.now();
+    let code = tokens::random_digits(6);
+    let link_token = tokens::random_token(32);
+    let next = ActivationState::new(app.tokens.code_hash("activation", id.as_str(), &code), tokens::sha256_hex(&link_token), now);
+    let token = LinkToken { hash: next.token_hash.clone(), kind: TokenKind::Activation, user_id: id.clone(), expires_at: next.expires_at };
+    let old = user.activation.as_ref().map(|a| a.token_hash.as_str());
+    // The mail slot first: a limited resend must not replace the code the user already has.
+    if !mailing::reserve(app, &user.email).await? {
+        return Ok(());
+    }
+    if app.store.replace_activation(&id, old, &next, &token, mailing::MAIL_INTERVAL_SECS).await? {
+        if let Err(e) = mailing::send_reserved(app, &activation_mail(app, &user, &code, &link_token)).await {
+            tracing::error!(user = %id, error = format!("{e:#}"), "activation mail failed");
+        }
+    } else {
+        tracing::info!(user = %id, "activation resend throttled");
+    }
+    Ok(())
+}
