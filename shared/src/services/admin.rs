@@ -16,14 +16,13 @@ use crate::App;
 use crate::clock::Clock;
 use crate::domain::ClientInfo;
 use crate::domain::{
-    ActivationState, Activity, ActivityKind, Email, Password, PasswordPolicyInput, ProfileInput, ProfileUpdate, Rating, Role, User, UserId,
-    UserStatus, Username,
+    Activity, ActivityKind, Email, Password, PasswordPolicyInput, ProfileInput, ProfileUpdate, Rating, Role, User, UserId, UserStatus,
+    Username,
 };
-use crate::domain::{ActivityRecord, AuditEntry, LinkToken, SortField, TokenKind, UserQuery};
+use crate::domain::{ActivityRecord, AuditEntry, SortField, UserQuery};
 use crate::error::{Error, FieldError, Result};
 use crate::passwords::PasswordHasher;
-use crate::store::{AdminChange, ChangeRefused, NewUser, Store, UserCursor};
-use crate::tokens;
+use crate::store::{AdminChange, ChangeRefused, NewUser, ScheduledDeletion, Store, UserCursor};
 
 pub const LAST_ADMIN: &str = "the last admin cannot be demoted, banned or deleted";
 
@@ -191,73 +190,25 @@ pub async fn create_account(
     actor: &Actor,
     input: NewAccount,
 ) -> Result<CreatedAccount> {
-    let mut errors = Vec::new();
-    let username = Username::parse(&input.username, "username").map_err(|e| errors.push(e)).ok();
-    let email = Email::parse(&input.email, "email").map_err(|e| errors.push(e)).ok();
-    let role = Role::parse(&input.role);
-    if role.is_none() {
-        errors.push(FieldError::new("role", "must be user, donator, moderator or admin"));
-    }
-    let (Some(username), Some(email), Some(role)) = (username, email, role) else { return Err(Error::Validation(errors)) };
-    let ctx = PasswordPolicyInput { username: username.as_str(), email: email.as_str() };
-    let password = Password::parse(&input.password, "password", &ctx).map_err(Error::WeakPassword)?;
+    let role = Role::parse(&input.role).ok_or_else(|| FieldError::new("role", "must be user, donator, moderator or admin"));
+    let (username, email, password) =
+        super::sign_up::parse_new_account(&input.username, &input.email, &input.password, role.as_ref().err().cloned())?;
+    let role = role.map_err(|e| Error::Validation(vec![e]))?;
     let password_hash = hasher.hash(password.expose()).await.map_err(Error::internal)?;
 
     let now = clock.now_unix();
     let id = UserId::generate(clock.now());
-    let (activation, token, secrets) = if input.email_verified {
-        (None, None, None)
+    let issued = if input.email_verified {
+        None
     } else {
         let codes = codes.ok_or_else(|| Error::internal(anyhow::anyhow!("an unverified account needs the code key")))?;
-        let code = tokens::random_digits(6);
-        let link = tokens::random_token(32);
-        let state = ActivationState {
-            code_hash: codes.code_hash("activation", id.as_str(), &code),
-            token_hash: tokens::sha256_hex(&link),
-            expires_at: now + super::sign_up::ACTIVATION_TTL_SECS,
-            attempts: 0,
-            sent_at: now,
-        };
-        let token =
-            LinkToken { hash: state.token_hash.clone(), kind: TokenKind::Activation, user_id: id.clone(), expires_at: state.expires_at };
-        (Some(state), Some(token), Some((code, link)))
+        Some(super::sign_up::issue_activation(codes, &id, now))
     };
-    let user = User {
-        id: id.clone(),
-        username: username.as_str().to_owned(),
-        email: email.as_str().to_owned(),
-        password_hash,
-        role,
-        plan: "FREE".into(),
-        plan_expires_at: None,
-        usage: Default::default(),
-        settings: crate::domain::Settings::defaults(now),
-        email_change: None,
-        session_cutoff: None,
-        name: None,
-        bio: None,
-        location: None,
-        website: None,
-        avatar_key: None,
-        preferences: Default::default(),
-        email_verified: input.email_verified,
-        mfa_enabled: false,
-        created_at: now,
-        updated_at: now,
-        last_login_at: None,
-        banned_until: None,
-        ban_reason: None,
-        deletion_scheduled_at: None,
-        purge_at: None,
-        deleted_by: None,
-        rating: 0,
-        failed_logins: 0,
-        last_failed_login_at: None,
-        activation,
-        reset_token_hash: None,
-        reset_sent_at: None,
-        version: 1,
+    let (activation, token, secrets) = match issued {
+        Some(a) => (Some(a.state), Some(a.token), Some((a.code, a.link_token))),
+        None => (None, None, None),
     };
+    let user = User::new_account(id.clone(), &username, &email, password_hash, role, activation, now);
     let entry = Activity {
         id: crate::domain::new_ulid(clock.now()),
         kind: ActivityKind::Registered,
@@ -512,28 +463,6 @@ pub async fn unban(app: &App, principal: &Principal, actor: &Actor, id: &str) ->
 
 // ---- deletion ------------------------------------------------------------------------------------
 
-/// Marks `user` for deletion: `deletionScheduledAt = now`, `purgeAt = now + DELETION_GRACE_DAYS`,
-/// `deletedBy` = the admin (`None` when the user asked). Login then answers
-/// `403 ACCOUNT_PENDING_DELETION`; the caller ends the sessions after the write.
-pub fn schedule_deletion(user: &User, now: i64, grace_days: u32, deleted_by: Option<&str>) -> User {
-    let mut after = user.clone();
-    after.deletion_scheduled_at = Some(now);
-    after.purge_at = Some(now + i64::from(grace_days) * 86_400);
-    after.deleted_by = deleted_by.map(str::to_owned);
-    after.updated_at = now;
-    after
-}
-
-/// Clears a scheduled deletion (whoever asked for it).
-pub fn clear_deletion(user: &User, now: i64) -> User {
-    let mut after = user.clone();
-    after.deletion_scheduled_at = None;
-    after.purge_at = None;
-    after.deleted_by = None;
-    after.updated_at = now;
-    after
-}
-
 /// `DELETE /api/admin/users/{id}`: soft delete; already marked: returned as it is.
 pub async fn delete_user(app: &App, principal: &Principal, actor: &Actor, id: &str) -> Result<User> {
     let before = target(app, id).await?;
@@ -543,11 +472,12 @@ pub async fn delete_user(app: &App, principal: &Principal, actor: &Actor, id: &s
     if before.deletion_scheduled_at.is_some() {
         return Ok(before);
     }
-    let mut after = schedule_deletion(&before, app.now(), app.config.deletion_grace_days, Some(&actor.id));
+    let mut after = before.with_deletion_scheduled(app.now(), app.config.deletion_grace_days, Some(&actor.id));
     let detail = format!("purge after {}", crate::clock::rfc3339(after.purge_at.unwrap_or_default()));
     let entry = activity_by(app, ActivityKind::AdminDeleted, actor, Some(detail.clone()));
     let audit = audit(app.clock.as_ref(), actor, "user.delete", &before.id, Some(detail));
-    apply(app, &before, &after, &entry, &audit).await?;
+    let d = ScheduledDeletion { recovery_hash: None, reason: None, activity: &entry, audit: Some(&audit) };
+    app.store.schedule_deletion(&before, &after, &d).await?.map_err(refused)?;
     let ended = app.store.delete_sessions(&before.id, None).await?;
     tracing::info!(user = %before.id, actor = %actor.id, sessions_ended = ended, "user soft-deleted by admin");
     after.version = before.version + 1;
@@ -561,7 +491,7 @@ pub async fn restore_user(app: &App, actor: &Actor, id: &str) -> Result<User> {
     if before.deletion_scheduled_at.is_none() {
         return Ok(before);
     }
-    let mut after = clear_deletion(&before, app.now());
+    let mut after = before.with_deletion_cleared(app.now());
     let entry = activity_by(app, ActivityKind::AdminRestored, actor, None);
     let audit = audit(app.clock.as_ref(), actor, "user.restore", &before.id, None);
     apply(app, &before, &after, &entry, &audit).await?;

@@ -10,7 +10,7 @@ use crate::domain::ClientInfo;
 use crate::domain::{ActivityKind, Email, User, UserId};
 use crate::error::{Error, Result};
 use crate::mail::{self, Lang, SecurityEvent};
-use crate::store::ScheduledDeletion;
+use crate::store::{ChangeRefused, ScheduledDeletion};
 use crate::tokens;
 
 pub const CONFIRMATION: &str = "DELETE_MY_ACCOUNT";
@@ -27,19 +27,19 @@ fn recovery_hash(app: &App, user: &UserId, code: &str) -> String {
     app.tokens.code_hash("recovery", user.as_str(), code.trim())
 }
 
-/// Schedules the deletion of `user` (by the user, or by an admin named in `by`).
-pub async fn schedule(app: &App, user: &User, reason: Option<&str>, by: Option<&str>, client: &ClientInfo) -> Result<Scheduled> {
+/// Schedules the deletion of `user` at the user's own request, with a recovery code.
+pub async fn schedule(app: &App, user: &User, reason: Option<&str>, client: &ClientInfo) -> Result<Scheduled> {
     let now = app.now();
-    let purge_at = now + i64::from(app.config.deletion_grace_days) * 86_400;
+    let after = user.with_deletion_scheduled(now, app.config.deletion_grace_days, None);
+    let purge_at = after.purge_at.unwrap_or(now);
     let recovery_code = format!("recovery_{}", tokens::random_token(18));
     let hash = recovery_hash(app, &user.id, &recovery_code);
-    let mut entry =
-        activity::entry(app, if by.is_some() { ActivityKind::AdminDeleted } else { ActivityKind::DeletionScheduled }, client, None);
-    entry.actor = by.map(str::to_owned);
-    let d = ScheduledDeletion { scheduled_at: now, purge_at, recovery_hash: &hash, reason, by };
-    if !app.store.schedule_deletion(user, &d, &entry).await? {
-        return Err(Error::Conflict);
-    }
+    let entry = activity::entry(app, ActivityKind::DeletionScheduled, client, None);
+    let d = ScheduledDeletion { recovery_hash: Some(&hash), reason, activity: &entry, audit: None };
+    app.store.schedule_deletion(user, &after, &d).await?.map_err(|why| match why {
+        ChangeRefused::LastAdmin => Error::Refused("the last admin cannot be deleted"),
+        _ => Error::Conflict,
+    })?;
     let ended = app.store.delete_sessions(&user.id, None).await?;
     tracing::info!(user = %user.id, sessions_ended = ended, purge_at, "deletion scheduled");
     let lang = Lang::from_primary(user.preferences.language.primary());
@@ -74,7 +74,7 @@ pub async fn delete_own(
     {
         return Err(Error::InvalidPassword);
     }
-    schedule(app, user, reason.map(str::trim).filter(|r| !r.is_empty()), None, client).await
+    schedule(app, user, reason.map(str::trim).filter(|r| !r.is_empty()), client).await
 }
 
 /// `POST /api/users/recover {email, recoveryCode}`: a wrong code, an unknown address and an

@@ -6,15 +6,14 @@ use super::mailing;
 use super::{Principal, activity};
 use crate::App;
 use crate::domain::{
-    ActivationState, ActivityKind, ClientInfo, Email, LinkToken, Password, PasswordPolicyInput, TokenKind, User, UserId, Username,
+    ActivationState, ActivityKind, ClientInfo, Email, LinkToken, Password, PasswordPolicyInput, Role, TokenKind, User, UserId, Username,
 };
-use crate::error::{Error, Result};
+use crate::error::{Error, FieldError, Result};
 use crate::mail::{self, Lang};
 use crate::store::NewUser;
-use crate::tokens;
+use crate::tokens::{self, TokenService};
 
-/// Activation codes and links are valid 24 h; 5 wrong codes use a code up.
-pub const ACTIVATION_TTL_SECS: i64 = 24 * 3600;
+/// Activation codes and links are valid 24 h ([`ActivationState::TTL_SECS`]); 5 wrong codes use a code up.
 pub const ACTIVATION_MAX_ATTEMPTS: u32 = 5;
 /// Captchas are valid 5 minutes.
 pub const CAPTCHA_TTL_SECS: i64 = 300;
@@ -61,16 +60,47 @@ pub struct Registered {
     pub mail_sent: bool,
 }
 
-pub async fn register(app: &App, input: Registration, client: &ClientInfo) -> Result<Registered> {
+/// A new account's username, email and password, checked by the rules of sign-up: the field
+/// errors of the username, the email and `also` (one the caller found, such as admin's role)
+/// as one `VALIDATION_ERROR`, then the password policy, which compares against both. Sign-up,
+/// the admin API and the bootstrap command create accounts through this one check.
+pub(crate) fn parse_new_account(
+    username: &str,
+    email: &str,
+    password: &str,
+    also: Option<FieldError>,
+) -> Result<(Username, Email, Password)> {
     let mut errors = Vec::new();
-    let username = Username::parse(&input.username, "username").map_err(|e| errors.push(e)).ok();
-    let email = Email::parse(&input.email, "email").map_err(|e| errors.push(e)).ok();
-    if !errors.is_empty() {
-        return Err(Error::Validation(errors));
-    }
-    let (Some(username), Some(email)) = (username, email) else { return Err(Error::Validation(errors)) };
+    let username = Username::parse(username, "username").map_err(|e| errors.push(e)).ok();
+    let email = Email::parse(email, "email").map_err(|e| errors.push(e)).ok();
+    errors.extend(also);
+    let (Some(username), Some(email), true) = (username, email, errors.is_empty()) else { return Err(Error::Validation(errors)) };
     let ctx = PasswordPolicyInput { username: username.as_str(), email: email.as_str() };
-    let password = Password::parse(&input.password, "password", &ctx).map_err(Error::WeakPassword)?;
+    let password = Password::parse(password, "password", &ctx).map_err(Error::WeakPassword)?;
+    Ok((username, email, password))
+}
+
+/// A fresh activation of `user`: what is stored (hashes only) and the code and link token to
+/// mail, which exist nowhere else.
+pub(crate) struct IssuedActivation {
+    pub state: ActivationState,
+    pub token: LinkToken,
+    pub code: String,
+    pub link_token: String,
+}
+
+/// Draws a new 6-digit code and link token for `user` at `now` (sign-up, resend, admin create).
+pub(crate) fn issue_activation(codes: &TokenService, user: &UserId, now: i64) -> IssuedActivation {
+    let code = tokens::random_digits(6);
+    let link_token = tokens::random_token(32);
+    let state = ActivationState::new(codes.code_hash("activation", user.as_str(), &code), tokens::sha256_hex(&link_token), now);
+    let token =
+        LinkToken { hash: state.token_hash.clone(), kind: TokenKind::Activation, user_id: user.clone(), expires_at: state.expires_at };
+    IssuedActivation { state, token, code, link_token }
+}
+
+pub async fn register(app: &App, input: Registration, client: &ClientInfo) -> Result<Registered> {
+    let (username, email, password) = parse_new_account(&input.username, &input.email, &input.password, None)?;
     // Counted once the input is known to be well-formed, before the captcha, argon2 and mail.
     limits::count_attempt(app, Action::Register, client).await?;
     if app.config.require_captcha {
@@ -79,53 +109,9 @@ pub async fn register(app: &App, input: Registration, client: &ClientInfo) -> Re
 
     let now = app.now();
     let id = UserId::generate(app.clock.now());
-    let code = tokens::random_digits(6);
-    let link_token = tokens::random_token(32);
-    let activation = ActivationState {
-        code_hash: app.tokens.code_hash("activation", id.as_str(), &code),
-        token_hash: tokens::sha256_hex(&link_token),
-        expires_at: now + ACTIVATION_TTL_SECS,
-        attempts: 0,
-        sent_at: now,
-    };
-    let user = User {
-        id: id.clone(),
-        username: username.as_str().to_owned(),
-        email: email.as_str().to_owned(),
-        password_hash: app.hasher.hash(password.expose()).await.map_err(Error::internal)?,
-        role: crate::domain::Role::User,
-        plan: "FREE".into(),
-        plan_expires_at: None,
-        usage: Default::default(),
-        name: None,
-        bio: None,
-        location: None,
-        website: None,
-        avatar_key: None,
-        preferences: Default::default(),
-        email_verified: false,
-        mfa_enabled: false,
-        created_at: now,
-        updated_at: now,
-        last_login_at: None,
-        banned_until: None,
-        ban_reason: None,
-        deletion_scheduled_at: None,
-        purge_at: None,
-        deleted_by: None,
-        rating: 0,
-        failed_logins: 0,
-        last_failed_login_at: None,
-        activation: Some(activation.clone()),
-        reset_token_hash: None,
-        reset_sent_at: None,
-        settings: crate::domain::Settings::defaults(now),
-        email_change: None,
-        session_cutoff: None,
-        version: 1,
-    };
-    let token =
-        LinkToken { hash: activation.token_hash.clone(), kind: TokenKind::Activation, user_id: id, expires_at: activation.expires_at };
+    let password_hash = app.hasher.hash(password.expose()).await.map_err(Error::internal)?;
+    let issued = issue_activation(&app.tokens, &id, now);
+    let user = User::new_account(id, &username, &email, password_hash, Role::User, Some(issued.state), now);
     let entry = activity::entry(app, ActivityKind::Registered, client, None);
     let unverified_purge_at = Some(now + i64::from(app.config.unverified_ttl_days) * 86_400);
     // The activation mail is counted on the recipient's mail counter inside the transaction,
@@ -136,7 +122,7 @@ pub async fn register(app: &App, input: Registration, client: &ClientInfo) -> Re
     app.store
         .create_user(&NewUser {
             user: user.clone(),
-            activation_token: Some(token),
+            activation_token: Some(issued.token),
             activity: entry,
             audit: None,
             unverified_purge_at,
@@ -145,8 +131,10 @@ pub async fn register(app: &App, input: Registration, client: &ClientInfo) -> Re
         .await?;
     tracing::info!(user = %user.id, email = %email.redacted(), "user registered");
 
-    let mail_sent =
-        sent(&user, mailing::send_reserved(app, &activation_mail(app, &user, &code, &link_token)).await.map(|()| mailing::Delivery::Sent));
+    let mail_sent = sent(
+        &user,
+        mailing::send_reserved(app, &activation_mail(app, &user, &issued.code, &issued.link_token)).await.map(|()| mailing::Delivery::Sent),
+    );
     Ok(Registered { user, mail_sent })
 }
 
@@ -227,10 +215,7 @@ pub async fn resend_activation(app: &App, email: &str, client: &ClientInfo) -> R
         return Ok(());
     }
     let now = app.now();
-    let code = tokens::random_digits(6);
-    let link_token = tokens::random_token(32);
-    let next = ActivationState::new(app.tokens.code_hash("activation", id.as_str(), &code), tokens::sha256_hex(&link_token), now);
-    let token = LinkToken { hash: next.token_hash.clone(), kind: TokenKind::Activation, user_id: id.clone(), expires_at: next.expires_at };
+    let IssuedActivation { state: next, token, code, link_token } = issue_activation(&app.tokens, &id, now);
     let old = user.activation.as_ref().map(|a| a.token_hash.as_str());
     // The mail slot first: a limited resend must not replace the code the user already has.
     if !mailing::reserve(app, &user.email).await? {

@@ -35,6 +35,14 @@ pub struct AdminChange<'a> {
 }
 
 impl Store {
+    /// The admin count's share of a change from `before` to `after`, when it moves the count:
+    /// the last-admin rule lives here, for admin changes and deletions alike (a decrease is
+    /// refused by its condition when no other admin in good standing would remain).
+    pub(crate) fn admin_count_item(&self, before: &User, after: &User) -> Result<Option<TransactWriteItem>, Error> {
+        let delta = i64::from(after.is_counted_admin()) - i64::from(before.is_counted_admin());
+        if delta == 0 { Ok(None) } else { self.admin_count_change(delta).map(Some) }
+    }
+
     pub(crate) fn admin_count_change(&self, delta: i64) -> Result<TransactWriteItem, Error> {
         let mut update = Update::builder()
             .table_name(&self.table)
@@ -175,11 +183,10 @@ impl Store {
         if old.email != new.email {
             move_marker(&mut items, email_pk(&old.email), email_pk(&new.email), "EMAIL", ChangeRefused::EmailTaken)?;
         }
-        let delta = i64::from(new.is_counted_admin()) - i64::from(old.is_counted_admin());
-        let count_slot = (delta != 0).then_some(items.len());
-        if delta != 0 {
-            items.push(self.admin_count_change(delta)?);
-        }
+        let count_slot = self.admin_count_item(old, new)?.map(|item| {
+            items.push(item);
+            items.len() - 1
+        });
         // A deletion scheduled or cleared here queues or unqueues the purge in the same transaction.
         match (old.deletion_scheduled_at, new.deletion_scheduled_at, old.purge_at, new.purge_at) {
             (None, Some(_), _, Some(due)) => {

@@ -6,10 +6,11 @@
 //! `unverified`), and removed by recovery, activation or the purge itself. The purge finds what
 //! is due with one `Query` per shard (`sk <= now`), strongly consistent, no Scan.
 
+use super::ChangeRefused;
 use super::user_codec::{PROFILE, email_pk, user_from_item, user_pk, username_pk};
 use super::user_index::index_attributes;
 use super::{Item, Store, b, get_n, get_s, key, n, s, sdk_error};
-use crate::domain::{Activity, User, UserId};
+use crate::domain::{Activity, AuditEntry, User, UserId};
 use crate::error::Error;
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
 use sha2::{Digest, Sha256};
@@ -69,59 +70,72 @@ pub(crate) fn queue_delete(store: &Store, user: &UserId, due_at: i64) -> Result<
     Ok(TransactWriteItem::builder().delete(delete).build())
 }
 
-/// What deleting an account records.
+/// What scheduling a deletion records besides the account's new state.
 pub struct ScheduledDeletion<'a> {
-    pub scheduled_at: i64,
-    pub purge_at: i64,
-    pub recovery_hash: &'a str,
+    /// The keyed hash of the recovery code mailed to the user (self-service deletion only).
+    pub recovery_hash: Option<&'a str>,
+    /// The reason the user gave, if any.
     pub reason: Option<&'a str>,
-    /// Who asked (an admin id), when not the user.
-    pub by: Option<&'a str>,
+    pub activity: &'a Activity,
+    /// The audit entry, when an admin deleted the account.
+    pub audit: Option<&'a AuditEntry>,
 }
 
 impl Store {
-    /// Marks the account for deletion and queues its purge, unless it already is (false), all
-    /// in one transaction that also moves the admin-list index attributes and, for the last
-    /// admin, refuses (`Refused`).
-    pub async fn schedule_deletion(&self, before: &User, d: &ScheduledDeletion<'_>, activity: &Activity) -> Result<bool, Error> {
-        let mut after = before.clone();
-        after.deletion_scheduled_at = Some(d.scheduled_at);
-        after.purge_at = Some(d.purge_at);
-        after.deleted_by = d.by.map(str::to_owned);
+    /// Writes `after` (`before` with its deletion scheduled, [`User::with_deletion_scheduled`])
+    /// and queues its purge, in one transaction with the activity (and audit) entry, the moved
+    /// admin-list index attributes and the admin count. Self-service and admin deletion both
+    /// come here. Refused: `Stale` when the account changed since it was read or is already
+    /// marked, `LastAdmin` when it is the last admin in good standing.
+    pub async fn schedule_deletion(
+        &self,
+        before: &User,
+        after: &User,
+        d: &ScheduledDeletion<'_>,
+    ) -> Result<Result<(), ChangeRefused>, Error> {
+        let (Some(scheduled_at), Some(purge_at)) = (after.deletion_scheduled_at, after.purge_at) else {
+            return Err(Error::internal(anyhow::anyhow!("schedule deletion: the account has no deletion scheduled")));
+        };
         let mut update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key(user_pk(&before.id), PROFILE)))
             .condition_expression("attribute_exists(pk) AND attribute_not_exists(deletionScheduledAt) AND #version = :seen")
-            .expression_attribute_values(":at", n(d.scheduled_at))
-            .expression_attribute_values(":purge", n(d.purge_at))
-            .expression_attribute_values(":h", s(d.recovery_hash))
-            .expression_attribute_values(":zero", n(0));
-        let mut expr = "SET deletionScheduledAt = :at, purgeAt = :purge, recoveryCodeHash = :h, recoveryAttempts = :zero".to_owned();
+            .expression_attribute_values(":at", n(scheduled_at))
+            .expression_attribute_values(":purge", n(purge_at))
+            .expression_attribute_values(":updated", n(after.updated_at));
+        let mut expr = "SET deletionScheduledAt = :at, purgeAt = :purge, updatedAt = :updated".to_owned();
+        if let Some(hash) = d.recovery_hash {
+            expr.push_str(", recoveryCodeHash = :h, recoveryAttempts = :zero");
+            update = update.expression_attribute_values(":h", s(hash)).expression_attribute_values(":zero", n(0));
+        }
         if let Some(reason) = d.reason {
             expr.push_str(", deletionReason = :reason");
             update = update.expression_attribute_values(":reason", s(reason));
         }
-        if let Some(by) = d.by {
+        if let Some(by) = &after.deleted_by {
             expr.push_str(", deletedBy = :by");
             update = update.expression_attribute_values(":by", s(by));
         }
-        let (expr, update) = with_index_changes(expr, update, before, &after);
+        let (expr, update) = with_index_changes(expr, update, before, after);
         let update = update.update_expression(expr).build()?;
         let mut items = vec![
             TransactWriteItem::builder().update(update).build(),
-            queue_put(self, &before.id, d.purge_at, PurgeKind::Deletion)?,
-            super::activity::activity_put(self, &before.id, activity)?,
+            queue_put(self, &before.id, purge_at, PurgeKind::Deletion)?,
+            super::activity::activity_put(self, &before.id, d.activity)?,
         ];
-        let admin_slot = before.is_counted_admin().then_some(items.len());
-        if admin_slot.is_some() {
-            items.push(self.admin_count_change(-1)?);
+        if let Some(audit) = d.audit {
+            items.push(self.audit_put(audit)?);
         }
+        let admin_slot = self.admin_count_item(before, after)?.map(|item| {
+            items.push(item);
+            items.len() - 1
+        });
         match self.transact("schedule deletion", items).await? {
-            Ok(()) => Ok(true),
+            Ok(()) => Ok(Ok(())),
             Err(reasons) if admin_slot.is_some_and(|i| reasons.get(i).and_then(Option::as_deref) == Some("ConditionalCheckFailed")) => {
-                Err(Error::Refused("the last admin cannot be deleted"))
+                Ok(Err(ChangeRefused::LastAdmin))
             }
-            Err(_) => Ok(false),
+            Err(_) => Ok(Err(ChangeRefused::Stale)),
         }
     }
 
@@ -135,10 +149,7 @@ impl Store {
         now: i64,
         activity: &Activity,
     ) -> Result<bool, Error> {
-        let mut after = before.clone();
-        after.deletion_scheduled_at = None;
-        after.purge_at = None;
-        after.deleted_by = None;
+        let after = before.with_deletion_cleared(now);
         let mut update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key(user_pk(&before.id), PROFILE)))
@@ -157,9 +168,7 @@ impl Store {
             queue_delete(self, &before.id, purge_at)?,
             super::activity::activity_put(self, &before.id, activity)?,
         ];
-        if after.is_counted_admin() && !before.is_counted_admin() {
-            items.push(self.admin_count_change(1)?);
-        }
+        items.extend(self.admin_count_item(before, &after)?);
         Ok(self.transact("cancel deletion", items).await?.is_ok())
     }
 
