@@ -58,8 +58,8 @@ impl UserResponse {
         let plan = u.effective_plan(app.now());
         Self {
             id: u.id.to_string(),
-            username: u.username.clone(),
-            email: u.email.clone(),
+            username: u.username.as_str().to_owned(),
+            email: u.email.as_str().to_owned(),
             name: u.name.clone(),
             bio: u.bio.clone(),
             location: u.location.clone(),

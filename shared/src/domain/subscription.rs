@@ -127,10 +127,10 @@ impl Subscription {
 }
 
 /// The plan a user may use at `now`: the stored plan, unless its paid time ran out.
-pub fn effective_plan(stored: &str, plan_expires_at: Option<i64>, now: i64) -> PlanId {
+pub fn effective_plan(stored: PlanId, plan_expires_at: Option<i64>, now: i64) -> PlanId {
     match plan_expires_at {
         Some(t) if t <= now => PlanId::Free,
-        _ => PlanId::from_stored(stored),
+        _ => stored,
     }
 }
 
@@ -235,9 +235,9 @@ mod tests {
         assert_eq!(sub.status_at(end), SubscriptionStatus::Canceled);
         assert_eq!(sub.period_at(end + 90 * 86_400), (anchor, end), "a lapsed subscription shows its last period");
         assert_eq!(sub.next_billing(end - 1), None, "a cancelled subscription does not renew");
-        assert_eq!(effective_plan("PREMIUM", Some(end), end - 1), PlanId::Premium);
-        assert_eq!(effective_plan("PREMIUM", Some(end), end), PlanId::Free);
-        assert_eq!(effective_plan("ENTERPRISE", None, end), PlanId::Enterprise);
+        assert_eq!(effective_plan(PlanId::Premium, Some(end), end - 1), PlanId::Premium);
+        assert_eq!(effective_plan(PlanId::Premium, Some(end), end), PlanId::Free);
+        assert_eq!(effective_plan(PlanId::Enterprise, None, end), PlanId::Enterprise);
     }
 
     #[test]

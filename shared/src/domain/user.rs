@@ -21,6 +21,12 @@ impl Email {
         Ok(Self(normalised))
     }
 
+    /// An address as the store holds it: it was parsed when it was written, so it is not
+    /// checked again (a read never fails on a rule that changed since).
+    pub(crate) fn from_stored(stored: String) -> Self {
+        Self(stored)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -36,6 +42,14 @@ impl Email {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Username(String);
 
+/// A username is public (profiles show it), so it prints as itself; an [`Email`] has no
+/// `Display`, so it cannot reach a log or a message without an explicit `as_str`/`redacted`.
+impl std::fmt::Display for Username {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 impl Username {
     pub fn parse(raw: &str, field: &str) -> Result<Self, FieldError> {
         let ok_chars = raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
@@ -43,6 +57,10 @@ impl Username {
             return Err(FieldError::new(field, "must be 3-30 characters of letters, digits and _"));
         }
         Ok(Self(raw.to_owned()))
+    }
+    /// A username as the store holds it (parsed when it was written; see [`Email::from_stored`]).
+    pub(crate) fn from_stored(stored: String) -> Self {
+        Self(stored)
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -184,12 +202,12 @@ pub struct SessionCutoff {
 #[derive(Clone, PartialEq, Eq)]
 pub struct User {
     pub id: UserId,
-    pub username: String,
-    pub email: String,
+    pub username: Username,
+    pub email: Email,
     pub password_hash: String,
     pub role: Role,
-    /// The plan as stored (`FREE`, `PREMIUM`, `ENTERPRISE`); see [`User::effective_plan`].
-    pub plan: String,
+    /// The plan as stored; see [`User::effective_plan`].
+    pub plan: PlanId,
     /// When a cancelled paid plan runs out (the end of its last paid period).
     pub plan_expires_at: Option<i64>,
     /// Storage and upload counters (kept with `ADD` on the user item).
@@ -248,11 +266,11 @@ impl User {
     ) -> Self {
         Self {
             id,
-            username: username.as_str().to_owned(),
-            email: email.as_str().to_owned(),
+            username: username.clone(),
+            email: email.clone(),
             password_hash,
             role,
-            plan: PlanId::Free.as_str().to_owned(),
+            plan: PlanId::Free,
             plan_expires_at: None,
             usage: UsageCounters::default(),
             name: None,
@@ -328,7 +346,7 @@ impl User {
     /// The plan whose limits apply at `now`: a cancelled paid plan falls back to FREE at the
     /// end of its last period, without any write having to happen at that moment.
     pub fn effective_plan(&self, now: i64) -> PlanId {
-        super::effective_plan(&self.plan, self.plan_expires_at, now)
+        super::effective_plan(self.plan, self.plan_expires_at, now)
     }
 
     /// Paid plans unlock paid features (animated avatars).

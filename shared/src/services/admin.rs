@@ -266,8 +266,8 @@ pub async fn update_user(app: &App, principal: &Principal, actor: &Actor, id: &s
     let mut changed: Vec<&str> = Vec::new();
     if let Some(raw) = &changes.username {
         match Username::parse(raw, "username") {
-            Ok(u) if u.as_str() != before.username => {
-                after.username = u.as_str().to_owned();
+            Ok(u) if u != before.username => {
+                after.username = u;
                 changed.push("username");
             }
             Ok(_) => {}
@@ -276,8 +276,8 @@ pub async fn update_user(app: &App, principal: &Principal, actor: &Actor, id: &s
     }
     if let Some(raw) = &changes.email {
         match Email::parse(raw, "email") {
-            Ok(e) if e.as_str() != before.email => {
-                after.email = e.as_str().to_owned();
+            Ok(e) if e != before.email => {
+                after.email = e;
                 changed.push("email");
             }
             Ok(_) => {}
@@ -343,7 +343,7 @@ pub async fn update_user(app: &App, principal: &Principal, actor: &Actor, id: &s
     }
     let mut password_changed = false;
     if let Some(raw) = &changes.password {
-        let ctx = PasswordPolicyInput { username: &after.username, email: &after.email };
+        let ctx = PasswordPolicyInput { username: after.username.as_str(), email: after.email.as_str() };
         let password = Password::parse(raw, "password", &ctx).map_err(Error::WeakPassword)?;
         after.password_hash = app.hasher.hash(password.expose()).await.map_err(Error::internal)?;
         password_changed = true;

@@ -55,7 +55,7 @@ pub async fn create(app: &App, principal: &Principal, input: NewKey, client: &Cl
         }
     }
     let lang = Lang::from_primary(user.preferences.language.primary());
-    let notice = mail::security_notice(lang, &user.email, &user.username, SecurityEvent::ApiKeyCreated);
+    let notice = mail::security_notice(lang, user.email.as_str(), user.username.as_str(), SecurityEvent::ApiKeyCreated);
     if let Err(e) = super::mailing::send(app, &notice).await {
         tracing::error!(user = %user.id, error = format!("{e:#}"), "key notice mail failed");
     }

@@ -154,7 +154,7 @@ pub async fn subscribe(app: &App, principal: &Principal, input: NewSubscription)
     let (plan_change, charge_id) = match app.payments.charge(request).await? {
         PaymentOutcome::Succeeded { card, charge_id } => {
             subscription.payment_method = Some(card);
-            (PlanChange::Switch { from: user.plan.clone(), to: plan, fits: None }, charge_id)
+            (PlanChange::Switch { from: user.plan, to: plan, fits: None }, charge_id)
         }
         PaymentOutcome::RequiresAction { client_secret } => {
             subscription.status = SubscriptionStatus::Incomplete;
@@ -282,7 +282,7 @@ pub async fn change(app: &App, principal: &Principal, change: Change) -> Result<
                 return Ok(Outcome { subscription: current, proration_cents: 0, effective_at: end, client_secret: None });
             }
             next.cancel_at = Some(end);
-            let plan = PlanChange::ExpireAt { plan: user.plan.clone(), at: Some(end) };
+            let plan = PlanChange::ExpireAt { plan: user.plan, at: Some(end) };
             save(app, &SubscriptionWrite { subscription: &next, replaces_version: Some(current.version), plan }, None).await?;
             tracing::info!(user = %user.id, subscription = %next.id, "subscription cancelled at period end");
             Ok(Outcome { subscription: next, proration_cents: 0, effective_at: end, client_secret: None })
@@ -292,7 +292,7 @@ pub async fn change(app: &App, principal: &Principal, change: Change) -> Result<
                 return Ok(Outcome { subscription: current, proration_cents: 0, effective_at: now, client_secret: None });
             }
             next.cancel_at = None;
-            let plan = PlanChange::ExpireAt { plan: user.plan.clone(), at: None };
+            let plan = PlanChange::ExpireAt { plan: user.plan, at: None };
             save(app, &SubscriptionWrite { subscription: &next, replaces_version: Some(current.version), plan }, None).await?;
             Ok(Outcome { subscription: next, proration_cents: 0, effective_at: now, client_secret: None })
         }
@@ -352,7 +352,7 @@ async fn upgrade(
     next.plan = to;
     // Paying for more is a clear wish to stay: a pending cancellation is dropped.
     next.cancel_at = None;
-    let plan = PlanChange::Switch { from: user.plan.clone(), to, fits: None };
+    let plan = PlanChange::Switch { from: user.plan, to, fits: None };
     save(app, &SubscriptionWrite { subscription: &next, replaces_version: Some(current.version), plan }, charge_id.as_deref()).await?;
     tracing::info!(user = %user.id, subscription = %next.id, plan = to.as_str(), "subscription upgraded");
     Ok(Outcome { subscription: next, proration_cents: amount, effective_at: now, client_secret: None })
@@ -371,7 +371,7 @@ async fn downgrade(app: &App, user: &User, current: Subscription, mut next: Subs
             return Err(over_limits(PlanId::Free, &user.usage));
         }
         next.cancel_at = Some(end);
-        let plan = PlanChange::ExpireAt { plan: user.plan.clone(), at: Some(end) };
+        let plan = PlanChange::ExpireAt { plan: user.plan, at: Some(end) };
         save(app, &SubscriptionWrite { subscription: &next, replaces_version: Some(current.version), plan }, None).await?;
         return Ok(Outcome { subscription: next, proration_cents: 0, effective_at: end, client_secret: None });
     }
@@ -380,7 +380,7 @@ async fn downgrade(app: &App, user: &User, current: Subscription, mut next: Subs
     next.plan = to;
     next.credit_cents = current.credit_cents - credit.min(0);
     next.cancel_at = None;
-    let plan = PlanChange::Switch { from: user.plan.clone(), to, fits: Some(limits_for(to)) };
+    let plan = PlanChange::Switch { from: user.plan, to, fits: Some(limits_for(to)) };
     save(app, &SubscriptionWrite { subscription: &next, replaces_version: Some(current.version), plan }, None).await?;
     tracing::info!(user = %user.id, subscription = %next.id, plan = to.as_str(), "subscription downgraded");
     Ok(Outcome { subscription: next, proration_cents: credit.min(0), effective_at: now, client_secret: None })
@@ -412,7 +412,7 @@ async fn update_payment_method(
                 next.payment_method = Some(card);
                 next.client_secret = None;
                 next.anchor = now;
-                let plan = PlanChange::Switch { from: user.plan.clone(), to: current.plan, fits: None };
+                let plan = PlanChange::Switch { from: user.plan, to: current.plan, fits: None };
                 save(app, &SubscriptionWrite { subscription: &next, replaces_version: Some(current.version), plan }, charge_id.as_deref())
                     .await?;
                 tracing::info!(user = %user.id, subscription = %next.id, "incomplete subscription paid");

@@ -43,7 +43,8 @@ pub async fn schedule(app: &App, user: &User, reason: Option<&str>, client: &Cli
     let ended = app.store.delete_sessions(&user.id, None).await?;
     tracing::info!(user = %user.id, sessions_ended = ended, purge_at, "deletion scheduled");
     let lang = Lang::from_primary(user.preferences.language.primary());
-    let message = mail::deletion_scheduled(lang, &user.email, &user.username, &crate::clock::rfc3339(purge_at), &recovery_code);
+    let message =
+        mail::deletion_scheduled(lang, user.email.as_str(), user.username.as_str(), &crate::clock::rfc3339(purge_at), &recovery_code);
     if let Err(e) = super::mailing::send(app, &message).await {
         tracing::error!(user = %user.id, error = format!("{e:#}"), "deletion mail failed");
     }
@@ -104,8 +105,8 @@ pub async fn recover(app: &App, email: &str, code: &str, client: &ClientInfo) ->
     tracing::info!(user = %id, "deletion cancelled by recovery");
     let message = mail::security_notice(
         Lang::from_primary(user.preferences.language.primary()),
-        &user.email,
-        &user.username,
+        user.email.as_str(),
+        user.username.as_str(),
         SecurityEvent::AccountRecovered,
     );
     if let Err(e) = super::mailing::send(app, &message).await {

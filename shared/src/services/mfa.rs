@@ -29,7 +29,7 @@ fn totp(app: &App, user: &User, seed: Vec<u8>) -> Result<Totp> {
     totp_rs::Builder::new()
         .with_secret(Secret::from(seed))
         .with_issuer(Some(app.config.jwt_issuer.replace(':', "")))
-        .with_account_name(user.email.replace(':', ""))
+        .with_account_name(user.email.as_str().replace(':', ""))
         .build()
         .map_err(|e| Error::internal(anyhow::anyhow!("totp: {e}")))
 }
@@ -196,7 +196,8 @@ pub async fn disable(app: &App, principal: &Principal, password: &str, code: &st
 }
 
 async fn notify(app: &App, user: &User, event: SecurityEvent) {
-    let message = mail::security_notice(Lang::from_primary(user.preferences.language.primary()), &user.email, &user.username, event);
+    let message =
+        mail::security_notice(Lang::from_primary(user.preferences.language.primary()), user.email.as_str(), user.username.as_str(), event);
     if let Err(e) = super::mailing::send(app, &message).await {
         tracing::error!(user = %user.id, error = format!("{e:#}"), "mfa notice mail failed");
     }

@@ -36,7 +36,7 @@ pub async fn forgot_password(app: &App, email: &str, client: &ClientInfo) -> Res
     let token =
         LinkToken { hash: tokens::sha256_hex(&raw), kind: TokenKind::PasswordReset, user_id: id.clone(), expires_at: now + RESET_TTL_SECS };
     // The mail slot first: a limited request must not void the link the user already has.
-    if !mailing::reserve(app, &user.email).await? {
+    if !mailing::reserve(app, user.email.as_str()).await? {
         return Ok(());
     }
     if !app.store.start_reset(&user, &token, now, mailing::MAIL_INTERVAL_SECS).await? {
@@ -45,7 +45,8 @@ pub async fn forgot_password(app: &App, email: &str, client: &ClientInfo) -> Res
     }
     activity::record(app, &id, ActivityKind::PasswordResetRequested, client, None).await;
     let link = format!("{}/reset-password?token={raw}", app.config.public_base_url);
-    let message = mail::password_reset(Lang::from_primary(user.preferences.language.primary()), &user.email, &user.username, &link);
+    let message =
+        mail::password_reset(Lang::from_primary(user.preferences.language.primary()), user.email.as_str(), user.username.as_str(), &link);
     if let Err(e) = mailing::send_reserved(app, &message).await {
         tracing::error!(user = %id, error = format!("{e:#}"), "reset mail failed");
     }
@@ -60,7 +61,7 @@ pub async fn reset_password(app: &App, token: &str, new_password: &str, client: 
         return Err(Error::InvalidToken);
     }
     let Some(user) = app.store.get_user(&found.user_id).await? else { return Err(Error::InvalidToken) };
-    let ctx = PasswordPolicyInput { username: &user.username, email: &user.email };
+    let ctx = PasswordPolicyInput { username: user.username.as_str(), email: user.email.as_str() };
     let password = Password::parse(new_password, "newPassword", &ctx).map_err(Error::WeakPassword)?;
     let password_hash = app.hasher.hash(password.expose()).await.map_err(Error::internal)?;
     if !app.store.complete_reset(&user.id, &hash, &password_hash, app.now()).await? {

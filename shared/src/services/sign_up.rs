@@ -141,7 +141,7 @@ pub async fn register(app: &App, input: Registration, client: &ClientInfo) -> Re
 fn activation_mail(app: &App, user: &User, code: &str, link_token: &str) -> mail::Mail {
     let link = format!("{}/api/auth/activate?token={link_token}", app.config.public_base_url);
     let lang = Lang::from_primary(user.preferences.language.primary());
-    mail::activation(lang, &user.email, &user.username, code, &link)
+    mail::activation(lang, user.email.as_str(), user.username.as_str(), code, &link)
 }
 
 pub(crate) async fn send_activation(app: &App, user: &User, code: &str, link_token: &str) -> bool {
@@ -218,7 +218,7 @@ pub async fn resend_activation(app: &App, email: &str, client: &ClientInfo) -> R
     let IssuedActivation { state: next, token, code, link_token } = issue_activation(&app.tokens, &id, now);
     let old = user.activation.as_ref().map(|a| a.token_hash.as_str());
     // The mail slot first: a limited resend must not replace the code the user already has.
-    if !mailing::reserve(app, &user.email).await? {
+    if !mailing::reserve(app, user.email.as_str()).await? {
         return Ok(());
     }
     if app.store.replace_activation(&id, old, &next, &token, mailing::MAIL_INTERVAL_SECS).await? {

@@ -88,7 +88,7 @@ pub async fn create(app: &App, principal: &Principal, input: NewUpload) -> Resul
         upload: upload.clone(),
         storage_limit: limits.storage_bytes.max(),
         uploads_limit: limits.uploads.max(),
-        paid_plan_guard: plan.is_paid().then(|| (user.plan.clone(), now)),
+        paid_plan_guard: plan.is_paid().then_some((user.plan, now)),
     };
     match app.store.reserve_upload(&reservation).await? {
         Ok(()) => {}

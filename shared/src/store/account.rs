@@ -148,7 +148,7 @@ impl Store {
             .condition_expression("email = :old AND passwordHash = :p")
             .expression_attribute_values(":h", s(&token.hash))
             .expression_attribute_values(":now", n(now))
-            .expression_attribute_values(":old", s(&user.email))
+            .expression_attribute_values(":old", s(user.email.as_str()))
             .expression_attribute_values(":p", s(&user.password_hash))
             .build()?;
         let put = Put::builder().table_name(&self.table).set_item(Some(email_change_token_item(token))).build()?;

@@ -93,11 +93,11 @@ impl Store {
         let opt_s = |v: &Option<String>| v.as_ref().map(s);
         let opt_n = |v: Option<i64>| v.map(n);
         if old.username != new.username {
-            set("username", Some(s(&new.username)));
-            set("usernameKey", Some(s(new.username.to_ascii_lowercase())));
+            set("username", Some(s(new.username.as_str())));
+            set("usernameKey", Some(s(new.username.key())));
         }
         if old.email != new.email {
-            set("email", Some(s(&new.email)));
+            set("email", Some(s(new.email.as_str())));
         }
         if old.password_hash != new.password_hash {
             set("passwordHash", Some(s(&new.password_hash)));
@@ -176,12 +176,12 @@ impl Store {
             items.push(TransactWriteItem::builder().delete(delete).build());
             Ok::<(), Error>(())
         };
-        let (old_key, new_key) = (old.username.to_ascii_lowercase(), new.username.to_ascii_lowercase());
+        let (old_key, new_key) = (old.username.key(), new.username.key());
         if old_key != new_key {
             move_marker(&mut items, username_pk(&old_key), username_pk(&new_key), "USERNAME", ChangeRefused::UsernameTaken)?;
         }
         if old.email != new.email {
-            move_marker(&mut items, email_pk(&old.email), email_pk(&new.email), "EMAIL", ChangeRefused::EmailTaken)?;
+            move_marker(&mut items, email_pk(old.email.as_str()), email_pk(new.email.as_str()), "EMAIL", ChangeRefused::EmailTaken)?;
         }
         let count_slot = self.admin_count_item(old, new)?.map(|item| {
             items.push(item);

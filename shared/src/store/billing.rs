@@ -101,10 +101,10 @@ pub enum PlanChange {
     Keep,
     /// Switch to `to` now (and clear any expiry), only while the stored plan is still `from`,
     /// and — for a downgrade — only while usage (storage, files, active API keys) fits `fits`.
-    Switch { from: String, to: PlanId, fits: Option<Limits> },
+    Switch { from: PlanId, to: PlanId, fits: Option<Limits> },
     /// The current plan runs out at `Some(t)` (cancel), or no longer runs out (`None`: reactivate).
     /// Only while the stored plan is still `plan`.
-    ExpireAt { plan: String, at: Option<i64> },
+    ExpireAt { plan: PlanId, at: Option<i64> },
 }
 
 /// One subscription write: the new state, the version it replaces (`None`: there was none),
@@ -186,7 +186,7 @@ impl Store {
                     .set_key(Some(user_key))
                     .update_expression("SET #plan = :to, updatedAt = :now REMOVE planExpiresAt")
                     .expression_attribute_names("#plan", "plan")
-                    .expression_attribute_values(":from", s(from))
+                    .expression_attribute_values(":from", s(from.as_str()))
                     .expression_attribute_values(":to", s(to.as_str()))
                     .expression_attribute_values(":now", n(now))
                     .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
@@ -213,7 +213,7 @@ impl Store {
                     .set_key(Some(user_key))
                     .condition_expression("#plan = :plan")
                     .expression_attribute_names("#plan", "plan")
-                    .expression_attribute_values(":plan", s(plan))
+                    .expression_attribute_values(":plan", s(plan.as_str()))
                     .expression_attribute_values(":now", n(now));
                 update = match at {
                     Some(t) => {

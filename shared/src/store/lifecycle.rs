@@ -263,8 +263,8 @@ impl Store {
             .build()?;
         let items = vec![
             TransactWriteItem::builder().delete(delete_user.build()?).build(),
-            marker(email_pk(&user.email), "EMAIL")?,
-            marker(username_pk(&user.username.to_ascii_lowercase()), "USERNAME")?,
+            marker(email_pk(user.email.as_str()), "EMAIL")?,
+            marker(username_pk(&user.username.key()), "USERNAME")?,
             TransactWriteItem::builder().update(flag).build(),
         ];
         Ok(self.transact("purge identity", items).await?.is_ok())

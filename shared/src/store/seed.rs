@@ -35,8 +35,8 @@ impl Store {
             user.rating = seed.rating;
             for item in [
                 user_to_item(&user),
-                marker(email_pk(&user.email), "EMAIL", &id),
-                marker(username_pk(&user.username.to_ascii_lowercase()), "USERNAME", &id),
+                marker(email_pk(user.email.as_str()), "EMAIL", &id),
+                marker(username_pk(&user.username.key()), "USERNAME", &id),
             ] {
                 requests.push(WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item)).build()?).build());
             }

@@ -13,7 +13,7 @@
 use super::usage::{CounterDelta, STORAGE_COMMITTED, UPLOADS_COMMITTED, counters_update, day_update};
 use super::user_codec::{PROFILE, user_pk};
 use super::{Item, Store, get_n, get_s, key, n, req_s, s, sdk_error};
-use crate::domain::{DayUsage, Upload, UploadId, UploadKind, UploadStatus, UserId};
+use crate::domain::{DayUsage, PlanId, Upload, UploadId, UploadKind, UploadStatus, UserId};
 use crate::error::Error;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
@@ -92,7 +92,7 @@ pub struct Reservation {
     /// The stored plan the limits were taken from, when they are those of a paid plan: the
     /// reservation then also requires that plan to still be in force (no concurrent downgrade
     /// or lapse). FREE's limits are the smallest, so they need no such guard.
-    pub paid_plan_guard: Option<(String, i64)>,
+    pub paid_plan_guard: Option<(PlanId, i64)>,
 }
 
 /// Why a reservation was refused.
@@ -161,7 +161,7 @@ impl Store {
             conditions.push("#plan = :plan AND (attribute_not_exists(planExpiresAt) OR planExpiresAt > :now)".to_owned());
             update = update
                 .expression_attribute_names("#plan", "plan")
-                .expression_attribute_values(":plan", s(plan))
+                .expression_attribute_values(":plan", s(plan.as_str()))
                 .expression_attribute_values(":now", n(*now));
         }
         let update = update.condition_expression(conditions.join(" AND ")).build()?;

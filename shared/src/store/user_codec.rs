@@ -7,8 +7,8 @@
 
 use super::{Item, b, get_b, get_n, get_s, key, n, req_s, s};
 use crate::domain::{
-    ActivationState, AppSettings, Language, NotificationSettings, PendingEmailChange, Preferences, PrivacySettings, Role, Settings, Theme,
-    Timezone, User, UserId,
+    ActivationState, AppSettings, Email, Language, NotificationSettings, PendingEmailChange, PlanId, Preferences, PrivacySettings, Role,
+    Settings, Theme, Timezone, User, UserId, Username,
 };
 use crate::error::Error;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -33,12 +33,12 @@ pub(crate) fn user_to_item(u: &User) -> Item {
     };
     put("type", s("user"));
     put("id", s(u.id.as_str()));
-    put("username", s(&u.username));
-    put("usernameKey", s(u.username.to_ascii_lowercase()));
-    put("email", s(&u.email));
+    put("username", s(u.username.as_str()));
+    put("usernameKey", s(u.username.key()));
+    put("email", s(u.email.as_str()));
     put("passwordHash", s(&u.password_hash));
     put("role", s(u.role.as_str()));
-    put("plan", s(&u.plan));
+    put("plan", s(u.plan.as_str()));
     put("theme", s(u.preferences.theme.as_str()));
     put("language", s(u.preferences.language.as_str()));
     put("timezone", s(u.preferences.timezone.as_str()));
@@ -123,11 +123,11 @@ pub(crate) fn user_from_item(item: &Item) -> Result<User, Error> {
     };
     Ok(User {
         id,
-        username: req_s(item, "username")?,
-        email: req_s(item, "email")?,
+        username: Username::from_stored(req_s(item, "username")?),
+        email: Email::from_stored(req_s(item, "email")?),
         password_hash: req_s(item, "passwordHash")?,
         role: get_s(item, "role").as_deref().and_then(Role::parse).unwrap_or(Role::User),
-        plan: get_s(item, "plan").unwrap_or_else(|| "FREE".into()),
+        plan: get_s(item, "plan").map_or(PlanId::Free, |p| PlanId::from_stored(&p)),
         plan_expires_at: get_n(item, "planExpiresAt"),
         usage: super::usage::counters_from_item(item),
         name: get_s(item, "name"),

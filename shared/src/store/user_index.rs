@@ -37,7 +37,7 @@ pub(crate) fn status_index_value(id: &UserId, status: UserStatus) -> (&'static s
 pub(crate) fn index_attributes(u: &User) -> Vec<(&'static str, AttributeValue)> {
     let shard = shard(&u.id);
     let status = u.stored_status();
-    let username_key = u.username.to_ascii_lowercase();
+    let username_key = u.username.key();
     vec![
         ("ustatus", s(status.as_str())),
         ("lsAll", s(format!("USERS#{shard}"))),
@@ -46,7 +46,7 @@ pub(crate) fn index_attributes(u: &User) -> Vec<(&'static str, AttributeValue)> 
         ("rating", n(u.rating)),
         ("ratingKey", s(format!("{}#{}", Rating::clamped(u.rating).sort_key(), u.id))),
         ("pfxName", s(format!("UN#{}", first_char(&username_key)))),
-        ("pfxEmail", s(format!("EM#{}", first_char(&u.email)))),
+        ("pfxEmail", s(format!("EM#{}", first_char(u.email.as_str())))),
     ]
 }
 

@@ -53,8 +53,8 @@ impl Store {
             .build()?;
         let mut items = vec![
             TransactWriteItem::builder().put(user_put).build(),
-            TransactWriteItem::builder().put(put(marker(email_pk(&u.email), "EMAIL", &u.id))?).build(),
-            TransactWriteItem::builder().put(put(marker(username_pk(&u.username.to_ascii_lowercase()), "USERNAME", &u.id))?).build(),
+            TransactWriteItem::builder().put(put(marker(email_pk(u.email.as_str()), "EMAIL", &u.id))?).build(),
+            TransactWriteItem::builder().put(put(marker(username_pk(&u.username.key()), "USERNAME", &u.id))?).build(),
             super::activity::activity_put(self, &u.id, &new.activity)?,
         ];
         if let Some(due) = new.unverified_purge_at {

@@ -47,12 +47,12 @@ impl AdminUserResponse {
         let banned = status == UserStatus::Banned;
         Self {
             id: u.id.to_string(),
-            username: u.username.clone(),
-            email: u.email.clone(),
+            username: u.username.as_str().to_owned(),
+            email: u.email.as_str().to_owned(),
             name: u.name.clone(),
             role: u.role.as_str(),
             rating: u.rating,
-            plan: u.plan.clone(),
+            plan: u.plan.as_str().to_owned(),
             status: status.as_str(),
             email_verified: u.email_verified,
             mfa_enabled: u.mfa_enabled,

@@ -158,7 +158,7 @@ pub(super) async fn public_profile(State(app): State<Arc<App>>, id: Result<Path<
     let u = public::profile(&app, &id).await?;
     Ok(Reply::ok(&PublicProfileResponse {
         id: u.id.to_string(),
-        username: u.username.clone(),
+        username: u.username.as_str().to_owned(),
         name: u.name.clone(),
         bio: u.bio.clone(),
         location: u.location.clone(),

@@ -55,7 +55,7 @@ pub async fn change_password(app: &App, principal: &Principal, input: PasswordCh
     if input.new != input.confirm {
         return Err(Error::field("confirmPassword", "must match newPassword"));
     }
-    let ctx = PasswordPolicyInput { username: &user.username, email: &user.email };
+    let ctx = PasswordPolicyInput { username: user.username.as_str(), email: user.email.as_str() };
     let password = Password::parse(&input.new, "newPassword", &ctx).map_err(Error::WeakPassword)?;
     if input.new == input.current {
         return Err(Error::WeakPassword(vec![FieldError::new("newPassword", "must differ from the current password")]));
@@ -71,7 +71,7 @@ pub async fn change_password(app: &App, principal: &Principal, input: PasswordCh
     let sessions_revoked =
         crate::services::password_reset::end_sessions_after_password_change(app, &user.id, Some(&principal.session.id)).await;
     tracing::info!(user = %user.id, sessions_revoked, "password changed");
-    let notice = mail::security_notice(lang(user), &user.email, &user.username, SecurityEvent::PasswordChanged);
+    let notice = mail::security_notice(lang(user), user.email.as_str(), user.username.as_str(), SecurityEvent::PasswordChanged);
     if let Err(e) = mailing::send(app, &notice).await {
         tracing::error!(user = %user.id, error = format!("{e:#}"), "password change notice failed");
     }
@@ -84,7 +84,7 @@ pub async fn change_password(app: &App, principal: &Principal, input: PasswordCh
 pub async fn request_email_change(app: &App, principal: &Principal, new_email: &str, password: &str, client: &ClientInfo) -> Result<()> {
     let user = &principal.user;
     let new_email = Email::parse(new_email, "newEmail").map_err(|e| Error::Validation(vec![e]))?;
-    if new_email.as_str() == user.email {
+    if new_email == user.email {
         return Err(Error::field("newEmail", "is already the address of this account"));
     }
     let now = app.now();
@@ -99,7 +99,7 @@ pub async fn request_email_change(app: &App, principal: &Principal, new_email: &
     let token = EmailChangeToken {
         hash: tokens::sha256_hex(&raw),
         user_id: user.id.clone(),
-        old_email: user.email.clone(),
+        old_email: user.email.as_str().to_owned(),
         new_email: new_email.as_str().to_owned(),
         expires_at: now + EMAIL_CHANGE_TTL_SECS,
     };
@@ -109,11 +109,11 @@ pub async fn request_email_change(app: &App, principal: &Principal, new_email: &
     }
     tracing::info!(user = %user.id, to = %new_email.redacted(), "email change requested");
     let link = format!("{}/confirm-email?token={raw}", app.config.public_base_url);
-    let confirm = mail::email_change_confirmation(lang(user), new_email.as_str(), &user.username, &link);
+    let confirm = mail::email_change_confirmation(lang(user), new_email.as_str(), user.username.as_str(), &link);
     if let Err(e) = mailing::send(app, &confirm).await {
         tracing::error!(user = %user.id, error = format!("{e:#}"), "email change confirmation failed");
     }
-    let notice = mail::email_change_notice(lang(user), &user.email, &user.username, &new_email.redacted());
+    let notice = mail::email_change_notice(lang(user), user.email.as_str(), user.username.as_str(), &new_email.redacted());
     if let Err(e) = mailing::send(app, &notice).await {
         tracing::error!(user = %user.id, error = format!("{e:#}"), "email change notice failed");
     }
