@@ -39,7 +39,8 @@ where
         SdkError::ServiceError(e) => matches!(e.err().code(), Some("SlowDown" | "InternalError" | "ServiceUnavailable" | "RequestTimeout")),
         _ => false,
     };
-    let context = anyhow::anyhow!("{op}: {}", aws_sdk_s3::error::DisplayErrorContext(&err));
+    // The chain only, not `DisplayErrorContext`, whose `Debug` tail prints the raw response.
+    let context = anyhow::Error::new(err).context(op.to_owned());
     if transient { Error::DependencyUnavailable(context) } else { Error::Internal(context) }
 }
 

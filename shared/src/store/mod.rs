@@ -292,3 +292,36 @@ pub(crate) fn owned_by(item: &mut Item, user: &crate::domain::UserId) {
 pub(crate) fn ttl(expires_at: i64) -> AttributeValue {
     n(expires_at)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_dynamodb::error::ErrorMetadata;
+    use aws_sdk_dynamodb::operation::get_item::GetItemError;
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+
+    fn service_error(code: &str, body: &'static str) -> SdkError<GetItemError, HttpResponse> {
+        let meta = ErrorMetadata::builder().code(code).message("the request failed").build();
+        let raw = HttpResponse::new(StatusCode::try_from(400).unwrap(), SdkBody::from(body));
+        SdkError::service_error(GetItemError::generic(meta), raw)
+    }
+
+    #[test]
+    fn a_logged_store_error_names_the_operation_and_the_cause_but_not_the_response_body() {
+        let err = sdk_error("get user", service_error("ValidationException", r#"{"Item":{"email":{"S":"ada@example.com"}}}"#));
+        let Error::Internal(cause) = err else { panic!("a validation failure is ours: {err:?}") };
+        let logged = format!("{cause:#}");
+        assert!(logged.starts_with("get user: "), "{logged}");
+        assert!(logged.contains("ValidationException") || logged.contains("the request failed"), "{logged}");
+        assert!(!logged.contains("ada@example.com"), "the raw body reached the log text: {logged}");
+    }
+
+    #[test]
+    fn throttling_is_the_dependencys_fault_and_other_service_errors_are_ours() {
+        assert!(matches!(sdk_error("q", service_error("ThrottlingException", "")), Error::DependencyUnavailable(_)));
+        assert!(matches!(sdk_error("q", service_error("ProvisionedThroughputExceededException", "")), Error::DependencyUnavailable(_)));
+        assert!(matches!(sdk_error("q", service_error("ResourceNotFoundException", "")), Error::Internal(_)));
+    }
+}
