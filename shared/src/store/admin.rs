@@ -187,12 +187,13 @@ impl Store {
             items.push(item);
             items.len() - 1
         });
-        // A deletion scheduled or cleared here queues or unqueues the purge in the same transaction.
-        match (old.deletion_scheduled_at, new.deletion_scheduled_at, old.purge_at, new.purge_at) {
-            (None, Some(_), _, Some(due)) => {
-                items.push(super::lifecycle::queue_put(self, &new.id, due, super::lifecycle::PurgeKind::Deletion)?)
+        // A deletion is scheduled only by `Store::schedule_deletion` (one write for both ways of
+        // deleting); one cleared here (an admin's restore) unqueues the purge in this transaction.
+        match (old.deletion_scheduled_at, new.deletion_scheduled_at, old.purge_at) {
+            (None, Some(_), _) => {
+                return Err(Error::internal(anyhow::anyhow!("admin change: a deletion is scheduled with Store::schedule_deletion")));
             }
-            (Some(_), None, Some(due), _) => items.push(super::lifecycle::queue_delete(self, &old.id, due)?),
+            (Some(_), None, Some(due)) => items.push(super::lifecycle::queue_delete(self, &old.id, due)?),
             _ => {}
         }
         items.push(super::activity::activity_put(self, &new.id, change.activity)?);
