@@ -10,7 +10,8 @@ use crate::objects::ObjectStore;
 use crate::passwords::PasswordHasher;
 use crate::payments::{PaymentProvider, SandboxProvider};
 use crate::store::Store;
-use crate::tokens::TokenService;
+use crate::kms::Kms;
+use crate::tokens::{AccessTokens, KeyCache, TokenService};
 use anyhow::Context as _;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -32,7 +33,14 @@ pub struct App {
     pub avatars: AvatarObjects,
     pub mailer: Mailer,
     pub hasher: PasswordHasher,
+    /// Code hashes and purpose tokens.
     pub tokens: TokenService,
+    /// Builds and verifies RS256 access tokens (the keys come from `keys`).
+    pub access_tokens: AccessTokens,
+    /// This instance's copy of the signing-key ring.
+    pub keys: KeyCache,
+    /// KMS, where access tokens are signed: only with `SIGNING_KEY` (the issuing function).
+    pub kms: Option<Kms>,
     /// Encrypts secrets kept at rest (TOTP seeds).
     pub secrets: crate::crypto::SecretBox,
 }
@@ -79,7 +87,13 @@ impl App {
         }
         let sdk = loader.load().await;
         let app = Arc::new(Self::new(config, &sdk, Arc::new(SystemClock)).await?);
-        app.store.warm_up().await;
+        // The first call warms the DynamoDB connection and loads the signing-key ring, so no
+        // request pays for either.
+        let started = std::time::Instant::now();
+        match crate::services::signing::load(&app).await {
+            Ok(_) => tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "dynamodb connection warmed, key ring read"),
+            Err(e) => tracing::warn!(error = format!("{e:#}"), "warm-up read of the key ring failed"),
+        }
         Ok(app)
     }
 
@@ -99,10 +113,12 @@ impl App {
         let mut dynamo = aws_sdk_dynamodb::config::Builder::from(sdk);
         let mut ses = aws_sdk_ses::config::Builder::from(sdk);
         // Emulators serve buckets by path, not by virtual host.
+        let mut kms = aws_sdk_kms::config::Builder::from(sdk);
         let mut s3 = aws_sdk_s3::config::Builder::from(sdk).force_path_style(config.endpoint_url.is_some() || sdk.endpoint_url().is_some());
         if let Some(i) = interceptor {
             dynamo.push_interceptor(i.clone());
             ses.push_interceptor(i.clone());
+            kms.push_interceptor(i.clone());
             s3.push_interceptor(i);
         }
         let dynamo = aws_sdk_dynamodb::Client::from_conf(dynamo.build());
@@ -132,6 +148,9 @@ impl App {
             mailer: Mailer::new(ses, config.mail_from.clone()),
             hasher: PasswordHasher::new(config.hash_cost),
             tokens: TokenService::new(&key, &config.jwt_issuer, &config.jwt_audience),
+            access_tokens: AccessTokens::new(&config.jwt_issuer, &config.jwt_audience),
+            keys: KeyCache::default(),
+            kms: config.signing_kms_key.is_some().then(|| Kms::new(aws_sdk_kms::Client::from_conf(kms.build()))),
             secrets: crate::crypto::SecretBox::derive(key.expose().as_bytes())?,
             clock,
             config,

@@ -28,6 +28,10 @@ pub struct Config {
     pub jwt_issuer: String,
     pub jwt_audience: String,
     pub signing_key: SigningKeySource,
+    /// `SIGNING_KEY`: the KMS key (id, ARN or alias) that starts an empty signing-key ring. Set
+    /// only where access tokens are issued (the auth function); without it a function can
+    /// verify tokens but never sign one.
+    pub signing_kms_key: Option<String>,
     pub require_captcha: bool,
     pub unverified_ttl_days: u32,
     pub deletion_grace_days: u32,
@@ -123,6 +127,13 @@ impl Config {
         if !mail_from.is_empty() && !email_address::EmailAddress::is_valid(&mail_from) {
             problems.push("MAIL_FROM must be an email address".into());
         }
+        if !jwt_issuer.is_empty() {
+            // The issuer is the base URL the discovery documents are served from.
+            match url::Url::parse(&jwt_issuer) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.query().is_none() && u.fragment().is_none() => {}
+                _ => problems.push("JWT_ISSUER must be the http(s) base URL the API is served from".into()),
+            }
+        }
         if !public_base_url.is_empty() {
             match url::Url::parse(&public_base_url) {
                 Ok(u) if matches!(u.scheme(), "http" | "https") => {}
@@ -147,6 +158,8 @@ impl Config {
                 SigningKeySource::Value(Secret::new(""))
             }
         };
+
+        let signing_kms_key = non_empty("SIGNING_KEY").map(|v| v.trim().to_owned());
 
         let require_captcha = match non_empty("REQUIRE_CAPTCHA").as_deref().map(str::trim) {
             None => true,
@@ -239,9 +252,10 @@ impl Config {
             bucket_name,
             mail_from,
             public_base_url: public_base_url.trim_end_matches('/').to_owned(),
-            jwt_issuer,
+            jwt_issuer: jwt_issuer.trim_end_matches('/').to_owned(),
             jwt_audience,
             signing_key,
+            signing_kms_key,
             require_captcha,
             unverified_ttl_days,
             deletion_grace_days,
@@ -293,7 +307,7 @@ mod tests {
         ("BUCKET_NAME", "bucket"),
         ("MAIL_FROM", "no-reply@example.com"),
         ("PUBLIC_BASE_URL", "https://example.com/"),
-        ("JWT_ISSUER", "iss"),
+        ("JWT_ISSUER", "https://accounts.example.com"),
         ("JWT_AUDIENCE", "aud"),
         ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
     ];
@@ -428,6 +442,24 @@ mod tests {
             assert!(limit.max >= 10_000, "{limit}");
         }
         assert_eq!(config.lockout, LockoutPolicy::DEFAULT);
+    }
+
+    #[test]
+    fn the_issuer_is_an_http_base_url_and_signing_key_is_optional() {
+        let config = Config::from_lookup(env(GOOD)).unwrap();
+        assert_eq!(config.signing_kms_key, None);
+        for bad in ["accounts", "ftp://x.example.com", "https://x.example.com/?a=1"] {
+            let mut pairs = GOOD.to_vec();
+            pairs.retain(|(k, _)| *k != "JWT_ISSUER");
+            pairs.push(("JWT_ISSUER", bad));
+            assert!(Config::from_lookup(env(&pairs)).unwrap_err().to_string().contains("JWT_ISSUER"), "{bad}");
+        }
+        let mut pairs = GOOD.to_vec();
+        pairs.retain(|(k, _)| *k != "JWT_ISSUER");
+        pairs.extend([("JWT_ISSUER", "https://auth.example.com/"), ("SIGNING_KEY", " alias/accounts-signing ")]);
+        let config = Config::from_lookup(env(&pairs)).unwrap();
+        assert_eq!(config.jwt_issuer, "https://auth.example.com");
+        assert_eq!(config.signing_kms_key.as_deref(), Some("alias/accounts-signing"));
     }
 
     #[test]

@@ -1,20 +1,25 @@
-//! Credentials the service issues: access JWTs (HS256 pinned, `kid` header, `iss`/`aud`/`exp`/`sub`
-//! required, expiry checked against the injected clock), opaque random tokens stored only as
-//! SHA-256, short numeric codes stored as keyed hashes, and constant-time comparison.
+//! Credentials the service issues:
+//! - access JWTs, **RS256** with the signing key's RFC 7638 thumbprint as `kid`: built here
+//!   ([`AccessTokens::signing_input`]), signed by KMS (the `kms` adapter; the private key never
+//!   leaves it) and verified here with a public key only (`iss`/`aud`/`exp`/`sub` required, RS256
+//!   pinned, expiry against the injected clock);
+//! - purpose tokens (the MFA step of a login): HS256 under a key only the auth function holds,
+//!   so no JWKS verifier can ever take one for an access token;
+//! - opaque random tokens stored only as SHA-256, and constant-time comparison.
 
-use crate::domain::{Role, Secret, SessionId, UserId};
+use crate::domain::{Role, SessionId, SigningKey, UserId};
 use base64::Engine as _;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
+use std::sync::RwLock;
+use std::time::Instant;
 
-/// Access tokens live 15 minutes (SPEC §3.1: ≤ 15 min).
-pub const ACCESS_TOKEN_TTL_SECS: i64 = 15 * 60;
-/// Refresh tokens live 30 days.
-pub const REFRESH_TOKEN_TTL_SECS: i64 = 30 * 24 * 3600;
+pub use crate::domain::{ACCESS_TOKEN_TTL_SECS, KeyRing, REFRESH_TOKEN_TTL_SECS};
 
-const ALGORITHM: Algorithm = Algorithm::HS256;
+const ACCESS_ALGORITHM: Algorithm = Algorithm::RS256;
+const PURPOSE_ALGORITHM: Algorithm = Algorithm::HS256;
 const ACCESS_TYPE: &str = "access";
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -43,58 +48,51 @@ pub struct PurposeClaims {
     pub typ: String,
 }
 
-/// Why an access token was refused.
+/// Why a token was refused.
 #[derive(Debug, PartialEq, Eq)]
 pub enum TokenRejection {
     Expired,
     Invalid,
 }
 
-/// Signs and checks access tokens and derives keyed hashes for codes.
-pub struct TokenService {
-    encoding: EncodingKey,
-    decoding: DecodingKey,
-    validation: Validation,
-    kid: String,
+fn validation(algorithm: Algorithm, issuer: &str, audience: &str) -> Validation {
+    let mut v = Validation::new(algorithm);
+    // One algorithm only: an HS256 token "signed" with a public key, or `alg: none`, is refused.
+    v.algorithms = vec![algorithm];
+    v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+    v.set_issuer(&[issuer]);
+    v.set_audience(&[audience]);
+    // Expiry is checked against the injected clock (see `verify`).
+    v.validate_exp = false;
+    v.leeway = 0;
+    v
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Builds and checks RS256 access tokens for one issuer and audience. Holds no key: signing
+/// happens in KMS, verification takes the published key the token names.
+#[derive(Debug)]
+pub struct AccessTokens {
     issuer: String,
     audience: String,
-    pepper: [u8; 32],
+    validation: Validation,
 }
 
-impl std::fmt::Debug for TokenService {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenService").field("kid", &self.kid).finish_non_exhaustive()
-    }
-}
-
-impl TokenService {
-    pub fn new(secret: &Secret, issuer: &str, audience: &str) -> Self {
-        let key = secret.expose().as_bytes();
-        let mut validation = Validation::new(ALGORITHM);
-        validation.algorithms = vec![ALGORITHM];
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.set_issuer(&[issuer]);
-        validation.set_audience(&[audience]);
-        // Expiry is checked against the injected clock (see `verify_access`).
-        validation.validate_exp = false;
-        validation.leeway = 0;
-        // The key id names the key without revealing it, so keys can rotate.
-        let kid = hex(&Sha256::digest([b"kid:".as_slice(), key].concat()))[..16].to_owned();
-        let pepper: [u8; 32] = Sha256::digest([b"code-pepper:".as_slice(), key].concat()).into();
-        Self {
-            encoding: EncodingKey::from_secret(key),
-            decoding: DecodingKey::from_secret(key),
-            validation,
-            kid,
-            issuer: issuer.to_owned(),
-            audience: audience.to_owned(),
-            pepper,
-        }
+impl AccessTokens {
+    pub fn new(issuer: &str, audience: &str) -> Self {
+        Self { issuer: issuer.to_owned(), audience: audience.to_owned(), validation: validation(ACCESS_ALGORITHM, issuer, audience) }
     }
 
-    /// A signed access token for a session, and its lifetime in seconds.
-    pub fn issue_access(&self, user: &UserId, session: &SessionId, role: Role, now: i64) -> anyhow::Result<(String, i64)> {
-        let claims = AccessClaims {
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The claims of a new access token for a session.
+    pub fn claims(&self, user: &UserId, session: &SessionId, role: Role, now: i64) -> AccessClaims {
+        AccessClaims {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             sub: user.to_string(),
@@ -104,23 +102,40 @@ impl TokenService {
             iat: now,
             jti: random_token(16),
             typ: ACCESS_TYPE.to_owned(),
-        };
-        let mut header = Header::new(ALGORITHM);
-        header.kid = Some(self.kid.clone());
-        let token = jsonwebtoken::encode(&header, &claims, &self.encoding)?;
-        Ok((token, ACCESS_TOKEN_TTL_SECS))
+        }
     }
 
-    pub fn verify_access(&self, token: &str, now: i64) -> Result<AccessClaims, TokenRejection> {
-        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenRejection::Invalid)?;
-        if header.kid.as_deref() != Some(self.kid.as_str()) {
+    /// `base64url(header).base64url(claims)`: what the key signs (RSASSA-PKCS1-v1_5 SHA-256).
+    pub fn signing_input(claims: &AccessClaims, kid: &str) -> anyhow::Result<String> {
+        let mut header = Header::new(ACCESS_ALGORITHM);
+        header.kid = Some(kid.to_owned());
+        Ok(format!("{}.{}", b64(&serde_json::to_vec(&header)?), b64(&serde_json::to_vec(claims)?)))
+    }
+
+    /// The token: the signing input and its signature.
+    pub fn assemble(signing_input: &str, signature: &[u8]) -> String {
+        format!("{signing_input}.{}", b64(signature))
+    }
+
+    /// The `kid` an RS256 token names, read without trusting anything else in it.
+    pub fn kid(token: &str) -> Option<String> {
+        let header = jsonwebtoken::decode_header(token).ok()?;
+        (header.alg == ACCESS_ALGORITHM).then_some(header.kid).flatten()
+    }
+
+    /// Checks a token against the published key it names: signature, issuer, audience, type
+    /// and expiry.
+    pub fn verify(&self, token: &str, key: &SigningKey, now: i64) -> Result<AccessClaims, TokenRejection> {
+        if Self::kid(token).as_deref() != Some(key.kid.as_str()) {
             return Err(TokenRejection::Invalid);
         }
-        let data = jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &self.validation).map_err(|e| match e.kind() {
-            ErrorKind::ExpiredSignature => TokenRejection::Expired,
-            _ => TokenRejection::Invalid,
-        })?;
-        let claims = data.claims;
+        let decoding = DecodingKey::from_rsa_components(&key.n, &key.e).map_err(|_| TokenRejection::Invalid)?;
+        let claims = jsonwebtoken::decode::<AccessClaims>(token, &decoding, &self.validation)
+            .map_err(|e| match e.kind() {
+                ErrorKind::ExpiredSignature => TokenRejection::Expired,
+                _ => TokenRejection::Invalid,
+            })?
+            .claims;
         if claims.typ != ACCESS_TYPE {
             return Err(TokenRejection::Invalid);
         }
@@ -129,9 +144,75 @@ impl TokenService {
         }
         Ok(claims)
     }
+}
+
+/// The signing-key ring as one instance last read it. Verifiers keep it for the life of the
+/// instance and read it again only for an unknown `kid` (at most once per
+/// [`KeyCache::UNKNOWN_KID_REFRESH`]); issuers read it again when it is older than
+/// [`crate::domain::ISSUER_RING_MAX_AGE_SECS`]. The logic is in `services::signing`.
+#[derive(Debug, Default)]
+pub struct KeyCache {
+    pub(crate) ring: RwLock<Option<CachedRing>>,
+    /// Serialises reads of the ring, and remembers the last one made for an unknown `kid`.
+    pub(crate) refresh: tokio::sync::Mutex<Option<Instant>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CachedRing {
+    pub ring: std::sync::Arc<KeyRing>,
+    /// When it was read, by the monotonic clock and by the app's clock.
+    pub read_at: Instant,
+    pub read_at_app: i64,
+}
+
+impl KeyCache {
+    /// However many unknown `kid`s arrive, the ring is read again at most this often.
+    pub const UNKNOWN_KID_REFRESH: std::time::Duration = std::time::Duration::from_secs(30);
+
+    pub fn get(&self) -> Option<CachedRing> {
+        self.ring.read().ok().and_then(|g| g.clone())
+    }
+
+    pub fn put(&self, ring: KeyRing, now_app: i64) -> std::sync::Arc<KeyRing> {
+        let ring = std::sync::Arc::new(ring);
+        if let Ok(mut g) = self.ring.write() {
+            *g = Some(CachedRing { ring: ring.clone(), read_at: Instant::now(), read_at_app: now_app });
+        }
+        ring
+    }
+}
+
+/// Signs and checks purpose tokens (HS256, pinned) under a key derived for that use alone.
+pub struct PurposeTokens {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    kid: String,
+    issuer: String,
+    audience: String,
+}
+
+impl std::fmt::Debug for PurposeTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PurposeTokens").field("kid", &self.kid).finish_non_exhaustive()
+    }
+}
+
+impl PurposeTokens {
+    /// `key_id` names the key (it goes into the `kid` header); `key` is 32 secret bytes.
+    pub fn new(key_id: &str, key: &[u8; 32], issuer: &str, audience: &str) -> Self {
+        Self {
+            encoding: EncodingKey::from_secret(key),
+            decoding: DecodingKey::from_secret(key),
+            validation: validation(PURPOSE_ALGORITHM, issuer, audience),
+            kid: key_id.to_owned(),
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+        }
+    }
 
     /// A token for one purpose (`typ`), valid `ttl` seconds.
-    pub fn issue_purpose(&self, subject: &str, typ: &str, ttl: i64, now: i64) -> anyhow::Result<String> {
+    pub fn issue(&self, subject: &str, typ: &str, ttl: i64, now: i64) -> anyhow::Result<String> {
         anyhow::ensure!(typ != ACCESS_TYPE, "purpose tokens are never access tokens");
         let claims = PurposeClaims {
             iss: self.issuer.clone(),
@@ -142,13 +223,13 @@ impl TokenService {
             jti: random_token(16),
             typ: typ.to_owned(),
         };
-        let mut header = Header::new(ALGORITHM);
+        let mut header = Header::new(PURPOSE_ALGORITHM);
         header.kid = Some(self.kid.clone());
         Ok(jsonwebtoken::encode(&header, &claims, &self.encoding)?)
     }
 
     /// Checks a purpose token: signature, issuer, audience, purpose and expiry.
-    pub fn verify_purpose(&self, token: &str, typ: &str, now: i64) -> Result<PurposeClaims, TokenRejection> {
+    pub fn verify(&self, token: &str, typ: &str, now: i64) -> Result<PurposeClaims, TokenRejection> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenRejection::Invalid)?;
         if header.kid.as_deref() != Some(self.kid.as_str()) {
             return Err(TokenRejection::Invalid);
@@ -162,6 +243,35 @@ impl TokenService {
             return Err(TokenRejection::Expired);
         }
         Ok(claims)
+    }
+}
+
+/// Code hashes and purpose tokens under a key derived from `JWT_SECRET`.
+pub struct TokenService {
+    purpose: PurposeTokens,
+    pepper: [u8; 32],
+}
+
+impl std::fmt::Debug for TokenService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenService").finish_non_exhaustive()
+    }
+}
+
+impl TokenService {
+    pub fn new(secret: &crate::domain::Secret, issuer: &str, audience: &str) -> Self {
+        let key = secret.expose().as_bytes();
+        let pepper: [u8; 32] = Sha256::digest([b"code-pepper:".as_slice(), key].concat()).into();
+        let purpose_key: [u8; 32] = Sha256::digest([b"purpose-token:".as_slice(), key].concat()).into();
+        Self { purpose: PurposeTokens::new("p0", &purpose_key, issuer, audience), pepper }
+    }
+
+    pub fn issue_purpose(&self, subject: &str, typ: &str, ttl: i64, now: i64) -> anyhow::Result<String> {
+        self.purpose.issue(subject, typ, ttl, now)
+    }
+
+    pub fn verify_purpose(&self, token: &str, typ: &str, now: i64) -> Result<PurposeClaims, TokenRejection> {
+        self.purpose.verify(token, typ, now)
     }
 
     /// A keyed hash of a short code, so a leaked table does not give codes away by brute force.
@@ -225,10 +335,41 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_lc_rs::rsa::KeySize;
+    use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256};
     use time::OffsetDateTime;
 
-    fn service() -> TokenService {
-        TokenService::new(&Secret::new("0123456789abcdef0123456789abcdef"), "iss", "aud")
+    /// A real RSA key standing in for KMS: signs exactly what KMS would (PKCS#1 v1.5, SHA-256).
+    struct TestKey {
+        pair: aws_lc_rs::rsa::KeyPair,
+        public: SigningKey,
+    }
+
+    impl TestKey {
+        fn new() -> Self {
+            let pair = aws_lc_rs::rsa::KeyPair::generate(KeySize::Rsa2048).unwrap();
+            let pk = pair.public_key();
+            let public = SigningKey::new(
+                "arn:test".into(),
+                pk.modulus().big_endian_without_leading_zero(),
+                pk.exponent().big_endian_without_leading_zero(),
+                0,
+                0,
+            );
+            Self { pair, public }
+        }
+
+        fn sign(&self, input: &str) -> String {
+            let mut sig = vec![0; self.pair.public_modulus_len()];
+            self.pair.sign(&RSA_PKCS1_SHA256, &aws_lc_rs::rand::SystemRandom::new(), input.as_bytes(), &mut sig).unwrap();
+            AccessTokens::assemble(input, &sig)
+        }
+
+        fn issue(&self, tokens: &AccessTokens, now: i64) -> (String, AccessClaims) {
+            let (u, sid) = ids();
+            let claims = tokens.claims(&u, &sid, Role::User, now);
+            (self.sign(&AccessTokens::signing_input(&claims, &self.public.kid).unwrap()), claims)
+        }
     }
 
     fn ids() -> (UserId, SessionId) {
@@ -236,79 +377,82 @@ mod tests {
         (UserId::generate(now), SessionId::generate(now))
     }
 
-    #[test]
-    fn an_issued_token_verifies_until_it_expires() {
-        let s = service();
-        let (u, sid) = ids();
-        let (token, ttl) = s.issue_access(&u, &sid, Role::User, 1_000).unwrap();
-        assert_eq!(ttl, 900);
-        let claims = s.verify_access(&token, 1_000).unwrap();
-        assert_eq!(claims.sub, u.to_string());
-        assert_eq!(claims.sid, sid.to_string());
-        assert_eq!(s.verify_access(&token, 1_900), Err(TokenRejection::Expired));
+    fn encode_part(json: &str) -> String {
+        b64(json.as_bytes())
     }
 
     #[test]
-    fn a_token_from_another_key_issuer_or_audience_is_invalid() {
-        let (u, sid) = ids();
-        let (token, _) = service().issue_access(&u, &sid, Role::User, 1_000).unwrap();
-        let other_key = TokenService::new(&Secret::new("another-key-another-key-another-key"), "iss", "aud");
-        assert_eq!(other_key.verify_access(&token, 1_000), Err(TokenRejection::Invalid));
-        let other_iss = TokenService::new(&Secret::new("0123456789abcdef0123456789abcdef"), "evil", "aud");
-        assert_eq!(other_iss.verify_access(&token, 1_000), Err(TokenRejection::Invalid));
-        let other_aud = TokenService::new(&Secret::new("0123456789abcdef0123456789abcdef"), "iss", "evil");
-        assert_eq!(other_aud.verify_access(&token, 1_000), Err(TokenRejection::Invalid));
+    fn an_issued_token_verifies_with_the_public_key_until_it_expires() {
+        let key = TestKey::new();
+        let t = AccessTokens::new("iss", "aud");
+        let (token, claims) = key.issue(&t, 1_000);
+        assert_eq!(AccessTokens::kid(&token).as_deref(), Some(key.public.kid.as_str()));
+        assert_eq!(t.verify(&token, &key.public, 1_000).unwrap(), claims);
+        assert_eq!(claims.exp, 1_000 + ACCESS_TOKEN_TTL_SECS);
+        assert_eq!(t.verify(&token, &key.public, 1_000 + ACCESS_TOKEN_TTL_SECS), Err(TokenRejection::Expired));
     }
 
     #[test]
-    fn an_unsigned_alg_none_token_is_invalid() {
-        let s = service();
-        let (u, sid) = ids();
-        let (token, _) = s.issue_access(&u, &sid, Role::Admin, 1_000).unwrap();
+    fn a_token_of_another_key_issuer_or_audience_is_invalid() {
+        let (key, other) = (TestKey::new(), TestKey::new());
+        let t = AccessTokens::new("iss", "aud");
+        let (token, _) = key.issue(&t, 1_000);
+        // The other key under the same kid (a forged header) does not verify the signature.
+        let impostor = SigningKey { kid: key.public.kid.clone(), ..other.public.clone() };
+        assert_eq!(t.verify(&token, &impostor, 1_000), Err(TokenRejection::Invalid));
+        assert_eq!(t.verify(&token, &other.public, 1_000), Err(TokenRejection::Invalid));
+        assert_eq!(AccessTokens::new("evil", "aud").verify(&token, &key.public, 1_000), Err(TokenRejection::Invalid));
+        assert_eq!(AccessTokens::new("iss", "evil").verify(&token, &key.public, 1_000), Err(TokenRejection::Invalid));
+    }
+
+    #[test]
+    fn hs256_and_unsigned_tokens_are_invalid_even_when_keyed_with_the_public_key() {
+        let key = TestKey::new();
+        let t = AccessTokens::new("iss", "aud");
+        let (token, claims) = key.issue(&t, 1_000);
         let payload = token.split('.').nth(1).unwrap();
-        let header = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"none","typ":"JWT","kid":"{}"}}"#, s.kid));
-        assert_eq!(s.verify_access(&format!("{header}.{payload}."), 1_000), Err(TokenRejection::Invalid));
+        // The classic algorithm confusion: HMAC keyed with the (public) modulus.
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(key.public.kid.clone());
+        let hs = jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(key.public.n.as_bytes())).unwrap();
+        assert_eq!(t.verify(&hs, &key.public, 1_000), Err(TokenRejection::Invalid));
+        let none = encode_part(&format!(r#"{{"alg":"none","typ":"JWT","kid":"{}"}}"#, key.public.kid));
+        assert_eq!(t.verify(&format!("{none}.{payload}."), &key.public, 1_000), Err(TokenRejection::Invalid));
+        assert_eq!(AccessTokens::kid(&hs), None);
     }
 
     #[test]
-    fn a_tampered_payload_is_invalid() {
-        let s = service();
-        let (u, sid) = ids();
-        let (token, _) = s.issue_access(&u, &sid, Role::User, 1_000).unwrap();
+    fn a_tampered_payload_or_a_missing_claim_is_invalid() {
+        let key = TestKey::new();
+        let t = AccessTokens::new("iss", "aud");
+        let (token, _) = key.issue(&t, 1_000);
         let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
         let claims = String::from_utf8(base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&parts[1]).unwrap()).unwrap();
-        parts[1] = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(claims.replace("\"user\"", "\"admin\""));
-        assert_eq!(s.verify_access(&parts.join("."), 1_000), Err(TokenRejection::Invalid));
-    }
+        parts[1] = encode_part(&claims.replace("\"user\"", "\"admin\""));
+        assert_eq!(t.verify(&parts.join("."), &key.public, 1_000), Err(TokenRejection::Invalid));
 
-    #[test]
-    fn a_token_missing_a_required_claim_is_invalid() {
-        let s = service();
-        #[derive(Serialize)]
-        struct NoIss {
-            aud: String,
-            sub: String,
-            exp: i64,
-        }
-        let mut header = Header::new(ALGORITHM);
-        header.kid = Some(s.kid.clone());
-        let token =
-            jsonwebtoken::encode(&header, &NoIss { aud: "aud".into(), sub: "usr".into(), exp: 9_999_999_999 }, &s.encoding).unwrap();
-        assert_eq!(s.verify_access(&token, 1_000), Err(TokenRejection::Invalid));
+        let header = encode_part(&format!(r#"{{"alg":"RS256","typ":"JWT","kid":"{}"}}"#, key.public.kid));
+        let no_iss = key.sign(&format!("{header}.{}", encode_part(r#"{"aud":"aud","sub":"usr","exp":9999999999}"#)));
+        assert_eq!(t.verify(&no_iss, &key.public, 1_000), Err(TokenRejection::Invalid));
+        assert_eq!(t.verify("not a token", &key.public, 1_000), Err(TokenRejection::Invalid));
     }
 
     #[test]
     fn a_purpose_token_is_never_an_access_token_and_vice_versa() {
-        let s = service();
-        let (u, sid) = ids();
-        let mfa = s.issue_purpose(u.as_str(), "mfa", 300, 1_000).unwrap();
-        assert_eq!(s.verify_access(&mfa, 1_000), Err(TokenRejection::Invalid));
-        assert_eq!(s.verify_purpose(&mfa, "mfa", 1_000).unwrap().sub, u.as_str());
-        assert_eq!(s.verify_purpose(&mfa, "other", 1_000), Err(TokenRejection::Invalid));
-        assert_eq!(s.verify_purpose(&mfa, "mfa", 1_300), Err(TokenRejection::Expired));
-        let (access, _) = s.issue_access(&u, &sid, Role::User, 1_000).unwrap();
-        assert_eq!(s.verify_purpose(&access, "mfa", 1_000), Err(TokenRejection::Invalid));
-        assert!(s.issue_purpose("x", "access", 1, 0).is_err());
+        let p = PurposeTokens::new("k1", &[7; 32], "iss", "aud");
+        let key = TestKey::new();
+        let t = AccessTokens::new("iss", "aud");
+        let (u, _) = ids();
+        let mfa = p.issue(u.as_str(), "mfa", 300, 1_000).unwrap();
+        assert_eq!(t.verify(&mfa, &key.public, 1_000), Err(TokenRejection::Invalid));
+        assert_eq!(AccessTokens::kid(&mfa), None);
+        assert_eq!(p.verify(&mfa, "mfa", 1_000).unwrap().sub, u.as_str());
+        assert_eq!(p.verify(&mfa, "other", 1_000), Err(TokenRejection::Invalid));
+        assert_eq!(p.verify(&mfa, "mfa", 1_300), Err(TokenRejection::Expired));
+        assert_eq!(PurposeTokens::new("k1", &[8; 32], "iss", "aud").verify(&mfa, "mfa", 1_000), Err(TokenRejection::Invalid));
+        let (access, _) = key.issue(&t, 1_000);
+        assert_eq!(p.verify(&access, "mfa", 1_000), Err(TokenRejection::Invalid));
+        assert!(p.issue("x", "access", 1, 0).is_err());
     }
 
     #[test]
@@ -323,16 +467,6 @@ mod tests {
         let code = random_digits(6);
         assert_eq!(code.len(), 6);
         assert!(code.chars().all(|c| c.is_ascii_digit()));
-    }
-
-    #[test]
-    fn code_hashes_depend_on_purpose_subject_and_key() {
-        let s = service();
-        let h = s.code_hash("activation", "usr_1", "123456");
-        assert_eq!(h, s.code_hash("activation", "usr_1", "123456"));
-        assert_ne!(h, s.code_hash("recovery", "usr_1", "123456"));
-        assert_ne!(h, s.code_hash("activation", "usr_2", "123456"));
-        assert_ne!(h, sha256_hex("123456"));
     }
 
     #[test]

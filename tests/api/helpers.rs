@@ -21,6 +21,19 @@ use tower::ServiceExt;
 
 pub const MAIL_FROM: &str = "no-reply@accounts.test";
 pub const PASSWORD: &str = "Sup3r-Secret-Pass";
+/// `JWT_ISSUER` of every test app.
+pub const ISSUER: &str = "https://accounts.test";
+
+/// The KMS key (ARN) every test app starts its ring with: one per test run, in the emulator.
+pub async fn signing_key() -> String {
+    static KEY: OnceCell<String> = OnceCell::const_new();
+    KEY.get_or_init(|| async {
+        let kms = accounts_core::kms::Kms::new(aws_sdk_kms::Client::new(&sdk_config().await));
+        kms.create_signing_key("accounts-tests").await.unwrap()
+    })
+    .await
+    .clone()
+}
 
 pub fn endpoint() -> String {
     std::env::var("ACCOUNTS_TEST_ENDPOINT")
@@ -168,6 +181,7 @@ impl TestApp {
                 mail_client().await.verify_email_identity().email_address(MAIL_FROM).send().await.unwrap();
             })
             .await;
+        let signing_key = signing_key().await;
         let table = unique("accounts-test-");
         create_table(&dynamo, &table).await;
         let bucket = table.clone();
@@ -182,9 +196,10 @@ impl TestApp {
             ("BUCKET_NAME", bucket.as_str()),
             ("MAIL_FROM", MAIL_FROM),
             ("PUBLIC_BASE_URL", "http://accounts.test"),
-            ("JWT_ISSUER", "accounts-test"),
+            ("JWT_ISSUER", ISSUER),
             ("JWT_AUDIENCE", "accounts-test-clients"),
             ("JWT_SECRET", "test-signing-key-test-signing-key-0123"),
+            ("SIGNING_KEY", signing_key.as_str()),
             ("REQUIRE_CAPTCHA", "false"),
             ("COUPONS", "WELCOME20:20:3,FOREVER50:50"),
         ];
@@ -204,6 +219,10 @@ impl TestApp {
         let mut app = App::new_observed(config, &app_sdk, clock.clone(), Some(calls.interceptor())).await.unwrap();
         app.mailer = accounts_core::mail::Mailer::new(app_mail_client(http.as_ref(), &calls).await, app.config.mail_from.clone());
         let app = Arc::new(app);
+        // The ring's first key, as the first login of a deployed stack would start it; the
+        // calls it took are not any request's.
+        accounts_core::services::signing::ensure_ring(&app).await.unwrap();
+        calls.take();
         let routes = accounts_core::api::gateway_routes(&app);
         Self { routes, app, clock, dynamo, table, bucket, calls }
     }
@@ -365,8 +384,10 @@ impl TestApp {
     }
 
     /// Every item of this test's table (tests only: requests never scan).
+    /// Every item but the signing-key ring (which `spawn` started before any request).
     pub async fn all_items(&self) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
-        self.dynamo.scan().table_name(&self.table).send().await.unwrap().items.unwrap_or_default()
+        let items = self.dynamo.scan().table_name(&self.table).send().await.unwrap().items.unwrap_or_default();
+        items.into_iter().filter(|i| i.get("pk").and_then(|v| v.as_s().ok()).map(String::as_str) != Some("SIGNING")).collect()
     }
 
     /// Sets attributes on a user item directly (for states no endpoint creates yet).

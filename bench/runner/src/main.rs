@@ -58,7 +58,7 @@ impl Stack {
         let sdk = loader.load().await;
         let recorder = CallRecorder::new();
         let app = Arc::new(App::new_observed(config, &sdk, Arc::new(SystemClock), Some(recorder.interceptor())).await?);
-        app.store.warm_up().await;
+        accounts_core::services::signing::load(&app).await?;
         let routes = accounts_core::api::gateway_routes(&app);
         recorder.take();
         Ok(Self { app, recorder, routes, next_ip: std::cell::Cell::new(1) })

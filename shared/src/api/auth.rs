@@ -15,8 +15,9 @@ use std::sync::Arc;
 
 pub const REFRESH_COOKIE: &str = "refresh_token";
 
+/// The auth function serves `/api/auth/*` and the `/.well-known` documents.
 pub fn router(app: Arc<App>) -> Router {
-    table().finish(app)
+    table().merge(super::well_known::table()).finish(app)
 }
 
 /// The group's routes (see [`http::RouteTable`]).

@@ -7,6 +7,7 @@ pub mod billing;
 pub(crate) mod dto;
 pub mod uploads;
 pub mod users;
+pub mod well_known;
 
 pub use dto::UserResponse;
 
@@ -16,6 +17,7 @@ pub use dto::UserResponse;
 pub fn gateway_routes(app: &std::sync::Arc<crate::App>) -> Vec<(&'static str, axum::Router)> {
     vec![
         ("/api/auth", auth::router(app.clone())),
+        ("/.well-known", auth::router(app.clone())),
         ("/api/users", users::router(app.clone())),
         ("/api/api-keys", api_keys::router(app.clone())),
         ("/api/uploads", uploads::router(app.clone())),

@@ -15,6 +15,7 @@ mod profile;
 mod secret;
 mod session;
 mod settings;
+mod signing_key;
 mod subscription;
 mod upload;
 mod user;
@@ -32,7 +33,11 @@ pub use password::{Password, PasswordPolicyInput};
 pub use plan::{Coupon, Limit, Limits, Plan, PlanId, cents_to_amount, discounted, plans};
 pub use profile::{Language, Preferences, ProfileInput, ProfileUpdate, Theme, Timezone};
 pub use secret::Secret;
-pub use session::{RefreshRecord, Rotation, Session};
+pub use session::{ACCESS_TOKEN_TTL_SECS, REFRESH_TOKEN_TTL_SECS, RefreshRecord, Rotation, Session};
+pub use signing_key::{
+    GATEWAY_JWKS_CACHE_SECS, ISSUER_RING_MAX_AGE_SECS, JWKS_MAX_AGE_SECS, KeyRing, KeyRole, PUBLISH_LEAD_SECS, RETAIN_AFTER_SUPERSEDED_SECS, RotationRefused, SigningKey,
+    plausible_kid, thumbprint,
+};
 pub use settings::{
     APP_BOOL_KEYS, AppSettings, NOTIFICATION_KEYS, NotificationSettings, PRIVACY_KEYS, PrivacySettings, SettingGroup, SettingValue,
     Settings, SettingsChange, SettingsInput,

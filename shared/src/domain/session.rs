@@ -3,6 +3,11 @@
 
 use super::{SessionId, UserId};
 
+/// Access tokens live 15 minutes (SPEC §3.1: ≤ 15 min).
+pub const ACCESS_TOKEN_TTL_SECS: i64 = 15 * 60;
+/// Refresh tokens live 30 days.
+pub const REFRESH_TOKEN_TTL_SECS: i64 = 30 * 24 * 3600;
+
 /// One signed-in session of a user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {

@@ -63,6 +63,13 @@ impl Reply {
     pub fn list<T: Serialize>(data: &T, next_cursor: Option<&str>, limit: usize) -> Self {
         Self::page(data, next_cursor.map(str::to_owned), u32::try_from(limit).unwrap_or(u32::MAX))
     }
+    /// A standard document outside the envelope (JWKS, OpenID discovery), cacheable by anyone
+    /// for `max_age` seconds.
+    pub fn document<T: Serialize>(data: &T, max_age: i64) -> Self {
+        let body = serde_json::to_vec(data).unwrap_or_else(|_| b"{}".to_vec());
+        let cache = HeaderValue::from_str(&format!("public, max-age={max_age}")).unwrap_or(HeaderValue::from_static("no-store"));
+        Self { status: StatusCode::OK, body, headers: vec![(axum::http::header::CACHE_CONTROL, cache)] }
+    }
     pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.headers.push((name, value));
         self

@@ -11,7 +11,7 @@ use crate::clock::rfc3339;
 use crate::domain::{API_KEY_PREFIX, ActivityKind, ClientInfo, KeyStatus, Scope, SessionId, User, UserId};
 use crate::error::{BanInfo, Error, Result};
 use crate::store::ApiRequestCount;
-use crate::tokens::{self, TokenRejection};
+use crate::tokens;
 
 /// `lastUsedAt` of a key moves at most once a minute.
 pub const KEY_TOUCH_INTERVAL_SECS: i64 = 60;
@@ -19,10 +19,7 @@ pub const KEY_TOUCH_INTERVAL_SECS: i64 = 60;
 /// Checks an access token and that its session still exists; one DynamoDB round trip.
 pub async fn authenticate(app: &App, token: &str) -> Result<Principal> {
     let now = app.now();
-    let claims = app.tokens.verify_access(token, now).map_err(|r| match r {
-        TokenRejection::Expired => Error::TokenExpired,
-        TokenRejection::Invalid => Error::Unauthenticated,
-    })?;
+    let claims = super::signing::verify_access(app, token).await?;
     let user_id = UserId::parse(&claims.sub).ok_or(Error::Unauthenticated)?;
     let session_id = SessionId::parse(&claims.sid).ok_or(Error::Unauthenticated)?;
     let (user, session) = app.store.get_user_and_session(&user_id, &session_id).await?;

@@ -14,6 +14,7 @@ pub mod mfa;
 pub mod password_reset;
 pub mod purge;
 pub mod sign_in;
+pub mod signing;
 pub mod sign_up;
 pub mod uploads;
 pub mod usage;

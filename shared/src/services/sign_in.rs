@@ -118,7 +118,7 @@ async fn start_session(app: &App, user: User, rehash: Option<&str>, client: &Cli
     };
     let entry = activity::entry(app, ActivityKind::LoginSucceeded, client, detail);
     app.store.create_session(&session, &refresh, rehash, &entry, now).await?;
-    let (access_token, expires_in) = app.tokens.issue_access(&user.id, &session.id, user.role, now).map_err(Error::internal)?;
+    let (access_token, expires_in) = super::signing::issue_access(app, &user.id, &session.id, user.role).await?;
     tracing::info!(user = %user.id, session = %session.id, "login succeeded");
     let mut user = user;
     user.last_login_at = Some(now);
@@ -195,7 +195,7 @@ pub async fn refresh(app: &App, token: &str, client: &ClientInfo) -> Result<Toke
         }
         Rotation::SessionGone => return Err(Error::Unauthenticated),
     }
-    let (access_token, expires_in) = app.tokens.issue_access(&user.id, &current.session_id, user.role, now).map_err(Error::internal)?;
+    let (access_token, expires_in) = super::signing::issue_access(app, &user.id, &current.session_id, user.role).await?;
     Ok(Tokens { access_token, refresh_token, expires_in, user })
 }
 

@@ -26,6 +26,7 @@ mod rate_limits;
 #[cfg(feature = "test-support")]
 mod seed;
 mod sessions;
+mod signing_keys;
 mod uploads;
 mod usage;
 mod user_codec;
@@ -68,16 +69,6 @@ impl Store {
 
     pub fn table(&self) -> &str {
         &self.table
-    }
-
-    /// One cheap call that opens the connection (TLS handshake) during init, not on the first request.
-    pub async fn warm_up(&self) {
-        let started = std::time::Instant::now();
-        let result = self.client.describe_table().table_name(&self.table).send().await;
-        match result {
-            Ok(_) => tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "dynamodb connection warmed"),
-            Err(e) => tracing::warn!(error = format!("{:#}", anyhow::Error::new(e)), "dynamodb warm-up failed"),
-        }
     }
 
     /// Runs a transaction; on cancellation returns the per-item reason codes
