@@ -5,7 +5,8 @@
   source of truth; TableName is replaced by $TABLE_NAME), then its TTL and point-in-time
   recovery settings;
 - the S3 bucket $BUCKET_NAME (private, SSE-S3);
-- the SES identity $MAIL_FROM (SES refuses to send from an unverified address).
+- the SES identity $MAIL_FROM (SES refuses to send from an unverified address);
+- the KMS signing key under alias/accounts-signing (what SIGNING_KEY names locally).
 
 Settings come from the environment, else from the local values in Cargo.toml
 (`[workspace.metadata.lambda.env]`, see infra/local_env.py); MOTO_PORT moves the endpoint.
@@ -154,6 +155,26 @@ def ensure_identity(ses, address: str) -> None:
     log(f"ses identity {address} verified")
 
 
+SIGNING_ALIAS = "alias/accounts-signing"
+
+
+def ensure_signing_key(kms) -> None:
+    """The local stand-in for template.yaml's SigningKey: an RSA-2048 KMS key under the alias
+    that SIGNING_KEY names. The auth function starts the key ring with it on first use."""
+    aliases = kms.list_aliases()["Aliases"]
+    if any(a["AliasName"] == SIGNING_ALIAS and a.get("TargetKeyId") for a in aliases):
+        log(f"kms key {SIGNING_ALIAS} already exists")
+        return
+    key = kms.create_key(
+        KeySpec="RSA_2048",
+        KeyUsage="SIGN_VERIFY",
+        Description="Accounts access-token signing key (local)",
+        Tags=[{"TagKey": "accounts:signing", "TagValue": "local"}],
+    )["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName=SIGNING_ALIAS, TargetKeyId=key)
+    log(f"kms key {SIGNING_ALIAS} created")
+
+
 def main() -> None:
     values = settings()
     endpoint = env(values, "AWS_ENDPOINT_URL")
@@ -174,6 +195,7 @@ def main() -> None:
     ensure_table(client("dynamodb"), table_properties(), table)
     ensure_bucket(client("s3"), bucket, region)
     ensure_identity(client("ses"), mail_from)
+    ensure_signing_key(client("kms"))
     log("done")
 
 

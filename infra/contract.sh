@@ -63,11 +63,12 @@ log "cargo lambda watch on $base"
 setsid cargo lambda watch --quiet --ignore-changes --disable-cors \
   --invoke-address 127.0.0.1 --invoke-port "$watch_port" \
   --env-var "AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL" --env-var "TABLE_NAME=$TABLE_NAME" --env-var "BUCKET_NAME=$BUCKET_NAME" \
+  --env-var "JWT_ISSUER=$base" \
   </dev/null >"$work/watch.log" 2>&1 &
 watch_pid=$!
 
 # Each function starts on its first request; warm every one so the fuzzer never waits on a start.
-for path in /api/plans /api/auth/status /api/users/me /api/api-keys /api/uploads /api/admin/users; do
+for path in /.well-known/jwks.json /api/plans /api/auth/status /api/users/me /api/api-keys /api/uploads /api/admin/users; do
   for _ in $(seq 1 240); do
     status="$(curl -s -o /dev/null -w '%{http_code}' --max-time 60 "$base$path" || true)"
     [[ "$status" =~ ^(200|401)$ ]] && break
@@ -91,6 +92,9 @@ admin_token="$(sed -n 's/^CONTRACT_ADMIN_TOKEN=//p' "$work/credentials")"
 log "signed in as an activated user and as an admin"
 
 failed=0
+log "access tokens verified by PyJWT through the JWKS URL; forged tokens against every function (infra/jwt_check.py)"
+(cd "$ROOT/infra" && "$VENV/bin/python" jwt_check.py "$base" "$user_token") || failed=1
+
 fuzz() { # NAME TOKEN FILTER... : one seeded, bounded schemathesis run
   local name="$1" token="$2"; shift 2
   log "schemathesis: $name (${generation[*]}, at most $MAX_EXAMPLES cases per operation)"

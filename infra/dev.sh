@@ -43,7 +43,7 @@ echo "dev:   curl $ENDPOINT/moto-api/data.json"
 "$VENV/bin/python" "$ROOT/infra/mail.py" --follow &
 mail_pid=$!
 
-echo "dev: [5/5] cargo lambda watch on http://127.0.0.1:$WATCH_PORT (routes: /api/auth/*, /api/users[/*], /api/uploads[/*], /api/plans, /api/subscription, /api/api-keys[/*], /api/admin/*; Ctrl-C to stop)"
+echo "dev: [5/5] cargo lambda watch on http://127.0.0.1:$WATCH_PORT (routes: /api/auth/*, /api/users[/*], /api/uploads[/*], /api/plans, /api/subscription, /api/api-keys[/*], /api/admin/*, /.well-known/*; Ctrl-C to stop)"
 # Routes and function environment come from [workspace.metadata.lambda.*] in Cargo.toml,
 # except the emulator endpoint and the table and bucket names, which are not listed there so
 # that MOTO_PORT, TABLE_NAME and BUCKET_NAME can move them.
@@ -55,4 +55,5 @@ cargo lambda watch \
   --invoke-port "$WATCH_PORT" \
   --env-var "AWS_ENDPOINT_URL=$ENDPOINT" \
   --env-var "TABLE_NAME=$TABLE_NAME" \
-  --env-var "BUCKET_NAME=$BUCKET_NAME"
+  --env-var "BUCKET_NAME=$BUCKET_NAME" \
+  --env-var "JWT_ISSUER=http://127.0.0.1:$WATCH_PORT"

@@ -38,6 +38,8 @@ def settings() -> dict[str, str]:
     # MOTO_PORT, unless AWS_ENDPOINT_URL itself is set.
     port = os.environ.get("MOTO_PORT") or DEFAULT_MOTO_PORT
     values["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{port}"
+    # The issuer is the base URL the API is served from: it follows WATCH_PORT.
+    values["JWT_ISSUER"] = f"http://127.0.0.1:{os.environ.get('WATCH_PORT') or '9000'}"
     for key in list(values):
         if os.environ.get(key):
             values[key] = os.environ[key]

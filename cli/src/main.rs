@@ -1,9 +1,16 @@
 //! `accounts-admin`: operator commands run from a terminal, with the same store and service
-//! code as the functions. Today one command, the first-admin bootstrap:
+//! code as the functions:
 //!
 //! ```text
 //! ACCOUNTS_ADMIN_PASSWORD=… accounts-admin create-admin --username NAME --email ADDRESS
+//! accounts-admin rotate-signing-key [--stack NAME]
 //! ```
+//!
+//! `rotate-signing-key` is one rotation step of the access-token signing keys
+//! (`services::signing::rotate`): a new KMS key, tagged `accounts:signing=<stack>` (the tag the
+//! issuing function's IAM policy requires; the stack name defaults to `accounts`), is published
+//! at once and signs from 2 h 10 min later; keys whose tokens have all expired leave the ring and
+//! their KMS keys are scheduled for deletion. It prints the ring with each key's role.
 //!
 //! creates an activated `admin` account through register's transaction (uniqueness markers,
 //! activity entry, admin count, audit entry with actor `cli`). An existing username or email
@@ -14,42 +21,51 @@
 //! (`AWS_REGION`, `AWS_PROFILE`, …); `AWS_ENDPOINT_URL` only for a local emulator.
 //! `make create-admin` sets them for the `make dev` stack.
 
-use accounts_core::clock::SystemClock;
+use accounts_core::clock::{Clock as _, SystemClock, rfc3339};
 use accounts_core::config::HashCost;
+use accounts_core::domain::RotationRefused;
+use accounts_core::kms::Kms;
 use accounts_core::passwords::PasswordHasher;
 use accounts_core::services::admin::{self, Actor, NewAccount};
+use accounts_core::services::signing::{self, Rotation};
 use accounts_core::store::Store;
 use accounts_core::{Error, app};
 use std::io::{BufRead as _, Write as _};
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: ACCOUNTS_ADMIN_PASSWORD=… accounts-admin create-admin --username NAME --email ADDRESS\n\
+                     \x20      accounts-admin rotate-signing-key [--stack NAME]\n\
                      (without ACCOUNTS_ADMIN_PASSWORD the password is read from standard input)\n\
                      settings: TABLE_NAME (required), AWS_REGION / credentials, AWS_ENDPOINT_URL (local emulator only)";
 
-struct Args {
-    username: String,
-    email: String,
+enum Args {
+    CreateAdmin { username: String, email: String },
+    RotateSigningKey { stack: String },
 }
 
 fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut it = args.iter();
-    match it.next().map(String::as_str) {
-        Some("create-admin") => {}
+    let command = match it.next().map(String::as_str) {
+        Some(c @ ("create-admin" | "rotate-signing-key")) => c,
         Some("-h" | "--help") | None => return Err(USAGE.into()),
         Some(other) => return Err(format!("unknown command {other:?}\n{USAGE}")),
-    }
-    let (mut username, mut email) = (None, None);
+    };
+    let (mut username, mut email, mut stack) = (None, None, None);
     while let Some(flag) = it.next() {
         let value = it.next().cloned();
-        match flag.as_str() {
-            "--username" => username = value,
-            "--email" => email = value,
-            other => return Err(format!("unknown option {other:?}\n{USAGE}")),
+        match (command, flag.as_str()) {
+            ("create-admin", "--username") => username = value,
+            ("create-admin", "--email") => email = value,
+            ("rotate-signing-key", "--stack") => stack = value,
+            (_, other) => return Err(format!("unknown option {other:?}\n{USAGE}")),
         }
     }
-    match (username, email) {
-        (Some(username), Some(email)) => Ok(Args { username, email }),
+    match (command, username, email) {
+        ("rotate-signing-key", ..) => match stack {
+            Some(s) if s.trim().is_empty() => Err(format!("--stack needs a name\n{USAGE}")),
+            s => Ok(Args::RotateSigningKey { stack: s.unwrap_or_else(|| "accounts".into()) }),
+        },
+        (_, Some(username), Some(email)) => Ok(Args::CreateAdmin { username, email }),
         _ => Err(format!("--username and --email are required\n{USAGE}")),
     }
 }
@@ -84,7 +100,6 @@ fn explain(e: &Error) -> String {
 
 async fn run(args: Args) -> Result<String, String> {
     let table = std::env::var("TABLE_NAME").ok().filter(|t| !t.trim().is_empty()).ok_or("TABLE_NAME is required")?;
-    let password = password()?;
     let mut loader = app::sdk_settings(aws_config::defaults(aws_config::BehaviorVersion::latest()));
     if let Ok(url) = std::env::var("AWS_ENDPOINT_URL")
         && !url.is_empty()
@@ -93,11 +108,43 @@ async fn run(args: Args) -> Result<String, String> {
     }
     let sdk = loader.load().await;
     let store = Store::new(aws_sdk_dynamodb::Client::new(&sdk), table);
+    let (username, email) = match args {
+        Args::CreateAdmin { username, email } => (username, email),
+        Args::RotateSigningKey { stack } => return rotate_signing_key(&store, &Kms::new(aws_sdk_kms::Client::new(&sdk)), &stack).await,
+    };
+    let password = password()?;
     let hasher = PasswordHasher::new(HashCost::OWASP);
-    let input = NewAccount { username: args.username, email: args.email, password, role: "admin".into(), email_verified: true };
+    let input = NewAccount { username, email, password, role: "admin".into(), email_verified: true };
     let created = admin::create_account(&store, &hasher, &SystemClock, None, &Actor::cli(), input).await.map_err(|e| explain(&e))?;
     let admins = store.admin_count().await.map_err(|e| explain(&e))?;
     Ok(format!("created admin {} ({}); admins in good standing: {admins}", created.user.username, created.user.id))
+}
+
+async fn rotate_signing_key(store: &Store, kms: &Kms, stack: &str) -> Result<String, String> {
+    let now = SystemClock.now_unix();
+    let outcome = signing::rotate(store, kms, stack, now).await.map_err(|e| match e {
+        Error::Conflict => "another rotation step ran at the same time; nothing was changed by this one (run it again)".into(),
+        e => explain(&e),
+    })?;
+    let mut out = match &outcome {
+        Rotation::Started(key) => format!("the key ring was empty: key {} signs from now", key.kid),
+        Rotation::Rotated { next, removed } => {
+            let mut s = format!("published key {} (next); it signs from {}", next.kid, rfc3339(next.signs_from));
+            for old in removed {
+                s.push_str(&format!("\nretired key {} (its KMS key is scheduled for deletion in 7 days)", old.kid));
+            }
+            s
+        }
+        Rotation::Refused(RotationRefused::AlreadyUnderWay { kid, signs_from }) => {
+            format!("nothing to do yet: key {kid} is published and signs from {}; run this again after that", rfc3339(*signs_from))
+        }
+    };
+    let ring = store.get_key_ring().await.map_err(|e| explain(&e))?;
+    out.push_str("\nkeys now:");
+    for (key, role) in ring.roles(now) {
+        out.push_str(&format!("\n  {:<8} {}  signs from {}  ({})", role.as_str(), key.kid, rfc3339(key.signs_from), key.key_ref));
+    }
+    Ok(out)
 }
 
 #[tokio::main]
@@ -116,7 +163,7 @@ async fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(message) => {
-            eprintln!("create-admin failed: {message}");
+            eprintln!("accounts-admin failed: {message}");
             ExitCode::FAILURE
         }
     }
@@ -132,11 +179,25 @@ mod tests {
 
     #[test]
     fn create_admin_needs_a_username_and_an_email() {
-        let ok = parse_args(&args(&["create-admin", "--username", "root", "--email", "root@example.com"])).unwrap();
-        assert_eq!((ok.username.as_str(), ok.email.as_str()), ("root", "root@example.com"));
+        let Args::CreateAdmin { username, email } =
+            parse_args(&args(&["create-admin", "--username", "root", "--email", "root@example.com"])).unwrap()
+        else {
+            panic!("not create-admin")
+        };
+        assert_eq!((username.as_str(), email.as_str()), ("root", "root@example.com"));
         assert!(parse_args(&args(&["create-admin", "--username", "root"])).is_err());
         assert!(parse_args(&args(&["create-admin", "--password", "x"])).is_err(), "no password flag: it would leak");
         assert!(parse_args(&args(&["drop-table"])).is_err());
         assert!(parse_args(&args(&[])).is_err());
+    }
+
+    #[test]
+    fn rotate_signing_key_takes_an_optional_stack_name() {
+        assert!(matches!(parse_args(&args(&["rotate-signing-key"])), Ok(Args::RotateSigningKey { stack }) if stack == "accounts"));
+        assert!(
+            matches!(parse_args(&args(&["rotate-signing-key", "--stack", "prod"])), Ok(Args::RotateSigningKey { stack }) if stack == "prod")
+        );
+        assert!(parse_args(&args(&["rotate-signing-key", "--stack", ""])).is_err());
+        assert!(parse_args(&args(&["rotate-signing-key", "--username", "x"])).is_err());
     }
 }

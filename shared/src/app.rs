@@ -5,12 +5,12 @@ use crate::avatars::AvatarObjects;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, SigningKeySource};
 use crate::domain::Secret;
+use crate::kms::Kms;
 use crate::mail::Mailer;
 use crate::objects::ObjectStore;
 use crate::passwords::PasswordHasher;
 use crate::payments::{PaymentProvider, SandboxProvider};
 use crate::store::Store;
-use crate::kms::Kms;
 use crate::tokens::{AccessTokens, KeyCache, TokenService};
 use anyhow::Context as _;
 use aws_config::retry::RetryConfig;
@@ -105,7 +105,7 @@ impl App {
     /// [`App::new`] with `interceptor` on the DynamoDB, S3 and SES clients (tests and
     /// benchmarks count and time the calls of a request with it).
     pub async fn new_observed(
-        config: Config,
+        mut config: Config,
         sdk: &SdkConfig,
         clock: Arc<dyn Clock>,
         interceptor: Option<aws_sdk_dynamodb::config::SharedInterceptor>,
@@ -139,6 +139,17 @@ impl App {
                 Secret::new(value)
             }
         };
+        if let Some(name) = &config.jwt_issuer_parameter {
+            let out = aws_sdk_ssm::Client::new(sdk)
+                .get_parameter()
+                .name(name)
+                .send()
+                .await
+                .with_context(|| format!("reading JWT_ISSUER_PARAMETER {name}"))?;
+            let value = out.parameter.and_then(|p| p.value).context("JWT_ISSUER_PARAMETER has no value")?;
+            anyhow::ensure!(url::Url::parse(&value).is_ok_and(|u| u.scheme() == "https"), "JWT_ISSUER_PARAMETER must hold an https URL");
+            config.jwt_issuer = value.trim_end_matches('/').to_owned();
+        }
         Ok(Self {
             store: Store::new(dynamo, &config.table_name),
             objects: ObjectStore::new(s3.clone(), &config.bucket_name),

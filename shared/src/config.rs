@@ -25,7 +25,10 @@ pub struct Config {
     pub bucket_name: String,
     pub mail_from: String,
     pub public_base_url: String,
+    /// `JWT_ISSUER`: the https base URL the API is served from (`iss` of access tokens); or
+    /// read at start from the SSM parameter `JWT_ISSUER_PARAMETER` names (then empty here).
     pub jwt_issuer: String,
+    pub jwt_issuer_parameter: Option<String>,
     pub jwt_audience: String,
     pub signing_key: SigningKeySource,
     /// `SIGNING_KEY`: the KMS key (id, ARN or alias) that starts an empty signing-key ring. Set
@@ -121,7 +124,13 @@ impl Config {
         let bucket_name = required("BUCKET_NAME");
         let mail_from = required("MAIL_FROM");
         let public_base_url = required("PUBLIC_BASE_URL");
-        let jwt_issuer = required("JWT_ISSUER");
+        // JWT_ISSUER, or (AWS) the SSM parameter holding it: a function cannot name the API it
+        // serves in its own template without a circular dependency.
+        let jwt_issuer_parameter = lookup("JWT_ISSUER_PARAMETER").map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let jwt_issuer = match &jwt_issuer_parameter {
+            Some(_) => lookup("JWT_ISSUER").unwrap_or_default().trim().to_owned(),
+            None => required("JWT_ISSUER"),
+        };
         let jwt_audience = required("JWT_AUDIENCE");
 
         if !mail_from.is_empty() && !email_address::EmailAddress::is_valid(&mail_from) {
@@ -253,6 +262,7 @@ impl Config {
             mail_from,
             public_base_url: public_base_url.trim_end_matches('/').to_owned(),
             jwt_issuer: jwt_issuer.trim_end_matches('/').to_owned(),
+            jwt_issuer_parameter,
             jwt_audience,
             signing_key,
             signing_kms_key,
@@ -421,7 +431,12 @@ mod tests {
     fn local_stack_env() -> Vec<(String, String)> {
         let manifest = include_str!("../../Cargo.toml");
         let section = manifest.split("[workspace.metadata.lambda.env]").nth(1).unwrap().split("\n[").next().unwrap();
-        let passed = [("TABLE_NAME", "accounts"), ("BUCKET_NAME", "accounts-local"), ("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")];
+        let passed = [
+            ("TABLE_NAME", "accounts"),
+            ("BUCKET_NAME", "accounts-local"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"),
+            ("JWT_ISSUER", "http://127.0.0.1:9000"),
+        ];
         section
             .lines()
             .filter(|l| !l.trim_start().starts_with('#'))

@@ -12,9 +12,9 @@ use base64::Engine as _;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 use std::sync::RwLock;
 use std::time::Instant;
+use subtle::ConstantTimeEq;
 
 pub use crate::domain::{ACCESS_TOKEN_TTL_SECS, KeyRing, REFRESH_TOKEN_TTL_SECS};
 

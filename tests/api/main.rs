@@ -21,6 +21,7 @@ mod release_build;
 mod serial;
 mod sessions;
 mod settings;
+mod tokens;
 mod uploads;
 mod usage;
 mod users;

@@ -11,9 +11,7 @@ use axum::routing::get;
 use std::sync::Arc;
 
 pub fn table() -> http::RouteTable {
-    http::RouteTable::new()
-        .route("/.well-known/jwks.json", get(jwks))
-        .route("/.well-known/openid-configuration", get(openid_configuration))
+    http::RouteTable::new().route("/.well-known/jwks.json", get(jwks)).route("/.well-known/openid-configuration", get(openid_configuration))
 }
 
 async fn jwks(State(app): State<Arc<App>>) -> Result<Reply> {

@@ -34,13 +34,13 @@ pub use plan::{Coupon, Limit, Limits, Plan, PlanId, cents_to_amount, discounted,
 pub use profile::{Language, Preferences, ProfileInput, ProfileUpdate, Theme, Timezone};
 pub use secret::Secret;
 pub use session::{ACCESS_TOKEN_TTL_SECS, REFRESH_TOKEN_TTL_SECS, RefreshRecord, Rotation, Session};
-pub use signing_key::{
-    GATEWAY_JWKS_CACHE_SECS, ISSUER_RING_MAX_AGE_SECS, JWKS_MAX_AGE_SECS, KeyRing, KeyRole, PUBLISH_LEAD_SECS, RETAIN_AFTER_SUPERSEDED_SECS, RotationRefused, SigningKey,
-    plausible_kid, thumbprint,
-};
 pub use settings::{
     APP_BOOL_KEYS, AppSettings, NOTIFICATION_KEYS, NotificationSettings, PRIVACY_KEYS, PrivacySettings, SettingGroup, SettingValue,
     Settings, SettingsChange, SettingsInput,
+};
+pub use signing_key::{
+    GATEWAY_JWKS_CACHE_SECS, ISSUER_RING_MAX_AGE_SECS, JWKS_MAX_AGE_SECS, KeyRing, KeyRole, PUBLISH_LEAD_SECS,
+    RETAIN_AFTER_SUPERSEDED_SECS, RotationRefused, SigningKey, plausible_kid, thumbprint,
 };
 pub use subscription::{AppliedCoupon, Card, Subscription, SubscriptionStatus, add_months, effective_plan, period_containing, proration};
 pub use upload::{

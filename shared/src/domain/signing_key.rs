@@ -218,7 +218,7 @@ mod tests {
         assert!(removed.is_empty());
         let switch = t0 + 10 + PUBLISH_LEAD_SECS;
         // Published at once, signing only after the lead time (≥ the gateway's 2 h cache).
-        assert!(PUBLISH_LEAD_SECS >= GATEWAY_JWKS_CACHE_SECS);
+        const { assert!(PUBLISH_LEAD_SECS >= GATEWAY_JWKS_CACHE_SECS) };
         assert_eq!(roles(&ring, t0 + 10), [("k1".into(), "current"), ("k2".into(), "next")]);
         assert_eq!(ring.current(switch - 1).unwrap().kid, "k1");
         assert!(ring.verifying_key("k2", t0 + 10).is_some());
@@ -226,17 +226,14 @@ mod tests {
         // The old key verifies until its last token and the gateway's cache have expired.
         assert_eq!(roles(&ring, switch), [("k1".into(), "previous"), ("k2".into(), "current")]);
         let last = switch + RETAIN_AFTER_SUPERSEDED_SECS - 1;
-        assert!(RETAIN_AFTER_SUPERSEDED_SECS >= ACCESS_TOKEN_TTL_SECS + GATEWAY_JWKS_CACHE_SECS);
+        const { assert!(RETAIN_AFTER_SUPERSEDED_SECS >= ACCESS_TOKEN_TTL_SECS + GATEWAY_JWKS_CACHE_SECS) };
         assert!(ring.verifying_key("k1", last).is_some());
         assert!(ring.verifying_key("k1", last + 1).is_none());
         assert_eq!(ring.published(last + 1).map(|k| k.kid.as_str()).collect::<Vec<_>>(), ["k2"]);
         assert!(ring.verifying_key("unknown", switch).is_none());
 
         // While a next key waits, another step is refused; later the expired key leaves.
-        assert_eq!(
-            ring.rotated(key("k3", 0), switch - 1),
-            Err(RotationRefused::AlreadyUnderWay { kid: "k2".into(), signs_from: switch })
-        );
+        assert_eq!(ring.rotated(key("k3", 0), switch - 1), Err(RotationRefused::AlreadyUnderWay { kid: "k2".into(), signs_from: switch }));
         let (ring3, removed) = ring.rotated(key("k3", 0), last + 1).unwrap();
         assert_eq!(removed.iter().map(|k| k.kid.as_str()).collect::<Vec<_>>(), ["k1"]);
         assert_eq!(roles(&ring3, last + 1), [("k2".into(), "current"), ("k3".into(), "next")]);

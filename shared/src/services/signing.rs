@@ -28,7 +28,8 @@ const VERIFIER_RING_MAX_AGE: Duration = Duration::from_secs(3600);
 /// A signed access token for a session, and its lifetime in seconds.
 pub async fn issue_access(app: &App, user: &UserId, session: &SessionId, role: Role) -> Result<(String, i64)> {
     let now = app.now();
-    let kms = app.kms.as_ref().ok_or_else(|| Error::internal(anyhow::anyhow!("this function has no SIGNING_KEY: it cannot issue tokens")))?;
+    let kms =
+        app.kms.as_ref().ok_or_else(|| Error::internal(anyhow::anyhow!("this function has no SIGNING_KEY: it cannot issue tokens")))?;
     let ring = ring_for_signing(app, kms, now).await?;
     let key = ring.current(now).ok_or_else(|| Error::internal(anyhow::anyhow!("the key ring has no current key")))?;
     let claims = app.access_tokens.claims(user, session, role, now);
@@ -161,7 +162,10 @@ pub struct Jwk {
 pub async fn jwks(app: &App) -> Result<Jwks> {
     let now = app.now();
     let ring = match app.keys.get() {
-        Some(c) if c.read_at.elapsed() < Duration::from_secs(ISSUER_RING_MAX_AGE_SECS as u64) && now - c.read_at_app < ISSUER_RING_MAX_AGE_SECS => {
+        Some(c)
+            if c.read_at.elapsed() < Duration::from_secs(ISSUER_RING_MAX_AGE_SECS as u64)
+                && now - c.read_at_app < ISSUER_RING_MAX_AGE_SECS =>
+        {
             c.ring
         }
         _ => load(app).await?,
@@ -205,7 +209,10 @@ pub enum Rotation {
     Started(SigningKey),
     /// `next` is published and signs from its `signs_from`; `removed` keys left the ring and
     /// their KMS keys are scheduled for deletion.
-    Rotated { next: SigningKey, removed: Vec<SigningKey> },
+    Rotated {
+        next: SigningKey,
+        removed: Vec<SigningKey>,
+    },
     Refused(RotationRefused),
 }
 

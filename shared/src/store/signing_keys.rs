@@ -40,7 +40,8 @@ impl Store {
         put = if ring.version == 0 {
             put.condition_expression("attribute_not_exists(pk)")
         } else {
-            put.condition_expression("version = :v").expression_attribute_values(":v", n(i64::try_from(ring.version).map_err(Error::internal)?))
+            put.condition_expression("version = :v")
+                .expression_attribute_values(":v", n(i64::try_from(ring.version).map_err(Error::internal)?))
         };
         match put.send().await {
             Ok(_) => Ok(true),
