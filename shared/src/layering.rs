@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// The adapters: they own an SDK or a crate and sit below the services.
-const ADAPTERS: [&str; 9] = ["store", "avatars", "mail", "objects", "payments", "passwords", "tokens", "captcha", "crypto"];
+const ADAPTERS: [&str; 10] = ["store", "avatars", "mail", "objects", "payments", "passwords", "tokens", "captcha", "crypto", "secrets"];
 
 /// Which files a rule covers (a folder or a file under `src/`), the top-level modules they must
 /// not reach, and the crates they must not name.
@@ -41,6 +41,7 @@ const RULES: &[Rule] = &[
             "tokens",
             "captcha",
             "crypto",
+            "secrets",
         ],
         crates: SDK_CRATES,
     },
