@@ -3,18 +3,21 @@
 
 use crate::avatars::AvatarObjects;
 use crate::clock::{Clock, SystemClock};
-use crate::config::{Config, SigningKeySource};
+use crate::config::{Config, KeySetSource, SigningKeySource};
+use crate::crypto::SecretBox;
 use crate::domain::Secret;
 use crate::mail::Mailer;
 use crate::objects::ObjectStore;
 use crate::passwords::PasswordHasher;
 use crate::payments::{PaymentProvider, SandboxProvider};
+use crate::secrets::{CodePepper, KeySet};
 use crate::store::Store;
 use crate::tokens::TokenService;
 use anyhow::Context as _;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,8 +36,12 @@ pub struct App {
     pub mailer: Mailer,
     pub hasher: PasswordHasher,
     pub tokens: TokenService,
-    /// Encrypts secrets kept at rest (TOTP seeds).
-    pub secrets: crate::crypto::SecretBox,
+    /// Keys the hashes of codes and the mail counters (`CODE_PEPPER`); `None` in a function
+    /// that is not given it (see [`App::code_pepper`]).
+    pub pepper: Option<CodePepper>,
+    /// Encrypts secrets kept at rest, the TOTP seeds (`MFA_SEAL_KEY`); `None` in a function
+    /// that is not given it (see [`App::secret_box`]).
+    pub secrets: Option<SecretBox>,
 }
 
 impl std::fmt::Debug for App {
@@ -100,29 +107,29 @@ impl App {
         let mut ses = aws_sdk_ses::config::Builder::from(sdk);
         // Emulators serve buckets by path, not by virtual host.
         let mut s3 = aws_sdk_s3::config::Builder::from(sdk).force_path_style(config.endpoint_url.is_some() || sdk.endpoint_url().is_some());
+        let mut ssm = aws_sdk_ssm::config::Builder::from(sdk);
         if let Some(i) = interceptor {
             dynamo.push_interceptor(i.clone());
             ses.push_interceptor(i.clone());
+            ssm.push_interceptor(i.clone());
             s3.push_interceptor(i);
         }
         let dynamo = aws_sdk_dynamodb::Client::from_conf(dynamo.build());
         let ses = aws_sdk_ses::Client::from_conf(ses.build());
         let s3 = aws_sdk_s3::Client::from_conf(s3.build());
+        // Every secret named by a parameter comes from one SSM call.
+        let parameters = read_parameters(&aws_sdk_ssm::Client::from_conf(ssm.build()), &named_parameters(&config)).await?;
         let key = match &config.signing_key {
             SigningKeySource::Value(secret) => secret.clone(),
             SigningKeySource::SsmParameter(name) => {
-                let out = aws_sdk_ssm::Client::new(sdk)
-                    .get_parameter()
-                    .name(name)
-                    .with_decryption(true)
-                    .send()
-                    .await
-                    .with_context(|| format!("reading JWT_SECRET_PARAMETER {name}"))?;
-                let value = out.parameter.and_then(|p| p.value).context("JWT_SECRET_PARAMETER has no value")?;
-                anyhow::ensure!(value.len() >= 32, "JWT_SECRET_PARAMETER must hold at least 32 bytes");
-                Secret::new(value)
+                let value = parameter(&parameters, "JWT_SECRET_PARAMETER", name)?;
+                anyhow::ensure!(value.expose().len() >= 32, "JWT_SECRET_PARAMETER must hold at least 32 bytes");
+                value.clone()
             }
         };
+        let pepper = key_set(&parameters, "CODE_PEPPER_PARAMETER", config.code_pepper.as_ref())?.map(CodePepper::new);
+        let secrets =
+            key_set(&parameters, "MFA_SEAL_KEY_PARAMETER", config.mfa_seal_key.as_ref())?.map(|keys| SecretBox::new(&keys)).transpose()?;
         Ok(Self {
             store: Store::new(dynamo, &config.table_name),
             objects: ObjectStore::new(s3.clone(), &config.bucket_name),
@@ -132,7 +139,8 @@ impl App {
             mailer: Mailer::new(ses, config.mail_from.clone()),
             hasher: PasswordHasher::new(config.hash_cost),
             tokens: TokenService::new(&key, &config.jwt_issuer, &config.jwt_audience),
-            secrets: crate::crypto::SecretBox::derive(key.expose().as_bytes())?,
+            pepper,
+            secrets,
             clock,
             config,
         })
@@ -140,6 +148,71 @@ impl App {
 
     pub fn now(&self) -> i64 {
         self.clock.now_unix()
+    }
+
+    /// The code pepper. A function that is not given one (template.yaml gives it only to the
+    /// functions that hash codes or send mail) answers 500 and logs which setting it lacks.
+    pub fn code_pepper(&self) -> crate::Result<&CodePepper> {
+        self.pepper.as_ref().ok_or_else(|| crate::Error::internal(anyhow::anyhow!("CODE_PEPPER (or CODE_PEPPER_PARAMETER) is not set")))
+    }
+
+    /// The box that seals TOTP seeds; like [`App::code_pepper`], for `MFA_SEAL_KEY`.
+    pub fn secret_box(&self) -> crate::Result<&SecretBox> {
+        self.secrets.as_ref().ok_or_else(|| crate::Error::internal(anyhow::anyhow!("MFA_SEAL_KEY (or MFA_SEAL_KEY_PARAMETER) is not set")))
+    }
+}
+
+// ---- secrets from SSM ---------------------------------------------------------------------------
+
+/// `(variable, parameter name)` of every secret `config` names by an SSM parameter.
+fn named_parameters(config: &Config) -> Vec<(&'static str, &str)> {
+    let mut named = Vec::new();
+    if let SigningKeySource::SsmParameter(name) = &config.signing_key {
+        named.push(("JWT_SECRET_PARAMETER", name.as_str()));
+    }
+    if let Some(KeySetSource::SsmParameter(name)) = &config.code_pepper {
+        named.push(("CODE_PEPPER_PARAMETER", name.as_str()));
+    }
+    if let Some(KeySetSource::SsmParameter(name)) = &config.mfa_seal_key {
+        named.push(("MFA_SEAL_KEY_PARAMETER", name.as_str()));
+    }
+    named
+}
+
+/// The SecureStrings `wanted` names, decrypted, in one `GetParameters` call (none when nothing
+/// is named), by parameter name. A parameter that does not exist is named with its variable.
+async fn read_parameters(ssm: &aws_sdk_ssm::Client, wanted: &[(&'static str, &str)]) -> anyhow::Result<HashMap<String, Secret>> {
+    if wanted.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut names: Vec<String> = wanted.iter().map(|(_, name)| (*name).to_owned()).collect();
+    names.sort();
+    names.dedup();
+    let variables = wanted.iter().map(|(var, name)| format!("{var} {name}")).collect::<Vec<_>>().join(", ");
+    let out =
+        ssm.get_parameters().set_names(Some(names)).with_decryption(true).send().await.with_context(|| format!("reading {variables}"))?;
+    let found: HashMap<String, Secret> =
+        out.parameters().iter().filter_map(|p| Some((p.name()?.to_owned(), Secret::new(p.value()?)))).collect();
+    for (var, name) in wanted {
+        anyhow::ensure!(found.contains_key(*name), "{var} {name}: no such parameter, or it has no value");
+    }
+    Ok(found)
+}
+
+fn parameter<'a>(parameters: &'a HashMap<String, Secret>, var: &str, name: &str) -> anyhow::Result<&'a Secret> {
+    parameters.get(name).with_context(|| format!("{var} {name} was not read"))
+}
+
+/// The key set of a versioned secret: the configured value, or the parameter's, parsed.
+fn key_set(parameters: &HashMap<String, Secret>, var: &str, source: Option<&KeySetSource>) -> anyhow::Result<Option<KeySet>> {
+    match source {
+        None => Ok(None),
+        Some(KeySetSource::Value(keys)) => Ok(Some(keys.clone())),
+        Some(KeySetSource::SsmParameter(name)) => {
+            let keys = KeySet::parse(parameter(parameters, var, name)?.expose())
+                .map_err(|e| anyhow::anyhow!("{var} {name} must hold id:secret[,id:secret...]: {e}"))?;
+            Ok(Some(keys))
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use std::fmt;
 // type is found beside it.
 pub use crate::domain::Secret;
 pub use crate::passwords::HashCost;
+pub use crate::secrets::KeySet;
 
 /// Where the JWT signing key comes from.
 #[derive(Debug, Clone)]
@@ -16,6 +17,15 @@ pub enum SigningKeySource {
     /// `JWT_SECRET`: the key itself (local runs and tests).
     Value(Secret),
     /// `JWT_SECRET_PARAMETER`: an SSM SecureString read once at cold start (AWS).
+    SsmParameter(String),
+}
+
+/// Where a versioned secret (the code pepper, the MFA seal key) comes from, when the function
+/// is given one: `NAME` holds the key set itself (local runs and tests), `NAME_PARAMETER` names
+/// an SSM SecureString holding it, read once at cold start (AWS).
+#[derive(Debug, Clone)]
+pub enum KeySetSource {
+    Value(KeySet),
     SsmParameter(String),
 }
 
@@ -28,6 +38,12 @@ pub struct Config {
     pub jwt_issuer: String,
     pub jwt_audience: String,
     pub signing_key: SigningKeySource,
+    /// `CODE_PEPPER` / `CODE_PEPPER_PARAMETER`: keys the hashes of codes and counters; only the
+    /// functions that hash codes or send mail are given it (`None` elsewhere).
+    pub code_pepper: Option<KeySetSource>,
+    /// `MFA_SEAL_KEY` / `MFA_SEAL_KEY_PARAMETER`: seals TOTP seeds; only the functions that
+    /// enrol or check TOTP codes are given it.
+    pub mfa_seal_key: Option<KeySetSource>,
     pub require_captcha: bool,
     pub unverified_ttl_days: u32,
     pub deletion_grace_days: u32,
@@ -148,6 +164,27 @@ impl Config {
             }
         };
 
+        let mut key_set = |name: &str| {
+            let parameter = format!("{name}_PARAMETER");
+            match (non_empty(name), non_empty(&parameter)) {
+                (Some(_), Some(_)) => {
+                    problems.push(format!("set only one of {name} and {parameter}"));
+                    None
+                }
+                (Some(v), None) => match KeySet::parse(&v) {
+                    Ok(keys) => Some(KeySetSource::Value(keys)),
+                    Err(e) => {
+                        problems.push(format!("{name} must be id:secret[,id:secret...]: {e}"));
+                        None
+                    }
+                },
+                (None, Some(p)) => Some(KeySetSource::SsmParameter(p.trim().to_owned())),
+                (None, None) => None,
+            }
+        };
+        let code_pepper = key_set("CODE_PEPPER");
+        let mfa_seal_key = key_set("MFA_SEAL_KEY");
+
         let require_captcha = match non_empty("REQUIRE_CAPTCHA").as_deref().map(str::trim) {
             None => true,
             Some("true" | "1") => true,
@@ -242,6 +279,8 @@ impl Config {
             jwt_issuer,
             jwt_audience,
             signing_key,
+            code_pepper,
+            mfa_seal_key,
             require_captcha,
             unverified_ttl_days,
             deletion_grace_days,
@@ -428,6 +467,8 @@ mod tests {
             assert!(limit.max >= 10_000, "{limit}");
         }
         assert_eq!(config.lockout, LockoutPolicy::DEFAULT);
+        assert!(matches!(config.code_pepper, Some(KeySetSource::Value(_))), "make dev hashes codes");
+        assert!(matches!(config.mfa_seal_key, Some(KeySetSource::Value(_))), "make dev seals TOTP seeds");
     }
 
     #[test]
@@ -441,7 +482,43 @@ mod tests {
 
     #[test]
     fn secrets_are_redacted_in_debug_output() {
+        let mut pairs = GOOD.to_vec();
+        pairs.extend([("CODE_PEPPER", "k1:pepper-pepper-pepper-pepper-pepper"), ("MFA_SEAL_KEY", "k1:sealkey-sealkey-sealkey-sealkey-1")]);
+        let shown = format!("{:?}", Config::from_lookup(env(&pairs)).unwrap());
+        assert!(!shown.contains("0123456789abcdef"));
+        assert!(!shown.contains("pepper-pepper") && !shown.contains("sealkey-sealkey"), "{shown}");
+    }
+
+    #[test]
+    fn the_code_pepper_and_the_seal_key_are_optional_and_come_from_a_value_or_a_parameter() {
         let config = Config::from_lookup(env(GOOD)).unwrap();
-        assert!(!format!("{config:?}").contains("0123456789abcdef"));
+        assert!(config.code_pepper.is_none() && config.mfa_seal_key.is_none());
+        let mut pairs = GOOD.to_vec();
+        pairs.extend([
+            ("CODE_PEPPER", "k2:pepper-two-pepper-two-pepper-two-1,k1:pepper-one-pepper-one-pepper-one-1"),
+            ("MFA_SEAL_KEY_PARAMETER", "/accounts/mfa-seal-key"),
+        ]);
+        let config = Config::from_lookup(env(&pairs)).unwrap();
+        let Some(KeySetSource::Value(keys)) = &config.code_pepper else { panic!("{:?}", config.code_pepper) };
+        assert_eq!(keys.ids().collect::<Vec<_>>(), ["k2", "k1"]);
+        assert!(matches!(&config.mfa_seal_key, Some(KeySetSource::SsmParameter(p)) if p == "/accounts/mfa-seal-key"));
+    }
+
+    #[test]
+    fn a_malformed_or_doubly_set_pepper_or_seal_key_is_named() {
+        let mut pairs = GOOD.to_vec();
+        pairs.extend([
+            ("CODE_PEPPER", "k1:short"),
+            ("MFA_SEAL_KEY", "k1:sealkey-sealkey-sealkey-sealkey-1"),
+            ("MFA_SEAL_KEY_PARAMETER", "/accounts/mfa-seal-key"),
+        ]);
+        let err = Config::from_lookup(env(&pairs)).unwrap_err().to_string();
+        assert!(err.contains("CODE_PEPPER must be id:secret[,id:secret...]: key k1 must be at least 32 bytes"), "{err}");
+        assert!(err.contains("set only one of MFA_SEAL_KEY and MFA_SEAL_KEY_PARAMETER"), "{err}");
+        let mut pairs = GOOD.to_vec();
+        pairs.push(("MFA_SEAL_KEY", "no-id-given-no-id-given-no-id-given"));
+        let err = Config::from_lookup(env(&pairs)).unwrap_err().to_string();
+        assert!(err.contains("MFA_SEAL_KEY must be id:secret"), "{err}");
+        assert!(!err.contains("no-id-given"), "the error never shows the material: {err}");
     }
 }
