@@ -3,19 +3,22 @@
 
 use crate::avatars::AvatarObjects;
 use crate::clock::{Clock, SystemClock};
-use crate::config::{Config, SigningKeySource};
+use crate::config::{Config, KeySetSource};
+use crate::crypto::SecretBox;
 use crate::domain::Secret;
 use crate::kms::Kms;
 use crate::mail::Mailer;
 use crate::objects::ObjectStore;
 use crate::passwords::PasswordHasher;
 use crate::payments::{PaymentProvider, SandboxProvider};
+use crate::secrets::{CodePepper, KeySet};
 use crate::store::Store;
-use crate::tokens::{AccessTokens, KeyCache, TokenService};
+use crate::tokens::{AccessTokens, KeyCache, PurposeTokens};
 use anyhow::Context as _;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,16 +36,21 @@ pub struct App {
     pub avatars: AvatarObjects,
     pub mailer: Mailer,
     pub hasher: PasswordHasher,
-    /// Code hashes and purpose tokens.
-    pub tokens: TokenService,
+    /// The MFA step token of a login: HS256 under a key derived from the code pepper, so only
+    /// functions with the pepper (auth) mint or check one; `None` without a pepper.
+    pub purpose_tokens: Option<PurposeTokens>,
     /// Builds and verifies RS256 access tokens (the keys come from `keys`).
     pub access_tokens: AccessTokens,
     /// This instance's copy of the signing-key ring.
     pub keys: KeyCache,
     /// KMS, where access tokens are signed: only with `SIGNING_KEY` (the issuing function).
     pub kms: Option<Kms>,
-    /// Encrypts secrets kept at rest (TOTP seeds).
-    pub secrets: crate::crypto::SecretBox,
+    /// Keys the hashes of codes and the mail counters (`CODE_PEPPER`); `None` in a function
+    /// that is not given it (see [`App::code_pepper`]).
+    pub pepper: Option<CodePepper>,
+    /// Encrypts secrets kept at rest, the TOTP seeds (`MFA_SEAL_KEY`); `None` in a function
+    /// that is not given it (see [`App::secret_box`]).
+    pub secrets: Option<SecretBox>,
 }
 
 impl std::fmt::Debug for App {
@@ -115,41 +123,31 @@ impl App {
         // Emulators serve buckets by path, not by virtual host.
         let mut kms = aws_sdk_kms::config::Builder::from(sdk);
         let mut s3 = aws_sdk_s3::config::Builder::from(sdk).force_path_style(config.endpoint_url.is_some() || sdk.endpoint_url().is_some());
+        let mut ssm = aws_sdk_ssm::config::Builder::from(sdk);
         if let Some(i) = interceptor {
             dynamo.push_interceptor(i.clone());
             ses.push_interceptor(i.clone());
             kms.push_interceptor(i.clone());
+            ssm.push_interceptor(i.clone());
             s3.push_interceptor(i);
         }
         let dynamo = aws_sdk_dynamodb::Client::from_conf(dynamo.build());
         let ses = aws_sdk_ses::Client::from_conf(ses.build());
         let s3 = aws_sdk_s3::Client::from_conf(s3.build());
-        let key = match &config.signing_key {
-            SigningKeySource::Value(secret) => secret.clone(),
-            SigningKeySource::SsmParameter(name) => {
-                let out = aws_sdk_ssm::Client::new(sdk)
-                    .get_parameter()
-                    .name(name)
-                    .with_decryption(true)
-                    .send()
-                    .await
-                    .with_context(|| format!("reading JWT_SECRET_PARAMETER {name}"))?;
-                let value = out.parameter.and_then(|p| p.value).context("JWT_SECRET_PARAMETER has no value")?;
-                anyhow::ensure!(value.len() >= 32, "JWT_SECRET_PARAMETER must hold at least 32 bytes");
-                Secret::new(value)
-            }
-        };
+        // Every secret named by a parameter comes from one SSM call.
+        let parameters = read_parameters(&aws_sdk_ssm::Client::from_conf(ssm.build()), &named_parameters(&config)).await?;
         if let Some(name) = &config.jwt_issuer_parameter {
-            let out = aws_sdk_ssm::Client::new(sdk)
-                .get_parameter()
-                .name(name)
-                .send()
-                .await
-                .with_context(|| format!("reading JWT_ISSUER_PARAMETER {name}"))?;
-            let value = out.parameter.and_then(|p| p.value).context("JWT_ISSUER_PARAMETER has no value")?;
+            let value = parameter(&parameters, "JWT_ISSUER_PARAMETER", name)?.expose().trim().trim_end_matches('/').to_owned();
             anyhow::ensure!(url::Url::parse(&value).is_ok_and(|u| u.scheme() == "https"), "JWT_ISSUER_PARAMETER must hold an https URL");
-            config.jwt_issuer = value.trim_end_matches('/').to_owned();
+            config.jwt_issuer = value;
         }
+        let pepper = key_set(&parameters, "CODE_PEPPER_PARAMETER", config.code_pepper.as_ref())?.map(CodePepper::new);
+        let purpose_tokens = pepper.as_ref().map(|p| {
+            let (id, key) = p.derive("purpose-token");
+            PurposeTokens::new(&id, &key, &config.jwt_issuer, &config.jwt_audience)
+        });
+        let secrets =
+            key_set(&parameters, "MFA_SEAL_KEY_PARAMETER", config.mfa_seal_key.as_ref())?.map(|keys| SecretBox::new(&keys)).transpose()?;
         Ok(Self {
             store: Store::new(dynamo, &config.table_name),
             objects: ObjectStore::new(s3.clone(), &config.bucket_name),
@@ -158,11 +156,12 @@ impl App {
             s3,
             mailer: Mailer::new(ses, config.mail_from.clone()),
             hasher: PasswordHasher::new(config.hash_cost),
-            tokens: TokenService::new(&key, &config.jwt_issuer, &config.jwt_audience),
+            purpose_tokens,
             access_tokens: AccessTokens::new(&config.jwt_issuer, &config.jwt_audience),
             keys: KeyCache::default(),
             kms: config.signing_kms_key.is_some().then(|| Kms::new(aws_sdk_kms::Client::from_conf(kms.build()))),
-            secrets: crate::crypto::SecretBox::derive(key.expose().as_bytes())?,
+            pepper,
+            secrets,
             clock,
             config,
         })
@@ -170,6 +169,78 @@ impl App {
 
     pub fn now(&self) -> i64 {
         self.clock.now_unix()
+    }
+
+    /// The code pepper. A function that is not given one (template.yaml gives it only to the
+    /// functions that hash codes or send mail) answers 500 and logs which setting it lacks.
+    pub fn code_pepper(&self) -> crate::Result<&CodePepper> {
+        self.pepper.as_ref().ok_or_else(|| crate::Error::internal(anyhow::anyhow!("CODE_PEPPER (or CODE_PEPPER_PARAMETER) is not set")))
+    }
+
+    /// The MFA step tokens; like [`App::code_pepper`] (they are keyed by it).
+    pub fn purpose_tokens(&self) -> crate::Result<&PurposeTokens> {
+        self.purpose_tokens
+            .as_ref()
+            .ok_or_else(|| crate::Error::internal(anyhow::anyhow!("CODE_PEPPER (or CODE_PEPPER_PARAMETER) is not set")))
+    }
+
+    /// The box that seals TOTP seeds; like [`App::code_pepper`], for `MFA_SEAL_KEY`.
+    pub fn secret_box(&self) -> crate::Result<&SecretBox> {
+        self.secrets.as_ref().ok_or_else(|| crate::Error::internal(anyhow::anyhow!("MFA_SEAL_KEY (or MFA_SEAL_KEY_PARAMETER) is not set")))
+    }
+}
+
+// ---- secrets from SSM ---------------------------------------------------------------------------
+
+/// `(variable, parameter name)` of every secret `config` names by an SSM parameter.
+fn named_parameters(config: &Config) -> Vec<(&'static str, &str)> {
+    let mut named = Vec::new();
+    if let Some(name) = &config.jwt_issuer_parameter {
+        named.push(("JWT_ISSUER_PARAMETER", name.as_str()));
+    }
+    if let Some(KeySetSource::SsmParameter(name)) = &config.code_pepper {
+        named.push(("CODE_PEPPER_PARAMETER", name.as_str()));
+    }
+    if let Some(KeySetSource::SsmParameter(name)) = &config.mfa_seal_key {
+        named.push(("MFA_SEAL_KEY_PARAMETER", name.as_str()));
+    }
+    named
+}
+
+/// The SecureStrings `wanted` names, decrypted, in one `GetParameters` call (none when nothing
+/// is named), by parameter name. A parameter that does not exist is named with its variable.
+async fn read_parameters(ssm: &aws_sdk_ssm::Client, wanted: &[(&'static str, &str)]) -> anyhow::Result<HashMap<String, Secret>> {
+    if wanted.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut names: Vec<String> = wanted.iter().map(|(_, name)| (*name).to_owned()).collect();
+    names.sort();
+    names.dedup();
+    let variables = wanted.iter().map(|(var, name)| format!("{var} {name}")).collect::<Vec<_>>().join(", ");
+    let out =
+        ssm.get_parameters().set_names(Some(names)).with_decryption(true).send().await.with_context(|| format!("reading {variables}"))?;
+    let found: HashMap<String, Secret> =
+        out.parameters().iter().filter_map(|p| Some((p.name()?.to_owned(), Secret::new(p.value()?)))).collect();
+    for (var, name) in wanted {
+        anyhow::ensure!(found.contains_key(*name), "{var} {name}: no such parameter, or it has no value");
+    }
+    Ok(found)
+}
+
+fn parameter<'a>(parameters: &'a HashMap<String, Secret>, var: &str, name: &str) -> anyhow::Result<&'a Secret> {
+    parameters.get(name).with_context(|| format!("{var} {name} was not read"))
+}
+
+/// The key set of a versioned secret: the configured value, or the parameter's, parsed.
+fn key_set(parameters: &HashMap<String, Secret>, var: &str, source: Option<&KeySetSource>) -> anyhow::Result<Option<KeySet>> {
+    match source {
+        None => Ok(None),
+        Some(KeySetSource::Value(keys)) => Ok(Some(keys.clone())),
+        Some(KeySetSource::SsmParameter(name)) => {
+            let keys = KeySet::parse(parameter(parameters, var, name)?.expose())
+                .map_err(|e| anyhow::anyhow!("{var} {name} must hold id:secret[,id:secret...]: {e}"))?;
+            Ok(Some(keys))
+        }
     }
 }
 

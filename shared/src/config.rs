@@ -9,13 +9,11 @@ use std::fmt;
 // type is found beside it.
 pub use crate::domain::Secret;
 pub use crate::passwords::HashCost;
+pub use crate::secrets::KeySet;
 
-/// Where the JWT signing key comes from.
 #[derive(Debug, Clone)]
-pub enum SigningKeySource {
-    /// `JWT_SECRET`: the key itself (local runs and tests).
-    Value(Secret),
-    /// `JWT_SECRET_PARAMETER`: an SSM SecureString read once at cold start (AWS).
+pub enum KeySetSource {
+    Value(KeySet),
     SsmParameter(String),
 }
 
@@ -30,11 +28,16 @@ pub struct Config {
     pub jwt_issuer: String,
     pub jwt_issuer_parameter: Option<String>,
     pub jwt_audience: String,
-    pub signing_key: SigningKeySource,
     /// `SIGNING_KEY`: the KMS key (id, ARN or alias) that starts an empty signing-key ring. Set
     /// only where access tokens are issued (the auth function); without it a function can
     /// verify tokens but never sign one.
     pub signing_kms_key: Option<String>,
+    /// `CODE_PEPPER` / `CODE_PEPPER_PARAMETER`: keys the hashes of codes and counters; only the
+    /// functions that hash codes or send mail are given it (`None` elsewhere).
+    pub code_pepper: Option<KeySetSource>,
+    /// `MFA_SEAL_KEY` / `MFA_SEAL_KEY_PARAMETER`: seals TOTP seeds; only the functions that
+    /// enrol or check TOTP codes are given it.
+    pub mfa_seal_key: Option<KeySetSource>,
     pub require_captcha: bool,
     pub unverified_ttl_days: u32,
     pub deletion_grace_days: u32,
@@ -151,24 +154,28 @@ impl Config {
         }
 
         let non_empty = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let signing_key = match (non_empty("JWT_SECRET"), non_empty("JWT_SECRET_PARAMETER")) {
-            (Some(_), Some(_)) => {
-                problems.push("set only one of JWT_SECRET and JWT_SECRET_PARAMETER".into());
-                SigningKeySource::Value(Secret::new(""))
-            }
-            (Some(v), None) if v.len() < 32 => {
-                problems.push("JWT_SECRET must be at least 32 bytes".into());
-                SigningKeySource::Value(Secret::new(""))
-            }
-            (Some(v), None) => SigningKeySource::Value(Secret::new(v)),
-            (None, Some(p)) => SigningKeySource::SsmParameter(p),
-            (None, None) => {
-                problems.push("JWT_SECRET or JWT_SECRET_PARAMETER is required".into());
-                SigningKeySource::Value(Secret::new(""))
-            }
-        };
 
         let signing_kms_key = non_empty("SIGNING_KEY").map(|v| v.trim().to_owned());
+        let mut key_set = |name: &str| {
+            let parameter = format!("{name}_PARAMETER");
+            match (non_empty(name), non_empty(&parameter)) {
+                (Some(_), Some(_)) => {
+                    problems.push(format!("set only one of {name} and {parameter}"));
+                    None
+                }
+                (Some(v), None) => match KeySet::parse(&v) {
+                    Ok(keys) => Some(KeySetSource::Value(keys)),
+                    Err(e) => {
+                        problems.push(format!("{name} must be id:secret[,id:secret...]: {e}"));
+                        None
+                    }
+                },
+                (None, Some(p)) => Some(KeySetSource::SsmParameter(p.trim().to_owned())),
+                (None, None) => None,
+            }
+        };
+        let code_pepper = key_set("CODE_PEPPER");
+        let mfa_seal_key = key_set("MFA_SEAL_KEY");
 
         let require_captcha = match non_empty("REQUIRE_CAPTCHA").as_deref().map(str::trim) {
             None => true,
@@ -264,8 +271,9 @@ impl Config {
             jwt_issuer: jwt_issuer.trim_end_matches('/').to_owned(),
             jwt_issuer_parameter,
             jwt_audience,
-            signing_key,
             signing_kms_key,
+            code_pepper,
+            mfa_seal_key,
             require_captcha,
             unverified_ttl_days,
             deletion_grace_days,
@@ -319,7 +327,6 @@ mod tests {
         ("PUBLIC_BASE_URL", "https://example.com/"),
         ("JWT_ISSUER", "https://accounts.example.com"),
         ("JWT_AUDIENCE", "aud"),
-        ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
     ];
 
     #[test]
@@ -335,7 +342,7 @@ mod tests {
     #[test]
     fn every_missing_variable_is_named_in_one_error() {
         let err = Config::from_lookup(env(&[])).unwrap_err();
-        for name in ["TABLE_NAME", "BUCKET_NAME", "MAIL_FROM", "PUBLIC_BASE_URL", "JWT_ISSUER", "JWT_AUDIENCE", "JWT_SECRET"] {
+        for name in ["TABLE_NAME", "BUCKET_NAME", "MAIL_FROM", "PUBLIC_BASE_URL", "JWT_ISSUER", "JWT_AUDIENCE"] {
             assert!(err.to_string().contains(name), "{name} missing from {err}");
         }
     }
@@ -343,11 +350,10 @@ mod tests {
     #[test]
     fn malformed_values_are_named() {
         let mut pairs = GOOD.to_vec();
-        pairs.extend([("REQUIRE_CAPTCHA", "maybe"), ("DELETION_GRACE_DAYS", "-1"), ("JWT_SECRET_PARAMETER", "/x")]);
+        pairs.extend([("REQUIRE_CAPTCHA", "maybe"), ("DELETION_GRACE_DAYS", "-1")]);
         let err = Config::from_lookup(env(&pairs)).unwrap_err().to_string();
         assert!(err.contains("REQUIRE_CAPTCHA"));
         assert!(err.contains("DELETION_GRACE_DAYS"));
-        assert!(err.contains("only one of JWT_SECRET"));
     }
 
     #[test]
@@ -457,6 +463,8 @@ mod tests {
             assert!(limit.max >= 10_000, "{limit}");
         }
         assert_eq!(config.lockout, LockoutPolicy::DEFAULT);
+        assert!(matches!(config.code_pepper, Some(KeySetSource::Value(_))), "make dev hashes codes");
+        assert!(matches!(config.mfa_seal_key, Some(KeySetSource::Value(_))), "make dev seals TOTP seeds");
     }
 
     #[test]
@@ -478,17 +486,43 @@ mod tests {
     }
 
     #[test]
-    fn a_short_signing_key_is_refused() {
+    fn secrets_are_redacted_in_debug_output() {
         let mut pairs = GOOD.to_vec();
-        pairs.retain(|(k, _)| *k != "JWT_SECRET");
-        pairs.push(("JWT_SECRET", "short"));
-        let err = Config::from_lookup(env(&pairs)).unwrap_err().to_string();
-        assert!(err.contains("at least 32 bytes"));
+        pairs.extend([("CODE_PEPPER", "k1:pepper-pepper-pepper-pepper-pepper"), ("MFA_SEAL_KEY", "k1:sealkey-sealkey-sealkey-sealkey-1")]);
+        let shown = format!("{:?}", Config::from_lookup(env(&pairs)).unwrap());
+        assert!(!shown.contains("pepper-pepper") && !shown.contains("sealkey-sealkey"), "{shown}");
     }
 
     #[test]
-    fn secrets_are_redacted_in_debug_output() {
+    fn the_code_pepper_and_the_seal_key_are_optional_and_come_from_a_value_or_a_parameter() {
         let config = Config::from_lookup(env(GOOD)).unwrap();
-        assert!(!format!("{config:?}").contains("0123456789abcdef"));
+        assert!(config.code_pepper.is_none() && config.mfa_seal_key.is_none());
+        let mut pairs = GOOD.to_vec();
+        pairs.extend([
+            ("CODE_PEPPER", "k2:pepper-two-pepper-two-pepper-two-1,k1:pepper-one-pepper-one-pepper-one-1"),
+            ("MFA_SEAL_KEY_PARAMETER", "/accounts/mfa-seal-key"),
+        ]);
+        let config = Config::from_lookup(env(&pairs)).unwrap();
+        let Some(KeySetSource::Value(keys)) = &config.code_pepper else { panic!("{:?}", config.code_pepper) };
+        assert_eq!(keys.ids().collect::<Vec<_>>(), ["k2", "k1"]);
+        assert!(matches!(&config.mfa_seal_key, Some(KeySetSource::SsmParameter(p)) if p == "/accounts/mfa-seal-key"));
+    }
+
+    #[test]
+    fn a_malformed_or_doubly_set_pepper_or_seal_key_is_named() {
+        let mut pairs = GOOD.to_vec();
+        pairs.extend([
+            ("CODE_PEPPER", "k1:short"),
+            ("MFA_SEAL_KEY", "k1:sealkey-sealkey-sealkey-sealkey-1"),
+            ("MFA_SEAL_KEY_PARAMETER", "/accounts/mfa-seal-key"),
+        ]);
+        let err = Config::from_lookup(env(&pairs)).unwrap_err().to_string();
+        assert!(err.contains("CODE_PEPPER must be id:secret[,id:secret...]: key k1 must be at least 32 bytes"), "{err}");
+        assert!(err.contains("set only one of MFA_SEAL_KEY and MFA_SEAL_KEY_PARAMETER"), "{err}");
+        let mut pairs = GOOD.to_vec();
+        pairs.push(("MFA_SEAL_KEY", "no-id-given-no-id-given-no-id-given"));
+        let err = Config::from_lookup(env(&pairs)).unwrap_err().to_string();
+        assert!(err.contains("MFA_SEAL_KEY must be id:secret"), "{err}");
+        assert!(!err.contains("no-id-given"), "the error never shows the material: {err}");
     }
 }

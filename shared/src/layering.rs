@@ -9,7 +9,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// The adapters: they own an SDK or a crate and sit below the services.
-const ADAPTERS: [&str; 10] = ["store", "avatars", "mail", "objects", "payments", "passwords", "tokens", "captcha", "crypto", "kms"];
+const ADAPTERS: [&str; 11] =
+    ["store", "avatars", "mail", "objects", "payments", "passwords", "tokens", "captcha", "crypto", "kms", "secrets"];
 
 /// Which files a rule covers (a folder or a file under `src/`), the top-level modules they must
 /// not reach, and the crates they must not name.
@@ -42,6 +43,7 @@ const RULES: &[Rule] = &[
             "captcha",
             "crypto",
             "kms",
+            "secrets",
         ],
         crates: SDK_CRATES,
     },

@@ -6,8 +6,8 @@
 //!   ([`ClientInfo`](domain::ClientInfo), [`Secret`](domain::Secret), the API key prefix); it
 //!   imports no other layer, not even [`config`].
 //! - [`store`] and the adapters ([`avatars`], [`mail`], [`objects`], [`payments`], [`passwords`],
-//!   [`tokens`], [`captcha`], [`crypto`], [`kms`]) own their SDKs and crates and never import a layer
-//!   above them; a port such as [`payments::PaymentProvider`] lives with its adapter.
+//!   [`tokens`], [`captcha`], [`crypto`], [`kms`], [`secrets`]) own their SDKs and crates and never
+//!   import a layer above them; a port such as [`payments::PaymentProvider`] lives with its adapter.
 //! - [`services`]: the use cases; never `http` or `api`, and neither `aws_sdk_*` nor
 //!   `lambda_http` (nor does `domain`).
 //! - [`http`] (extractors, replies, router glue) and [`api`] (routes): never [`store`]; a
@@ -38,6 +38,7 @@ pub mod passwords;
 pub mod payments;
 #[cfg(feature = "test-support")]
 pub mod sdk_calls;
+pub mod secrets;
 pub mod services;
 pub mod store;
 pub mod tokens;

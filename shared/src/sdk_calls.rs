@@ -49,6 +49,13 @@ impl CallRecorder {
         std::mem::take(&mut *self.calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 
+    /// Puts calls taken earlier back in front of the log (to leave out what happened between).
+    pub fn restore(&self, mut earlier: Vec<Call>) {
+        let mut calls = self.calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        earlier.append(&mut calls);
+        *calls = earlier;
+    }
+
     /// The operations of `service` recorded since the last `take` (the log is emptied).
     pub fn take_operations(&self, service: &str) -> Vec<String> {
         self.take().into_iter().filter(|c| c.service == service).map(|c| c.operation).collect()

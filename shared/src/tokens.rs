@@ -246,47 +246,6 @@ impl PurposeTokens {
     }
 }
 
-/// Code hashes and purpose tokens under a key derived from `JWT_SECRET`.
-pub struct TokenService {
-    purpose: PurposeTokens,
-    pepper: [u8; 32],
-}
-
-impl std::fmt::Debug for TokenService {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenService").finish_non_exhaustive()
-    }
-}
-
-impl TokenService {
-    pub fn new(secret: &crate::domain::Secret, issuer: &str, audience: &str) -> Self {
-        let key = secret.expose().as_bytes();
-        let pepper: [u8; 32] = Sha256::digest([b"code-pepper:".as_slice(), key].concat()).into();
-        let purpose_key: [u8; 32] = Sha256::digest([b"purpose-token:".as_slice(), key].concat()).into();
-        Self { purpose: PurposeTokens::new("p0", &purpose_key, issuer, audience), pepper }
-    }
-
-    pub fn issue_purpose(&self, subject: &str, typ: &str, ttl: i64, now: i64) -> anyhow::Result<String> {
-        self.purpose.issue(subject, typ, ttl, now)
-    }
-
-    pub fn verify_purpose(&self, token: &str, typ: &str, now: i64) -> Result<PurposeClaims, TokenRejection> {
-        self.purpose.verify(token, typ, now)
-    }
-
-    /// A keyed hash of a short code, so a leaked table does not give codes away by brute force.
-    pub fn code_hash(&self, purpose: &str, subject: &str, code: &str) -> String {
-        let mut h = Sha256::new();
-        h.update(self.pepper);
-        h.update(purpose.as_bytes());
-        h.update([0]);
-        h.update(subject.as_bytes());
-        h.update([0]);
-        h.update(code.as_bytes());
-        hex(&h.finalize())
-    }
-}
-
 /// `bytes` of OS randomness, base64url without padding.
 pub fn random_token(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];

@@ -143,7 +143,7 @@ async fn when_captcha_is_required_register_needs_a_right_unused_unexpired_answer
     t.register(&username, &email, PASSWORD).await.assert(400, Some("INVALID_CAPTCHA"));
     // The answer is in the image; plant one whose answer the test knows.
     let plant = |id: &'static str, expires: i64| {
-        let hash = t.app.tokens.code_hash("captcha", id, "k7m2x");
+        let hash = t.app.code_pepper().unwrap().hash("captcha", id, "k7m2x");
         let app = t.app.clone();
         async move { app.store.put_captcha(id, &hash, expires).await.unwrap() }
     };

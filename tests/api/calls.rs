@@ -186,7 +186,7 @@ async fn auth_requests_make_exactly_the_dynamodb_calls_of_the_table() {
 async fn a_register_with_captcha_consumes_the_captcha_then_writes_one_transaction() {
     let t = TestApp::spawn_with(|c| c.require_captcha = true).await;
     // The answer is only in the image: plant a captcha whose answer the test knows.
-    let hash = t.app.tokens.code_hash("captcha", "cap_known", "k7m2x");
+    let hash = t.app.code_pepper().unwrap().hash("captcha", "cap_known", "k7m2x");
     t.app.store.put_captcha("cap_known", &hash, t.app.now() + 300).await.unwrap();
     let (username, email) = t.new_identity();
     let body = json!({"username": username, "email": email, "password": PASSWORD, "captchaId": "cap_known", "captcha": "k7m2x"});

@@ -34,6 +34,10 @@ pub async fn signing_key() -> String {
     .await
     .clone()
 }
+/// The keys every test app hashes codes and seals TOTP seeds with (`id:secret`, current first);
+/// tests/api/secrets.rs builds apps with other key sets.
+pub const CODE_PEPPER: &str = "t1:test-code-pepper-test-code-pepper-0123";
+pub const MFA_SEAL_KEY: &str = "t1:test-mfa-seal-key-test-mfa-seal-key-0123";
 
 pub fn endpoint() -> String {
     std::env::var("ACCOUNTS_TEST_ENDPOINT")
@@ -198,8 +202,9 @@ impl TestApp {
             ("PUBLIC_BASE_URL", "http://accounts.test"),
             ("JWT_ISSUER", ISSUER),
             ("JWT_AUDIENCE", "accounts-test-clients"),
-            ("JWT_SECRET", "test-signing-key-test-signing-key-0123"),
             ("SIGNING_KEY", signing_key.as_str()),
+            ("CODE_PEPPER", CODE_PEPPER),
+            ("MFA_SEAL_KEY", MFA_SEAL_KEY),
             ("REQUIRE_CAPTCHA", "false"),
             ("COUPONS", "WELCOME20:20:3,FOREVER50:50"),
         ];
@@ -221,12 +226,35 @@ impl TestApp {
         let app = Arc::new(app);
         // The ring's first key, as the first login of a deployed stack would start it; the
         // calls it took are not any request's.
+        let start_up = calls.take();
         if app.kms.is_some() {
             accounts_core::services::signing::ensure_ring(&app).await.unwrap();
         }
         calls.take();
+        calls.restore(start_up);
         let routes = accounts_core::api::gateway_routes(&app);
         Self { routes, app, clock, dynamo, table, bucket, calls }
+    }
+
+    /// The same table, bucket and clock served by a new cold start whose configuration
+    /// `customise` changed (what a deploy that changes a setting does, e.g. a key rotation).
+    pub async fn restarted(&self, customise: impl FnOnce(&mut Config)) -> Self {
+        let mut config = self.app.config.clone();
+        customise(&mut config);
+        let calls = CallRecorder::new();
+        let mut app = App::new_observed(config, &sdk_config().await, self.clock.clone(), Some(calls.interceptor())).await.unwrap();
+        app.mailer = accounts_core::mail::Mailer::new(app_mail_client(None, &calls).await, app.config.mail_from.clone());
+        let app = Arc::new(app);
+        let routes = accounts_core::api::gateway_routes(&app);
+        Self {
+            routes,
+            app,
+            clock: self.clock.clone(),
+            dynamo: self.dynamo.clone(),
+            table: self.table.clone(),
+            bucket: self.bucket.clone(),
+            calls,
+        }
     }
 
     /// Sends a request to the function API Gateway would route it to.

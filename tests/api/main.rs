@@ -18,6 +18,7 @@ mod limits;
 mod mfa;
 mod openapi;
 mod release_build;
+mod secrets;
 mod serial;
 mod sessions;
 mod settings;

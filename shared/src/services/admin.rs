@@ -181,12 +181,12 @@ pub struct CreatedAccount {
 /// markers, activity entry, admin count, audit entry): the code path shared by
 /// `POST /api/admin/users` and the bootstrap command.
 /// `codes` keys the activation code's hash; it is needed only for an unverified account (the
-/// bootstrap command creates verified ones and has no signing key).
+/// bootstrap command creates verified ones and has no code pepper).
 pub async fn create_account(
     store: &Store,
     hasher: &PasswordHasher,
     clock: &dyn Clock,
-    codes: Option<&crate::tokens::TokenService>,
+    codes: Option<&crate::secrets::CodePepper>,
     actor: &Actor,
     input: NewAccount,
 ) -> Result<CreatedAccount> {
@@ -201,7 +201,7 @@ pub async fn create_account(
     let issued = if input.email_verified {
         None
     } else {
-        let codes = codes.ok_or_else(|| Error::internal(anyhow::anyhow!("an unverified account needs the code key")))?;
+        let codes = codes.ok_or_else(|| Error::internal(anyhow::anyhow!("an unverified account needs the code pepper (CODE_PEPPER)")))?;
         Some(super::sign_up::issue_activation(codes, &id, now))
     };
     let (activation, token, secrets) = match issued {
@@ -235,7 +235,7 @@ pub async fn create_account(
 
 /// `POST /api/admin/users`: creates the account; an unverified one gets the activation mail.
 pub async fn create_user(app: &App, actor: &Actor, input: NewAccount) -> Result<User> {
-    let created = create_account(&app.store, &app.hasher, app.clock.as_ref(), Some(&app.tokens), actor, input).await?;
+    let created = create_account(&app.store, &app.hasher, app.clock.as_ref(), app.pepper.as_ref(), actor, input).await?;
     let user = created.user;
     if let Some((code, link)) = created.activation {
         super::sign_up::send_activation(app, &user, &code, &link).await;

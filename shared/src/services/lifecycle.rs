@@ -7,7 +7,7 @@
 use super::{Principal, activity};
 use crate::App;
 use crate::domain::ClientInfo;
-use crate::domain::{ActivityKind, Email, User, UserId};
+use crate::domain::{ActivityKind, Email, User};
 use crate::error::{Error, Result};
 use crate::mail::{self, Lang, SecurityEvent};
 use crate::store::{ChangeRefused, ScheduledDeletion};
@@ -23,9 +23,7 @@ pub struct Scheduled {
     pub recovery_code: String,
 }
 
-fn recovery_hash(app: &App, user: &UserId, code: &str) -> String {
-    app.tokens.code_hash("recovery", user.as_str(), code.trim())
-}
+const RECOVERY_PURPOSE: &str = "recovery";
 
 /// Schedules the deletion of `user` at the user's own request, with a recovery code.
 pub async fn schedule(app: &App, user: &User, reason: Option<&str>, client: &ClientInfo) -> Result<Scheduled> {
@@ -33,7 +31,7 @@ pub async fn schedule(app: &App, user: &User, reason: Option<&str>, client: &Cli
     let after = user.with_deletion_scheduled(now, app.config.deletion_grace_days, None);
     let purge_at = after.purge_at.unwrap_or(now);
     let recovery_code = format!("recovery_{}", tokens::random_token(18));
-    let hash = recovery_hash(app, &user.id, &recovery_code);
+    let hash = app.code_pepper()?.hash(RECOVERY_PURPOSE, user.id.as_str(), &recovery_code);
     let entry = activity::entry(app, ActivityKind::DeletionScheduled, client, None);
     let d = ScheduledDeletion { recovery_hash: Some(&hash), reason, activity: &entry, audit: None };
     app.store.schedule_deletion(user, &after, &d).await?.map_err(|why| match why {
@@ -92,14 +90,18 @@ pub async fn recover(app: &App, email: &str, code: &str, client: &ClientInfo) ->
     if purge_at <= now || attempts >= RECOVERY_MAX_ATTEMPTS {
         return Err(Error::InvalidCode);
     }
-    let given = recovery_hash(app, &id, code);
-    if !tokens::constant_time_eq(&stored, &given) {
+    // `stored` names the key it was made with (or is a legacy `v0` hash), so a code mailed before
+    // a rotation of the pepper still matches.
+    if !app.code_pepper()?.matches(&stored, RECOVERY_PURPOSE, id.as_str(), code.trim()) {
         app.store.count_recovery_attempt(&id, RECOVERY_MAX_ATTEMPTS).await?;
         return Err(Error::InvalidCode);
     }
     let entry = activity::entry(app, ActivityKind::DeletionRecovered, client, None);
-    // Conditioned on the grace period still running: a purge at the same moment wins or loses whole.
-    if !app.store.cancel_deletion(&user, purge_at, Some(&given), now, &entry).await? {
+    // Conditioned on the grace period still running (a purge at the same moment wins or loses
+    // whole) and on the stored hash still being the one the code was just checked against
+    // (exactly as stored, key id included): a deletion scheduled again meanwhile, with a new
+    // code, makes this write fail instead of accepting the old code.
+    if !app.store.cancel_deletion(&user, purge_at, Some(&stored), now, &entry).await? {
         return Err(Error::InvalidCode);
     }
     tracing::info!(user = %id, "deletion cancelled by recovery");

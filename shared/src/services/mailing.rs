@@ -21,15 +21,17 @@ pub enum Delivery {
 }
 
 /// The counter subject of a recipient: a hash keyed with the service's pepper, so a leaked
-/// table does not confirm guessed addresses by hashing them.
-fn recipient_subject(app: &App, to: &str) -> String {
-    app.tokens.code_hash("mail-recipient", "", &to.trim().to_lowercase())
+/// table does not confirm guessed addresses by hashing them. Always the current key (a counter
+/// is only looked up, never compared): rotating the pepper starts every recipient's window
+/// afresh, so for at most one window (1 h by default) a recipient may get twice the limit.
+fn recipient_subject(app: &App, to: &str) -> crate::error::Result<String> {
+    Ok(app.code_pepper()?.hash("mail-recipient", "", &to.trim().to_lowercase()))
 }
 
 /// `(counter pk, window end)` of the mail counter a mail to `to` counts on now.
-pub fn counter(app: &App, to: &str) -> (String, i64) {
+pub fn counter(app: &App, to: &str) -> crate::error::Result<(String, i64)> {
     let window = app.config.limits.mail_per_recipient.window(app.now());
-    (super::limits::counter_key("mail", &recipient_subject(app, to), window.index), window.ends_at)
+    Ok((super::limits::counter_key("mail", &recipient_subject(app, to)?, window.index), window.ends_at))
 }
 
 /// Takes one mail slot of `to`'s window; `false` when the recipient is at the limit (then
@@ -37,7 +39,7 @@ pub fn counter(app: &App, to: &str) -> (String, i64) {
 /// password) reserve first, so a limited request leaves the previous, already mailed code valid.
 pub async fn reserve(app: &App, to: &str) -> crate::error::Result<bool> {
     let limit = app.config.limits.mail_per_recipient;
-    let (key, ends_at) = counter(app, to);
+    let (key, ends_at) = counter(app, to)?;
     let taken = app.store.take_slot(&key, limit.max, ends_at).await?;
     if !taken {
         tracing::warn!(limit = %limit, "mail not sent: recipient limit reached");

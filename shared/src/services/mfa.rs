@@ -9,7 +9,6 @@ use crate::domain::MfaState;
 use crate::domain::{ActivityKind, User};
 use crate::error::{Error, Result};
 use crate::mail::{self, Lang, SecurityEvent};
-use crate::tokens;
 use base64::Engine as _;
 use totp_rs::{Secret, Totp};
 
@@ -53,7 +52,7 @@ pub async fn start(app: &App, principal: &Principal, password: &str) -> Result<E
     }
     let mut seed = vec![0u8; 20];
     getrandom::fill(&mut seed).map_err(|e| Error::internal(anyhow::anyhow!("random seed: {e}")))?;
-    let sealed = app.secrets.seal(&seed, user.id.as_str()).map_err(Error::internal)?;
+    let sealed = app.secret_box()?.seal(&seed, user.id.as_str()).map_err(Error::internal)?;
     if !app.store.set_mfa_pending(&user.id, &sealed).await? {
         return Err(Error::Conflict);
     }
@@ -71,8 +70,9 @@ pub async fn start(app: &App, principal: &Principal, password: &str) -> Result<E
     })
 }
 
-/// Ten new backup codes (`xxxx-xxxx`, ~41 bits each) and their keyed hashes.
-fn backup_codes(app: &App, user: &User) -> (Vec<String>, Vec<String>) {
+/// Ten new backup codes (`xxxx-xxxx`, ~41 bits each) and their keyed hashes (current key).
+fn backup_codes(app: &App, user: &User) -> Result<(Vec<String>, Vec<String>)> {
+    let pepper = app.code_pepper()?;
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
     let mut codes = Vec::with_capacity(BACKUP_CODE_COUNT);
     while codes.len() < BACKUP_CODE_COUNT {
@@ -87,13 +87,14 @@ fn backup_codes(app: &App, user: &User) -> (Vec<String>, Vec<String>) {
             codes.push(code);
         }
     }
-    let hashes = codes.iter().map(|c| backup_hash(app, user, c)).collect();
-    (codes, hashes)
+    let hashes = codes.iter().map(|c| pepper.hash(BACKUP_PURPOSE, user.id.as_str(), &normalise_backup(c))).collect();
+    Ok((codes, hashes))
 }
 
-fn backup_hash(app: &App, user: &User, code: &str) -> String {
-    let normalised: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase();
-    app.tokens.code_hash("mfa-backup", user.id.as_str(), &normalised)
+const BACKUP_PURPOSE: &str = "mfa-backup";
+
+fn normalise_backup(code: &str) -> String {
+    code.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase()
 }
 
 fn is_totp_code(code: &str) -> bool {
@@ -120,9 +121,9 @@ pub async fn verify(app: &App, principal: &Principal, code: &str, client: &Clien
         return Err(Error::Conflict);
     }
     let pending = state.pending.ok_or(Error::InvalidCode)?;
-    let seed = app.secrets.open(&pending, user.id.as_str()).ok_or(Error::InvalidCode)?;
+    let seed = app.secret_box()?.open(&pending, user.id.as_str()).ok_or(Error::InvalidCode)?;
     let step = matching_step(app, user, seed, code)?.ok_or(Error::InvalidCode)?;
-    let (codes, hashes) = backup_codes(app, user);
+    let (codes, hashes) = backup_codes(app, user)?;
     let entry = activity::entry(app, ActivityKind::MfaEnabled, client, None);
     if !app.store.enable_mfa(&user.id, &pending, step, &hashes, &entry).await? {
         return Err(Error::InvalidCode);
@@ -138,15 +139,18 @@ pub async fn check_factor(app: &App, user: &User, state: &MfaState, code: &str, 
         return Ok(false);
     }
     if is_totp_code(code) {
-        let Some(seed) = state.secret.as_deref().and_then(|s| app.secrets.open(s, user.id.as_str())) else { return Ok(false) };
+        let sealer = app.secret_box()?;
+        let Some(seed) = state.secret.as_deref().and_then(|s| sealer.open(s, user.id.as_str())) else { return Ok(false) };
         let Some(step) = matching_step(app, user, seed, code)? else { return Ok(false) };
         return app.store.use_totp_step(&user.id, step).await;
     }
-    let hash = backup_hash(app, user, code);
-    if !state.backup_hashes.iter().any(|h| tokens::constant_time_eq(h, &hash)) {
+    // Each stored hash names its key: the one that matches is the one to consume, whichever
+    // key (or the legacy unprefixed form) it was made with.
+    let (pepper, given) = (app.code_pepper()?, normalise_backup(code));
+    let Some(stored) = state.backup_hashes.iter().find(|h| pepper.matches(h, BACKUP_PURPOSE, user.id.as_str(), &given)) else {
         return Ok(false);
-    }
-    let used = app.store.use_backup_code(&user.id, &hash).await?;
+    };
+    let used = app.store.use_backup_code(&user.id, stored).await?;
     if used {
         activity::record(app, &user.id, ActivityKind::MfaBackupCodeUsed, client, Some(format!("{} left", state.backup_hashes.len() - 1)))
             .await;
@@ -176,7 +180,7 @@ pub async fn regenerate_backup_codes(
     client: &ClientInfo,
 ) -> Result<Vec<String>> {
     password_and_factor(app, principal, password, code, client).await?;
-    let (codes, hashes) = backup_codes(app, &principal.user);
+    let (codes, hashes) = backup_codes(app, &principal.user)?;
     if !app.store.replace_backup_codes(&principal.user.id, &hashes).await? {
         return Err(Error::Conflict);
     }

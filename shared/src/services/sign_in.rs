@@ -85,8 +85,8 @@ pub async fn login(app: &App, input: Credentials, client: &ClientInfo) -> Result
             app.store.upgrade_password_hash(&user.id, &hash).await?;
         }
         let mfa_token = app
-            .tokens
-            .issue_purpose(user.id.as_str(), super::mfa::MFA_TOKEN_TYPE, super::mfa::MFA_TOKEN_TTL_SECS, now)
+            .purpose_tokens()?
+            .issue(user.id.as_str(), super::mfa::MFA_TOKEN_TYPE, super::mfa::MFA_TOKEN_TTL_SECS, now)
             .map_err(Error::internal)?;
         return Err(Error::MfaRequired { mfa_token, expires_in: super::mfa::MFA_TOKEN_TTL_SECS });
     }
@@ -129,7 +129,7 @@ async fn start_session(app: &App, user: User, rehash: Option<&str>, client: &Cli
 /// (same lockout as passwords).
 pub async fn complete_mfa(app: &App, mfa_token: &str, code: &str, client: &ClientInfo) -> Result<Tokens> {
     let now = app.now();
-    let claims = app.tokens.verify_purpose(mfa_token, super::mfa::MFA_TOKEN_TYPE, now).map_err(|_| Error::Unauthenticated)?;
+    let claims = app.purpose_tokens()?.verify(mfa_token, super::mfa::MFA_TOKEN_TYPE, now).map_err(|_| Error::Unauthenticated)?;
     let user_id = UserId::parse(&claims.sub).ok_or(Error::Unauthenticated)?;
     limits::count_attempt(app, Action::MfaVerify, client).await?;
     let (user, state) = app.store.get_user_and_mfa(&user_id).await?.ok_or(Error::Unauthenticated)?;

@@ -10,8 +10,9 @@ use crate::domain::{
 };
 use crate::error::{Error, FieldError, Result};
 use crate::mail::{self, Lang};
+use crate::secrets::CodePepper;
 use crate::store::NewUser;
-use crate::tokens::{self, TokenService};
+use crate::tokens;
 
 /// Activation codes and links are valid 24 h ([`ActivationState::TTL_SECS`]); 5 wrong codes use a code up.
 pub const ACTIVATION_MAX_ATTEMPTS: u32 = 5;
@@ -28,7 +29,7 @@ pub async fn captcha(app: &App, client: &ClientInfo) -> Result<IssuedCaptcha> {
     limits::count_attempt(app, Action::Captcha, client).await?;
     let image = tokio::task::spawn_blocking(crate::captcha::generate).await.map_err(Error::internal)?.map_err(Error::internal)?;
     let id = format!("cap_{}", crate::domain::new_ulid(app.clock.now()));
-    let answer_hash = app.tokens.code_hash("captcha", &id, &image.answer);
+    let answer_hash = app.code_pepper()?.hash("captcha", &id, &image.answer);
     app.store.put_captcha(&id, &answer_hash, app.now() + CAPTCHA_TTL_SECS).await?;
     Ok(IssuedCaptcha { id, image: image.data_url, expires_in: CAPTCHA_TTL_SECS })
 }
@@ -38,9 +39,9 @@ async fn check_captcha(app: &App, captcha: Option<(String, String)>) -> Result<(
     if id.len() > 64 || answer.len() > 32 {
         return Err(Error::InvalidCaptcha);
     }
+    let pepper = app.code_pepper()?;
     let Some((stored, expires_at)) = app.store.take_captcha(&id).await? else { return Err(Error::InvalidCaptcha) };
-    let given = app.tokens.code_hash("captcha", &id, &crate::captcha::normalise_answer(&answer));
-    if expires_at <= app.now() || !tokens::constant_time_eq(&stored, &given) {
+    if expires_at <= app.now() || !pepper.matches(&stored, "captcha", &id, &crate::captcha::normalise_answer(&answer)) {
         return Err(Error::InvalidCaptcha);
     }
     Ok(())
@@ -90,10 +91,10 @@ pub(crate) struct IssuedActivation {
 }
 
 /// Draws a new 6-digit code and link token for `user` at `now` (sign-up, resend, admin create).
-pub(crate) fn issue_activation(codes: &TokenService, user: &UserId, now: i64) -> IssuedActivation {
+pub(crate) fn issue_activation(codes: &CodePepper, user: &UserId, now: i64) -> IssuedActivation {
     let code = tokens::random_digits(6);
     let link_token = tokens::random_token(32);
-    let state = ActivationState::new(codes.code_hash("activation", user.as_str(), &code), tokens::sha256_hex(&link_token), now);
+    let state = ActivationState::new(codes.hash("activation", user.as_str(), &code), tokens::sha256_hex(&link_token), now);
     let token =
         LinkToken { hash: state.token_hash.clone(), kind: TokenKind::Activation, user_id: user.clone(), expires_at: state.expires_at };
     IssuedActivation { state, token, code, link_token }
@@ -110,7 +111,7 @@ pub async fn register(app: &App, input: Registration, client: &ClientInfo) -> Re
     let now = app.now();
     let id = UserId::generate(app.clock.now());
     let password_hash = app.hasher.hash(password.expose()).await.map_err(Error::internal)?;
-    let issued = issue_activation(&app.tokens, &id, now);
+    let issued = issue_activation(app.code_pepper()?, &id, now);
     let user = User::new_account(id, &username, &email, password_hash, Role::User, Some(issued.state), now);
     let entry = activity::entry(app, ActivityKind::Registered, client, None);
     let unverified_purge_at = Some(now + i64::from(app.config.unverified_ttl_days) * 86_400);
@@ -118,7 +119,7 @@ pub async fn register(app: &App, input: Registration, client: &ClientInfo) -> Re
     // without the limit's condition: the address has no account (the email marker is created
     // in the same transaction), so sign-up mails an address once per account at most, and
     // later mails (resend, reset) still see this one counted.
-    let mail_counter = Some(mailing::counter(app, email.as_str()));
+    let mail_counter = Some(mailing::counter(app, email.as_str())?);
     app.store
         .create_user(&NewUser {
             user: user.clone(),
@@ -175,8 +176,7 @@ pub async fn activate_with_code(app: &App, principal: &Principal, code: &str, cl
     if state.attempts >= ACTIVATION_MAX_ATTEMPTS {
         return Err(Error::InvalidCode);
     }
-    let given = app.tokens.code_hash("activation", user.id.as_str(), code.trim());
-    if !tokens::constant_time_eq(&state.code_hash, &given) {
+    if !app.code_pepper()?.matches(&state.code_hash, "activation", user.id.as_str(), code.trim()) {
         app.store.count_activation_attempt(&user.id, ACTIVATION_MAX_ATTEMPTS).await?;
         return Err(Error::InvalidCode);
     }
@@ -215,7 +215,7 @@ pub async fn resend_activation(app: &App, email: &str, client: &ClientInfo) -> R
         return Ok(());
     }
     let now = app.now();
-    let IssuedActivation { state: next, token, code, link_token } = issue_activation(&app.tokens, &id, now);
+    let IssuedActivation { state: next, token, code, link_token } = issue_activation(app.code_pepper()?, &id, now);
     let old = user.activation.as_ref().map(|a| a.token_hash.as_str());
     // The mail slot first: a limited resend must not replace the code the user already has.
     if !mailing::reserve(app, user.email.as_str()).await? {

@@ -139,8 +139,9 @@ impl Store {
         }
     }
 
-    /// Cancels a scheduled deletion while its grace period runs. With `code_hash`, only if it
-    /// matches the stored recovery code (self-service); without, unconditionally.
+    /// Cancels a scheduled deletion while its grace period runs. With `code_hash`, only if the
+    /// stored recovery code hash is still exactly that value, the one the caller checked the code
+    /// against (self-service); without, unconditionally.
     pub async fn cancel_deletion(
         &self,
         before: &User,
