@@ -25,7 +25,7 @@ export MOTO_PORT WATCH_PORT
 # create-admin: handed to the command through the environment only.
 export CREATE_ADMIN_PASSWORD := $(PASSWORD)
 
-.PHONY: help tools dev test bench lint fmt build deploy purge mail moto-start moto-stop bootstrap create-admin clean
+.PHONY: help tools dev test bench lint fmt build deploy purge mail moto-start moto-stop bootstrap create-admin rotate-signing-key clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -72,6 +72,10 @@ create-admin: ## create an activated admin in the running `make dev` stack: USER
 	@[[ -n "$(USERNAME)" && -n "$(EMAIL)" ]] || { echo "usage: make create-admin USERNAME=… EMAIL=… [PASSWORD=…] [MOTO_PORT=$(MOTO_PORT)]" >&2; exit 2; }
 	@eval "$$($(VENV)/bin/python infra/local_env.py TABLE_NAME AWS_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_ENDPOINT_URL)" && \
 	  ACCOUNTS_ADMIN_PASSWORD="$$CREATE_ADMIN_PASSWORD" cargo run -q -p accounts-cli --bin accounts-admin -- create-admin --username "$(USERNAME)" --email "$(EMAIL)"
+
+rotate-signing-key: ## one rotation step of the access-token signing keys in the running `make dev` stack (README "Rotating the signing key")
+	@eval "$$($(VENV)/bin/python infra/local_env.py TABLE_NAME AWS_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_ENDPOINT_URL)" && \
+	  cargo run -q -p accounts-cli --bin accounts-admin -- rotate-signing-key --stack local
 
 moto-start: tools ## start only moto on MOTO_PORT and create table/bucket/identity
 	@infra/moto.sh start $(MOTO_PORT)
