@@ -35,7 +35,8 @@ pub async fn schedule(app: &App, user: &User, reason: Option<&str>, client: &Cli
     let recovery_code = format!("recovery_{}", tokens::random_token(18));
     let hash = recovery_hash(app, &user.id, &recovery_code);
     let entry = activity::entry(app, ActivityKind::DeletionScheduled, client, None);
-    let d = ScheduledDeletion { recovery_hash: Some(&hash), reason, activity: &entry, audit: None };
+    let event = super::events::deletion_scheduled(&*app.clock, &user.id, purge_at, None);
+    let d = ScheduledDeletion { recovery_hash: Some(&hash), reason, activity: &entry, audit: None, event: &event };
     app.store.schedule_deletion(user, &after, &d).await?.map_err(|why| match why {
         ChangeRefused::LastAdmin => Error::Refused("the last admin cannot be deleted"),
         _ => Error::Conflict,
@@ -99,7 +100,8 @@ pub async fn recover(app: &App, email: &str, code: &str, client: &ClientInfo) ->
     }
     let entry = activity::entry(app, ActivityKind::DeletionRecovered, client, None);
     // Conditioned on the grace period still running: a purge at the same moment wins or loses whole.
-    if !app.store.cancel_deletion(&user, purge_at, Some(&given), now, &entry).await? {
+    let event = super::events::restored(&*app.clock, &id, None);
+    if !app.store.cancel_deletion(&user, purge_at, Some(&given), now, &entry, &event).await? {
         return Err(Error::InvalidCode);
     }
     tracing::info!(user = %id, "deletion cancelled by recovery");
