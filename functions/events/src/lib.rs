@@ -296,3 +296,54 @@ pub async fn run() -> Result<(), lambda_runtime::Error> {
     }))
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn record(event_name: &str, sk: &str, image: serde_json::Value) -> EventRecord {
+        serde_json::from_value(json!({
+            "eventID": "e1", "eventName": event_name, "awsRegion": "us-east-1",
+            "dynamodb": {"Keys": {"pk": {"S": "USER#usr_1"}, "sk": {"S": sk}}, "NewImage": image, "SequenceNumber": "42", "SizeBytes": 1},
+        }))
+        .unwrap()
+    }
+
+    fn outbox_image(kind: &str, detail: &str) -> serde_json::Value {
+        json!({"type": {"S": "outbox"}, "userId": {"S": "usr_1"}, "eventId": {"S": "evt_1"}, "kind": {"S": kind}, "detail": {"S": detail}})
+    }
+
+    #[test]
+    fn only_outbox_inserts_are_events() {
+        let good = outbox_image("user.created", r#"{"id":"evt_1"}"#);
+        match parse(&record("INSERT", "EVT#01", good.clone())) {
+            Record::Event(e) => assert_eq!((e.sequence.as_str(), e.kind.as_str(), e.user_id.as_str()), ("42", "user.created", "usr_1")),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(parse(&record("MODIFY", "EVT#01", good.clone())), Record::NotOurs, "a retried put rewrites; no second event");
+        assert_eq!(parse(&record("REMOVE", "EVT#01", json!({}))), Record::NotOurs, "TTL removals");
+        assert_eq!(parse(&record("INSERT", "PROFILE", json!({"type": {"S": "user"}}))), Record::NotOurs);
+    }
+
+    #[test]
+    fn an_outbox_insert_that_cannot_be_published_is_poison() {
+        for image in [
+            outbox_image("user.created", "{not json"),
+            outbox_image("user.created", "[1, 2]"),
+            outbox_image("user.nonsense", "{}"),
+            json!({"type": {"S": "outbox"}, "userId": {"S": "usr_1"}}),
+            outbox_image("user.created", &format!(r#"{{"x":"{}"}}"#, "a".repeat(MAX_ENTRY_BYTES))),
+        ] {
+            assert!(matches!(parse(&record("INSERT", "EVT#01", image)), Record::Poison { .. }));
+        }
+    }
+
+    #[test]
+    fn a_reported_failure_names_the_first_unpublished_record() {
+        let report = Report { failed_from: Some("42".into()), ..Report::default() };
+        let response = serde_json::to_value(report.response()).unwrap();
+        assert_eq!(response, json!({"batchItemFailures": [{"itemIdentifier": "42"}]}));
+        assert_eq!(serde_json::to_value(Report::default().response()).unwrap(), json!({"batchItemFailures": []}));
+    }
+}

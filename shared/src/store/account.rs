@@ -105,18 +105,18 @@ impl Store {
     /// Stores a new password hash, only if the stored hash is still the one the current
     /// password was checked against; clears the login-failure count and voids any pending reset
     /// or email-change link (someone who knew the old password may have asked for them);
-    /// records `activity` in the same transaction. Every session opened before, except `keep`,
-    /// is refused from then on (`ADD sessionEpoch`: `User::session_cut_off`), even if deleting
-    /// them afterwards fails. False when the hash changed meanwhile.
+    /// records the activity entry and the `user.password_changed` event in the same transaction.
+    /// Every session opened before, except `keep`, is refused from then on (`ADD sessionEpoch`:
+    /// `User::session_cut_off`), even if deleting them afterwards fails. False when the hash
+    /// changed meanwhile.
     pub async fn change_password(
         &self,
         id: &UserId,
         checked_hash: &str,
         new_hash: &str,
-        activity: &Activity,
+        (activity, event): (&Activity, &Event),
         now: i64,
         keep: &crate::domain::SessionId,
-        event: &Event,
     ) -> Result<bool, Error> {
         let update = Update::builder()
             .table_name(&self.table)

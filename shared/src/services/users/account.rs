@@ -65,7 +65,7 @@ pub async fn change_password(app: &App, principal: &Principal, input: PasswordCh
     let now = app.now();
     let entry = activity::entry(app, ActivityKind::PasswordChanged, client, None);
     let event = crate::services::events::password_changed(&*app.clock, &user.id, "change", None);
-    if !app.store.change_password(&user.id, &user.password_hash, &new_hash, &entry, now, &principal.session.id, &event).await? {
+    if !app.store.change_password(&user.id, &user.password_hash, &new_hash, (&entry, &event), now, &principal.session.id).await? {
         // Changed by someone else (another session, a reset) since this request read it.
         return Err(Error::Conflict);
     }
