@@ -25,7 +25,7 @@ export MOTO_PORT WATCH_PORT
 # create-admin: handed to the command through the environment only.
 export CREATE_ADMIN_PASSWORD := $(PASSWORD)
 
-.PHONY: help tools dev test bench lint fmt build deploy purge mail moto-start moto-stop bootstrap create-admin rotate-signing-key clean
+.PHONY: help tools dev test bench lint fmt build deploy purge mail events moto-start moto-stop bootstrap create-admin rotate-signing-key clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -66,6 +66,9 @@ purge: ## run the purge function once against the running `make dev` stack (samp
 mail: ## print the mail the local SES (moto on MOTO_PORT) accepted
 	@$(VENV)/bin/python infra/mail.py || { echo "(is 'make dev' running? curl http://127.0.0.1:$(MOTO_PORT)/moto-api/data.json)"; exit 1; }
 
+events: ## print the lifecycle events the local bus delivered (running `make dev`), one JSON object per line
+	@$(VENV)/bin/python infra/events.py || { echo "(is 'make dev' running?)"; exit 1; }
+
 # The password travels in the environment, never on the CLI's command line.
 # Without PASSWORD the command asks for it on standard input.
 create-admin: ## create an activated admin in the running `make dev` stack: USERNAME=… EMAIL=… PASSWORD=…
@@ -89,5 +92,5 @@ bootstrap: tools ## (re)create table, bucket and SES identity in the running mot
 
 clean: ## stop moto servers started here, remove build output and moto logs (keeps .tools/venv)
 	@for f in .tools/moto-*.pid; do [[ -e "$$f" ]] || continue; p="$${f#.tools/moto-}"; infra/moto.sh stop "$${p%.pid}"; done
-	rm -f .tools/moto-*.log
+	rm -f .tools/moto-*.log .tools/events-*.jsonl
 	cargo clean

@@ -7,6 +7,8 @@
 - the S3 bucket $BUCKET_NAME (private, SSE-S3);
 - the SES identity $MAIL_FROM (SES refuses to send from an unverified address);
 - the KMS signing key under alias/accounts-signing (what SIGNING_KEY names locally).
+- the lifecycle events' bus $EVENT_BUS_NAME, a rule for source $EVENT_SOURCE to the queue
+  `<bus>-events` (what `make events` prints) and the relay's dead-letter queue `<bus>-dlq`.
 
 Settings come from the environment, else from the local values in Cargo.toml
 (`[workspace.metadata.lambda.env]`, see infra/local_env.py); MOTO_PORT moves the endpoint.
@@ -16,6 +18,7 @@ python (infra/tools.sh installs boto3 and cfn-lint there).
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -175,6 +178,32 @@ def ensure_signing_key(kms) -> None:
     log(f"kms key {SIGNING_ALIAS} created")
 
 
+def events_queue_name(bus: str) -> str:
+    return f"{bus}-events"
+
+
+def events_dlq_name(bus: str) -> str:
+    return f"{bus}-dlq"
+
+
+def ensure_events(events, sqs, bus: str, source: str) -> None:
+    """The bus, a queue subscribed to every event of `source`, and the relay's DLQ (idempotent)."""
+    try:
+        events.create_event_bus(Name=bus)
+        log(f"event bus {bus} created")
+    except ClientError as e:
+        if e.response["Error"]["Code"] != "ResourceAlreadyExistsException":
+            raise
+        log(f"event bus {bus} exists")
+    url = sqs.create_queue(QueueName=events_queue_name(bus))["QueueUrl"]
+    sqs.create_queue(QueueName=events_dlq_name(bus))
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    rule = f"{bus}-all"
+    events.put_rule(Name=rule, EventBusName=bus, EventPattern=json.dumps({"source": [source]}))
+    events.put_targets(Rule=rule, EventBusName=bus, Targets=[{"Id": "events-queue", "Arn": arn}])
+    log(f"rule {rule}: source {source} -> queue {events_queue_name(bus)}")
+
+
 def main() -> None:
     values = settings()
     endpoint = env(values, "AWS_ENDPOINT_URL")
@@ -196,6 +225,7 @@ def main() -> None:
     ensure_bucket(client("s3"), bucket, region)
     ensure_identity(client("ses"), mail_from)
     ensure_signing_key(client("kms"))
+    ensure_events(client("events"), client("sqs"), env(values, "EVENT_BUS_NAME"), values.get("EVENT_SOURCE") or "accounts")
     log("done")
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make dev`: serve the whole API locally on http://127.0.0.1:${WATCH_PORT:-9000}/api/...
 #   tools (pinned, .tools/venv) -> moto on 127.0.0.1:${MOTO_PORT:-4566} -> table/bucket/SES
-#   identity -> mail printer (background) -> build -> `cargo lambda watch` (foreground).
+#   identity, events bus and queue -> mail printer and events relay (background) -> build ->
+#   `cargo lambda watch` (foreground).
 # Ctrl-C stops everything this script started.
 set -euo pipefail
 
@@ -17,11 +18,13 @@ export AWS_ENDPOINT_URL="$ENDPOINT"
 export TABLE_NAME="${TABLE_NAME:-accounts}" BUCKET_NAME="${BUCKET_NAME:-accounts-local}"
 
 mail_pid=""
+relay_pid=""
 source "$ROOT/infra/emulator.sh"
 cleanup() { # before emulator.sh stops moto
   echo
   echo "dev: shutting down"
   if [[ -n "$mail_pid" ]]; then kill "$mail_pid" 2>/dev/null || true; fi
+  if [[ -n "$relay_pid" ]]; then kill "$relay_pid" 2>/dev/null || true; fi
 }
 
 echo "dev: [1/5] tools"
@@ -32,7 +35,7 @@ emulator_start moto_port "$MOTO_PORT"
 # Kept, as `make moto-stop` keeps it; `make clean` removes it.
 emulator_keep_log "$MOTO_PORT"
 
-echo "dev: [3/5] table, bucket and SES identity"
+echo "dev: [3/5] table (with its stream), bucket, SES identity, events bus and queue"
 "$VENV/bin/python" "$ROOT/infra/bootstrap.py"
 
 echo "dev: [4/5] building the functions (cargo build --bins)"
@@ -42,6 +45,13 @@ echo "dev: mail sent through local SES is printed below; also: make mail, or"
 echo "dev:   curl $ENDPOINT/moto-api/data.json"
 "$VENV/bin/python" "$ROOT/infra/mail.py" --follow &
 mail_pid=$!
+
+# Lifecycle events: the relay stands in for Lambda's stream mapping and invokes the `events`
+# function below; `make events` prints what the bus delivered (a fresh log per run).
+rm -f "$ROOT/.tools/events-$MOTO_PORT.jsonl"
+echo "dev: lifecycle events: make events (printed from the local queue the bus feeds)"
+WATCH_PORT="$WATCH_PORT" "$VENV/bin/python" "$ROOT/infra/events_relay.py" &
+relay_pid=$!
 
 echo "dev: [5/5] cargo lambda watch on http://127.0.0.1:$WATCH_PORT (routes: /api/auth/*, /api/users[/*], /api/uploads[/*], /api/plans, /api/subscription, /api/api-keys[/*], /api/admin/*, /.well-known/*; Ctrl-C to stop)"
 # Routes and function environment come from [workspace.metadata.lambda.*] in Cargo.toml,

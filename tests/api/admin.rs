@@ -951,6 +951,6 @@ async fn the_bootstrap_creates_an_activated_admin_and_refuses_taken_names_changi
     let err =
         svc::create_account(store, &t.app.hasher, t.app.clock.as_ref(), None, &Actor::cli(), again("third", "third@example.com")).await;
     assert!(err.is_ok(), "a second admin by the command is allowed");
-    assert_eq!(t.all_items().await.len(), before + 5, "user, 2 markers, activity, audit; nothing from the refused attempts");
+    assert_eq!(t.all_items().await.len(), before + 6, "user, 2 markers, activity, audit, user.created; nothing from the refused attempts");
     assert_eq!(t.app.store.admin_count().await.unwrap(), 2);
 }

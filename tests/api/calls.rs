@@ -41,7 +41,8 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("POST /api/auth/confirm-email", &["GetItem", "TransactWriteItems"]),
     // users
     ("GET /api/users/me", &["BatchGetItem"]),
-    ("PATCH /api/users/me", &["BatchGetItem", "UpdateItem"]),
+    // A profile change carries its `user.updated` outbox item: one two-item transaction.
+    ("PATCH /api/users/me", &["BatchGetItem", "TransactWriteItems"]),
     ("GET /api/users/me/settings", &["BatchGetItem"]),
     ("PUT /api/users/me/settings", &["BatchGetItem", "UpdateItem"]),
     ("GET /api/users/{id}", &["GetItem"]),
@@ -53,11 +54,11 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("PUT /api/users/me/password (wrong current password)", &["BatchGetItem", "UpdateItem"]),
     ("POST /api/users/me/email", &["BatchGetItem", "TransactWriteItems", "UpdateItem", "UpdateItem"]),
     ("GET /api/users/me/sessions", &["BatchGetItem", "Query"]),
-    ("DELETE /api/users/me/sessions/{id}", &["BatchGetItem", "DeleteItem", "PutItem"]),
+    ("DELETE /api/users/me/sessions/{id}", &["BatchGetItem", "TransactWriteItems", "PutItem"]),
     ("POST /api/users/me/mfa/totp", &["BatchGetItem", "UpdateItem"]),
     ("POST /api/users/me/mfa/totp/verify", &["BatchGetItem", "UpdateItem", "GetItem", "TransactWriteItems", "UpdateItem"]),
     ("POST /api/users/me/mfa/backup-codes (backup code)", &["BatchGetItem", "GetItem", "UpdateItem", "PutItem", "UpdateItem", "PutItem"]),
-    ("DELETE /api/users/me/mfa (TOTP code)", &["BatchGetItem", "GetItem", "UpdateItem", "UpdateItem", "PutItem", "UpdateItem"]),
+    ("DELETE /api/users/me/mfa (TOTP code)", &["BatchGetItem", "GetItem", "UpdateItem", "TransactWriteItems", "PutItem", "UpdateItem"]),
     ("GET /api/users/me/usage", &["BatchGetItem", "Query"]),
     ("GET /api/users/me/stats", &["BatchGetItem", "Query"]),
     ("GET /api/users/me/activity", &["BatchGetItem", "Query"]),

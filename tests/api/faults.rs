@@ -38,6 +38,8 @@ pub enum Target {
     Ses(&'static str),
     /// An S3 request with this method whose path contains this text (`("PUT", "/avatars/")`).
     S3(&'static str, &'static str),
+    /// An EventBridge operation (`PutEvents`).
+    EventBridge(&'static str),
 }
 
 impl Target {
@@ -45,6 +47,7 @@ impl Target {
         let target = request.headers().get("x-amz-target");
         match self {
             Target::Dynamo(op) => target.and_then(|t| t.strip_prefix("DynamoDB_20120810.")) == Some(*op),
+            Target::EventBridge(op) => target.and_then(|t| t.strip_prefix("AWSEvents.")) == Some(*op),
             Target::Ses(action) => {
                 target.is_none()
                     && request
@@ -64,7 +67,15 @@ impl Target {
     /// The service's own answer for `failure` (`None`: the failure is not an answer).
     fn answer(&self, failure: Failure) -> Option<HttpResponse> {
         let (status, content_type, body) = match (self, failure) {
-            (_, Failure::LoseResponse) => return None,
+            (_, Failure::LoseResponse | Failure::HalfOfTheEntries) => return None,
+            (Target::EventBridge(_), Failure::Throttle) => (
+                400,
+                "application/x-amz-json-1.1",
+                r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#.to_owned(),
+            ),
+            (Target::EventBridge(_), Failure::ServerError) => {
+                (500, "application/x-amz-json-1.1", r#"{"__type":"InternalException","message":"Internal error"}"#.to_owned())
+            }
             (Target::Dynamo(_), Failure::Throttle) => (
                 400,
                 "application/x-amz-json-1.0",
@@ -111,6 +122,10 @@ pub enum Failure {
     /// The request reaches the emulator, which executes it; the response is then lost (a
     /// connection reset), so the SDK cannot know whether it happened.
     LoseResponse,
+    /// `PutEvents` only: the emulator gets the entries at even positions (0, 2, …); the answer
+    /// is a `200` reporting those accepted and the others failed (`ThrottlingException`), the
+    /// partial failure EventBridge answers under load.
+    HalfOfTheEntries,
 }
 
 /// How many matching attempts fail.
@@ -220,10 +235,39 @@ impl HttpConnector for FaultyConnector {
                     drop(executed);
                     Err(ConnectorError::io(format!("fault injected: response to {target:?} lost (connection reset)").into()))
                 }
+                Some((_, Failure::HalfOfTheEntries)) => half_of_the_entries(inner, request).await,
                 Some((target, failure)) => Ok(target.answer(failure).expect("a synthetic answer for an answering failure")),
             }
         })
     }
+}
+
+/// Forwards the even entries of a `PutEvents` request and answers that the odd ones failed.
+async fn half_of_the_entries(inner: SharedHttpConnector, mut request: HttpRequest) -> Result<HttpResponse, ConnectorError> {
+    let body: serde_json::Value = serde_json::from_slice(request.body().bytes().expect("a PutEvents body in memory")).unwrap();
+    let entries = body["Entries"].as_array().cloned().unwrap_or_default();
+    let kept: Vec<serde_json::Value> = entries.iter().step_by(2).cloned().collect();
+    let mut forwarded = body.clone();
+    forwarded["Entries"] = serde_json::Value::Array(kept);
+    let bytes = serde_json::to_vec(&forwarded).unwrap();
+    request.headers_mut().insert("content-length", bytes.len().to_string());
+    *request.body_mut() = SdkBody::from(bytes);
+    let executed = inner.call(request).await?;
+    assert_eq!(executed.status().as_u16(), 200, "the emulator refused the forwarded half");
+    let results: Vec<serde_json::Value> = (0..entries.len())
+        .map(|i| {
+            if i % 2 == 0 {
+                serde_json::json!({"EventId": format!("fault-injected-{i}")})
+            } else {
+                serde_json::json!({"ErrorCode": "ThrottlingException", "ErrorMessage": "fault injected: entry not accepted"})
+            }
+        })
+        .collect();
+    let answer = serde_json::json!({"FailedEntryCount": entries.len() / 2, "Entries": results});
+    let mut response = HttpResponse::new(StatusCode::try_from(200).unwrap(), SdkBody::from(answer.to_string()));
+    response.headers_mut().insert("content-type", "application/x-amz-json-1.1");
+    response.headers_mut().insert("x-amzn-requestid", "fault-injected");
+    Ok(response)
 }
 
 /// A `TestApp` whose AWS calls go through `faults`.

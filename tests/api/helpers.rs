@@ -178,6 +178,17 @@ impl TestApp {
     /// `http` (a fault-injecting client, see `faults.rs`); the test's own `dynamo` client
     /// (scans, direct writes) still talks to the emulator directly.
     pub async fn spawn_through(http: Option<SharedHttpClient>, customise: impl FnOnce(&mut Config)) -> Self {
+        Self::spawn_full(http, false, customise).await
+    }
+
+    /// A `TestApp` whose table also has template.yaml's stream (the lifecycle-event tests read
+    /// it). Off for the other tests: the emulator copies a table, stream records included, on
+    /// every transaction, which would slow the big ones down for nothing.
+    pub async fn spawn_with_stream() -> Self {
+        Self::spawn_full(None, true, |_| {}).await
+    }
+
+    async fn spawn_full(http: Option<SharedHttpClient>, stream: bool, customise: impl FnOnce(&mut Config)) -> Self {
         let sdk = sdk_config().await;
         let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
         SES_READY
@@ -187,7 +198,7 @@ impl TestApp {
             .await;
         let signing_key = signing_key().await;
         let table = unique("accounts-test-");
-        create_table(&dynamo, &table).await;
+        create_table_with(&dynamo, &table, stream).await;
         let bucket = table.clone();
         aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build())
             .create_bucket()
@@ -456,8 +467,9 @@ fn six_digits(text: &str) -> Option<String> {
     })
 }
 
-/// Creates `name` with the key schema, GSIs and TTL of template.yaml's Table resource.
-pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) {
+/// Creates `name` with the key schema, GSIs and TTL of template.yaml's Table resource, and its
+/// `StreamSpecification` when `stream`.
+pub async fn create_table_with(client: &aws_sdk_dynamodb::Client, name: &str, stream: bool) {
     let template: serde_yaml::Value = serde_yaml::from_str(include_str!("../../template.yaml")).unwrap();
     let props = &template["Resources"]["Table"]["Properties"];
     let attr_type = |t: &str| match t {
@@ -510,6 +522,16 @@ pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) {
                 .projection(projection)
                 .build()
                 .unwrap(),
+        );
+    }
+    if stream {
+        let view = match props["StreamSpecification"]["StreamViewType"].as_str().expect("template.yaml's Table has a stream") {
+            "NEW_IMAGE" => aws_sdk_dynamodb::types::StreamViewType::NewImage,
+            "NEW_AND_OLD_IMAGES" => aws_sdk_dynamodb::types::StreamViewType::NewAndOldImages,
+            other => panic!("the events function needs new images, not {other}"),
+        };
+        request = request.stream_specification(
+            aws_sdk_dynamodb::types::StreamSpecification::builder().stream_enabled(true).stream_view_type(view).build().unwrap(),
         );
     }
     request.send().await.unwrap();

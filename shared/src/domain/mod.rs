@@ -5,6 +5,7 @@ mod activity;
 mod api_key;
 mod audit;
 mod client;
+mod event;
 mod ids;
 mod limits;
 mod link_token;
@@ -25,6 +26,7 @@ pub use activity::{ACTIVITY_RETENTION_SECS, Activity, ActivityKind, ActivityReco
 pub use api_key::{API_KEY_PREFIX, ApiKeyRecord, KeyStatus, MAX_KEY_LIFETIME_SECS, Scope, parse_expires_in, parse_key_name, parse_scopes};
 pub use audit::AuditEntry;
 pub use client::ClientInfo;
+pub use event::{Event, EventKind};
 pub use ids::{ApiKeyId, SessionId, SubscriptionId, UploadId, UserId, new_ulid};
 pub use limits::{LockoutPolicy, RateLimit, Window};
 pub use link_token::{EmailChangeToken, LinkToken, TokenKind};

@@ -11,13 +11,13 @@
 //! Every change writes an activity entry on the target (with the actor) and an admin audit
 //! entry, in the same transaction as the change.
 
-use super::{Principal, activity};
+use super::{Principal, activity, events};
 use crate::App;
 use crate::clock::Clock;
 use crate::domain::ClientInfo;
 use crate::domain::{
-    Activity, ActivityKind, Email, Password, PasswordPolicyInput, ProfileInput, ProfileUpdate, Rating, Role, User, UserId, UserStatus,
-    Username,
+    Activity, ActivityKind, Email, Event, Password, PasswordPolicyInput, ProfileInput, ProfileUpdate, Rating, Role, User, UserId,
+    UserStatus, Username,
 };
 use crate::domain::{ActivityRecord, AuditEntry, SortField, UserQuery};
 use crate::error::{Error, FieldError, Result};
@@ -82,8 +82,45 @@ async fn target(app: &App, id: &str) -> Result<User> {
 }
 
 /// Writes one admin change (user, markers, admin count, activity, audit) or says why not.
-async fn apply(app: &App, before: &User, after: &User, activity: &Activity, audit: &AuditEntry) -> Result<()> {
-    app.store.apply_admin_change(&AdminChange { before, after, activity, audit }).await?.map_err(refused)
+async fn apply(app: &App, before: &User, after: &User, activity: &Activity, audit: &AuditEntry, events: &[Event]) -> Result<()> {
+    app.store.apply_admin_change(&AdminChange { before, after, activity, audit, events }).await?.map_err(refused)
+}
+
+/// The lifecycle events of an admin's change from `before` to `after` (SPEC §3.11): a new
+/// password, address, role or verification each has its kind; the other fields, `user.updated`.
+fn change_events(app: &App, before: &User, after: &User, password_changed: bool, actor: &Actor) -> Vec<Event> {
+    let clock = &*app.clock;
+    let by = Some(actor.id.as_str());
+    let mut out = Vec::new();
+    let mut changes = serde_json::Map::new();
+    if after.username != before.username {
+        changes.insert("username".into(), after.username.as_str().into());
+    }
+    if after.name != before.name {
+        changes.insert("name".into(), after.name.clone().into());
+    }
+    if after.rating != before.rating {
+        changes.insert("rating".into(), after.rating.into());
+    }
+    if after.email_verified != before.email_verified && !after.email_verified {
+        changes.insert("emailVerified".into(), false.into());
+    }
+    if !changes.is_empty() {
+        out.push(events::updated(clock, &after.id, changes, by));
+    }
+    if after.email != before.email {
+        out.push(events::email_changed(clock, &after.id, after.email.as_str(), by));
+    }
+    if after.email_verified && !before.email_verified {
+        out.push(events::activated(clock, &after.id, "admin", by));
+    }
+    if after.role != before.role {
+        out.push(events::role_changed(clock, &after.id, before.role, after.role, &actor.id));
+    }
+    if password_changed {
+        out.push(events::password_changed(clock, &after.id, "admin", by));
+    }
+    out
 }
 
 // ---- reading ----------------------------------------------------------------------------------
@@ -228,6 +265,7 @@ pub async fn create_account(
             audit: Some(audit),
             unverified_purge_at: None,
             mail_counter: None,
+            events: vec![super::events::created(clock, &user, Some(&actor.id))],
         })
         .await?;
     Ok(CreatedAccount { user, activation: secrets })
@@ -359,7 +397,8 @@ pub async fn update_user(app: &App, principal: &Principal, actor: &Actor, id: &s
     }
     let entry = activity_by(app, ActivityKind::AdminUpdated, actor, Some(detail.clone()));
     let audit = audit(app.clock.as_ref(), actor, "user.update", &before.id, Some(detail));
-    apply(app, &before, &after, &entry, &audit).await?;
+    let changed_events = change_events(app, &before, &after, password_changed, actor);
+    apply(app, &before, &after, &entry, &audit, &changed_events).await?;
     if password_changed {
         // A new password ends the user's sessions (the admin's own current one stays).
         let keep = (before.id == principal.user.id).then_some(&principal.session.id);
@@ -437,7 +476,9 @@ pub async fn ban(app: &App, principal: &Principal, actor: &Actor, id: &str, requ
     };
     let entry = activity_by(app, ActivityKind::Banned, actor, Some(detail.clone()));
     let audit = audit(app.clock.as_ref(), actor, "user.ban", &before.id, Some(detail));
-    apply(app, &before, &after, &entry, &audit).await?;
+    let reason = after.ban_reason.as_deref().unwrap_or_default();
+    let event = events::banned(&*app.clock, &before.id, request.until, reason, &actor.id);
+    apply(app, &before, &after, &entry, &audit, &[event]).await?;
     let ended = app.store.delete_sessions(&before.id, None).await?;
     tracing::info!(user = %before.id, actor = %actor.id, sessions_ended = ended, "user banned");
     Ok(request.until)
@@ -456,7 +497,7 @@ pub async fn unban(app: &App, principal: &Principal, actor: &Actor, id: &str) ->
     after.updated_at = app.now();
     let entry = activity_by(app, ActivityKind::Unbanned, actor, None);
     let audit = audit(app.clock.as_ref(), actor, "user.unban", &before.id, None);
-    apply(app, &before, &after, &entry, &audit).await?;
+    apply(app, &before, &after, &entry, &audit, &[events::unbanned(&*app.clock, &before.id, &actor.id)]).await?;
     tracing::info!(user = %before.id, actor = %actor.id, "user unbanned");
     Ok(())
 }
@@ -476,7 +517,8 @@ pub async fn delete_user(app: &App, principal: &Principal, actor: &Actor, id: &s
     let detail = format!("purge after {}", crate::clock::rfc3339(after.purge_at.unwrap_or_default()));
     let entry = activity_by(app, ActivityKind::AdminDeleted, actor, Some(detail.clone()));
     let audit = audit(app.clock.as_ref(), actor, "user.delete", &before.id, Some(detail));
-    let d = ScheduledDeletion { recovery_hash: None, reason: None, activity: &entry, audit: Some(&audit) };
+    let event = events::deletion_scheduled(&*app.clock, &before.id, after.purge_at.unwrap_or_default(), Some(&actor.id));
+    let d = ScheduledDeletion { recovery_hash: None, reason: None, activity: &entry, audit: Some(&audit), event: &event };
     app.store.schedule_deletion(&before, &after, &d).await?.map_err(refused)?;
     let ended = app.store.delete_sessions(&before.id, None).await?;
     tracing::info!(user = %before.id, actor = %actor.id, sessions_ended = ended, "user soft-deleted by admin");
@@ -494,7 +536,7 @@ pub async fn restore_user(app: &App, actor: &Actor, id: &str) -> Result<User> {
     let mut after = before.with_deletion_cleared(app.now());
     let entry = activity_by(app, ActivityKind::AdminRestored, actor, None);
     let audit = audit(app.clock.as_ref(), actor, "user.restore", &before.id, None);
-    apply(app, &before, &after, &entry, &audit).await?;
+    apply(app, &before, &after, &entry, &audit, &[events::restored(&*app.clock, &before.id, Some(&actor.id))]).await?;
     tracing::info!(user = %before.id, actor = %actor.id, "user restored by admin");
     after.version = before.version + 1;
     Ok(after)

@@ -42,15 +42,17 @@ pub async fn create(app: &App, principal: &Principal, input: NewKey, client: &Cl
     // The plan decides how many keys may be active (FREE: 10).
     let max = super::billing::limits_for(user.effective_plan(now)).api_keys.max().unwrap_or(i64::MAX);
     let entry = activity::entry(app, ActivityKind::ApiKeyCreated, client, Some(format!("{} ({})", record.id, record.prefix)));
-    if !app.store.create_api_key(&record, max, &entry).await? {
+    let scopes: Vec<&str> = record.scopes.iter().map(|s| s.as_str()).collect();
+    let event = super::events::api_key_created(&*app.clock, &user.id, record.id.as_str(), &record.name, &scopes, record.expires_at);
+    if !app.store.create_api_key(&record, max, &entry, &event).await? {
         // At the limit: keys that expired still hold a slot until noticed. Free those, retry once.
         let mut freed = false;
         for k in app.store.list_api_keys(&user.id).await? {
             if k.status == KeyStatus::Active && k.status_at(now) == KeyStatus::Expired {
-                freed |= app.store.retire_api_key(&k, KeyStatus::Expired, now, None).await?;
+                freed |= app.store.retire_api_key(&k, KeyStatus::Expired, now, None, None).await?;
             }
         }
-        if !freed || !app.store.create_api_key(&record, max, &entry).await? {
+        if !freed || !app.store.create_api_key(&record, max, &entry, &event).await? {
             return Err(Error::SubscriptionLimitExceeded { retry_after_secs: None, message: format!("at most {max} active API keys") });
         }
     }
@@ -76,7 +78,8 @@ pub async fn revoke(app: &App, principal: &Principal, id: &str, client: &ClientI
         return Ok(());
     }
     let entry = activity::entry(app, ActivityKind::ApiKeyRevoked, client, Some(key.id.to_string()));
-    app.store.retire_api_key(&key, KeyStatus::Revoked, app.now(), Some(&entry)).await?;
+    let event = super::events::api_key_revoked(&*app.clock, &principal.user.id, key.id.as_str());
+    app.store.retire_api_key(&key, KeyStatus::Revoked, app.now(), Some(&entry), Some(&event)).await?;
     tracing::info!(user = %principal.user.id, key = %key.id, "api key revoked");
     Ok(())
 }

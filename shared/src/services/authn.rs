@@ -50,7 +50,7 @@ pub async fn authorize_key(app: &App, secret: &str, scope: Scope) -> Result<Call
             if key.status == KeyStatus::Active {
                 // First use after expiry: free its slot and tell the owner's activity log.
                 let entry = activity::entry(app, ActivityKind::ApiKeyExpiredUse, &ClientInfo::unknown(), Some(key.id.to_string()));
-                app.store.retire_api_key(&key, KeyStatus::Expired, now, Some(&entry)).await?;
+                app.store.retire_api_key(&key, KeyStatus::Expired, now, Some(&entry), None).await?;
             }
             return Err(Error::Unauthenticated);
         }

@@ -172,8 +172,31 @@ pub async fn subscribe(app: &App, principal: &Principal, input: NewSubscription)
 }
 
 /// Stores a change; if it cannot be stored after money moved, gives the money back.
+/// `user.plan_changed` for a write that changes the plan now or when it runs out (none for a
+/// write that keeps it: a payment method, an incomplete first payment).
+fn plan_event(app: &App, write: &SubscriptionWrite<'_>) -> Option<crate::domain::Event> {
+    let user = &write.subscription.user_id;
+    let (from, to, action, expires_at) = match &write.plan {
+        PlanChange::Keep => return None,
+        PlanChange::Switch { from, to, .. } => {
+            let action = if *from == PlanId::Free {
+                "subscribe"
+            } else if to > from {
+                "upgrade"
+            } else {
+                "downgrade"
+            };
+            (*from, *to, action, None)
+        }
+        PlanChange::ExpireAt { plan, at: Some(t) } => (*plan, PlanId::Free, "cancel", Some(*t)),
+        PlanChange::ExpireAt { plan, at: None } => (*plan, *plan, "reactivate", None),
+    };
+    Some(super::events::plan_changed(&*app.clock, user, &from, &to, action, expires_at))
+}
+
 async fn save(app: &App, write: &SubscriptionWrite<'_>, charge_id: Option<&str>) -> Result<()> {
-    let refusal = match app.store.save_subscription(write).await {
+    let events: Vec<crate::domain::Event> = plan_event(app, write).into_iter().collect();
+    let refusal = match app.store.save_subscription(write, &events).await {
         Ok(Ok(())) => return Ok(()),
         Ok(Err(refusal)) => refusal,
         Err(e) => {

@@ -33,7 +33,8 @@ pub async fn schedule(app: &App, user: &User, reason: Option<&str>, client: &Cli
     let recovery_code = format!("recovery_{}", tokens::random_token(18));
     let hash = app.code_pepper()?.hash(RECOVERY_PURPOSE, user.id.as_str(), &recovery_code);
     let entry = activity::entry(app, ActivityKind::DeletionScheduled, client, None);
-    let d = ScheduledDeletion { recovery_hash: Some(&hash), reason, activity: &entry, audit: None };
+    let event = super::events::deletion_scheduled(&*app.clock, &user.id, purge_at, None);
+    let d = ScheduledDeletion { recovery_hash: Some(&hash), reason, activity: &entry, audit: None, event: &event };
     app.store.schedule_deletion(user, &after, &d).await?.map_err(|why| match why {
         ChangeRefused::LastAdmin => Error::Refused("the last admin cannot be deleted"),
         _ => Error::Conflict,
@@ -101,7 +102,8 @@ pub async fn recover(app: &App, email: &str, code: &str, client: &ClientInfo) ->
     // whole) and on the stored hash still being the one the code was just checked against
     // (exactly as stored, key id included): a deletion scheduled again meanwhile, with a new
     // code, makes this write fail instead of accepting the old code.
-    if !app.store.cancel_deletion(&user, purge_at, Some(&stored), now, &entry).await? {
+    let event = super::events::restored(&*app.clock, &id, None);
+    if !app.store.cancel_deletion(&user, purge_at, Some(&stored), now, &entry, &event).await? {
         return Err(Error::InvalidCode);
     }
     tracing::info!(user = %id, "deletion cancelled by recovery");

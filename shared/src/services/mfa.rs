@@ -125,7 +125,8 @@ pub async fn verify(app: &App, principal: &Principal, code: &str, client: &Clien
     let step = matching_step(app, user, seed, code)?.ok_or(Error::InvalidCode)?;
     let (codes, hashes) = backup_codes(app, user)?;
     let entry = activity::entry(app, ActivityKind::MfaEnabled, client, None);
-    if !app.store.enable_mfa(&user.id, &pending, step, &hashes, &entry).await? {
+    let event = super::events::mfa(&*app.clock, &user.id, true);
+    if !app.store.enable_mfa(&user.id, &pending, step, &hashes, &entry, &event).await? {
         return Err(Error::InvalidCode);
     }
     notify(app, user, SecurityEvent::MfaEnabled).await;
@@ -191,7 +192,7 @@ pub async fn regenerate_backup_codes(
 /// `DELETE /me/mfa {password, code}`.
 pub async fn disable(app: &App, principal: &Principal, password: &str, code: &str, client: &ClientInfo) -> Result<()> {
     password_and_factor(app, principal, password, code, client).await?;
-    if !app.store.disable_mfa(&principal.user.id).await? {
+    if !app.store.disable_mfa(&principal.user.id, &super::events::mfa(&*app.clock, &principal.user.id, false)).await? {
         return Err(Error::Conflict);
     }
     activity::record(app, &principal.user.id, ActivityKind::MfaDisabled, client, None).await;

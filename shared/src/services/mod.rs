@@ -6,6 +6,7 @@ pub mod admin;
 pub mod api_keys;
 pub mod authn;
 pub mod billing;
+pub mod events;
 pub mod export;
 pub mod lifecycle;
 pub mod limits;

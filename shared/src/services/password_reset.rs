@@ -64,7 +64,8 @@ pub async fn reset_password(app: &App, token: &str, new_password: &str, client: 
     let ctx = PasswordPolicyInput { username: user.username.as_str(), email: user.email.as_str() };
     let password = Password::parse(new_password, "newPassword", &ctx).map_err(Error::WeakPassword)?;
     let password_hash = app.hasher.hash(password.expose()).await.map_err(Error::internal)?;
-    if !app.store.complete_reset(&user.id, &hash, &password_hash, app.now()).await? {
+    let event = super::events::password_changed(&*app.clock, &user.id, "reset", None);
+    if !app.store.complete_reset(&user.id, &hash, &password_hash, app.now(), &event).await? {
         return Err(Error::InvalidToken);
     }
     let ended = end_sessions_after_password_change(app, &user.id, None).await;

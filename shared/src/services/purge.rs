@@ -72,7 +72,12 @@ async fn purge_one(app: &App, due: &DueAccount, report: &mut PurgeReport) -> Res
         && let Some(user) = app.store.get_user(&due.user_id).await?
     {
         let cutoff = now - i64::from(app.config.unverified_ttl_days) * 86_400;
-        if !app.store.purge_identity(due, &user, now, cutoff).await? {
+        let reason = match due.kind {
+            PurgeKind::Deletion => "deletion",
+            PurgeKind::Unverified => "unverified",
+        };
+        let event = super::events::purged(&*app.clock, &user.id, reason);
+        if !app.store.purge_identity(due, &user, now, cutoff, &event).await? {
             app.store.drop_queue_entry(due).await?;
             report.skipped += 1;
             return Ok(());

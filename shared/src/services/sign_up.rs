@@ -2,8 +2,8 @@
 //! link, and resending them.
 
 use super::limits::{self, Action};
-use super::mailing;
 use super::{Principal, activity};
+use super::{events, mailing};
 use crate::App;
 use crate::domain::{
     ActivationState, ActivityKind, ClientInfo, Email, LinkToken, Password, PasswordPolicyInput, Role, TokenKind, User, UserId, Username,
@@ -128,6 +128,7 @@ pub async fn register(app: &App, input: Registration, client: &ClientInfo) -> Re
             audit: None,
             unverified_purge_at,
             mail_counter,
+            events: vec![events::created(&*app.clock, &user, None)],
         })
         .await?;
     tracing::info!(user = %user.id, email = %email.redacted(), "user registered");
@@ -180,7 +181,8 @@ pub async fn activate_with_code(app: &App, principal: &Principal, code: &str, cl
         app.store.count_activation_attempt(&user.id, ACTIVATION_MAX_ATTEMPTS).await?;
         return Err(Error::InvalidCode);
     }
-    if !app.store.complete_activation(&user.id, &state.token_hash, now).await? {
+    let event = events::activated(&*app.clock, &user.id, "code", None);
+    if !app.store.complete_activation(&user.id, &state.token_hash, now, &event).await? {
         // Replaced, used up or expired in the meantime.
         return Err(Error::InvalidCode);
     }
@@ -196,7 +198,8 @@ pub async fn activate_with_token(app: &App, token: &str, client: &ClientInfo) ->
     if found.kind != TokenKind::Activation || found.expires_at <= app.now() {
         return Err(Error::InvalidToken);
     }
-    if !app.store.complete_activation(&found.user_id, &hash, app.now()).await? {
+    let event = events::activated(&*app.clock, &found.user_id, "link", None);
+    if !app.store.complete_activation(&found.user_id, &hash, app.now(), &event).await? {
         return Err(Error::InvalidToken);
     }
     activity::record(app, &found.user_id, ActivityKind::Activated, client, Some("by link".into())).await;

@@ -15,5 +15,30 @@ pub async fn update_profile(app: &App, user: &User, update: &ProfileUpdate) -> R
     if update.is_empty() {
         return Ok(user.clone());
     }
-    app.store.update_profile(&user.id, update, app.now()).await
+    app.store.update_profile(user, update, app.now(), &profile_event(app, user, update)).await
+}
+
+/// `user.updated` for a profile change: the changed fields and their new values.
+fn profile_event(app: &App, user: &User, update: &ProfileUpdate) -> crate::domain::Event {
+    use serde_json::Value;
+    let mut changes = serde_json::Map::new();
+    for (field, change) in [("name", &update.name), ("bio", &update.bio), ("location", &update.location), ("website", &update.website)] {
+        if let Some(value) = change {
+            changes.insert(field.into(), value.clone().map_or(Value::Null, Value::String));
+        }
+    }
+    let mut preferences = serde_json::Map::new();
+    if let Some(theme) = update.theme {
+        preferences.insert("theme".into(), theme.as_str().into());
+    }
+    if let Some(language) = &update.language {
+        preferences.insert("language".into(), language.as_str().into());
+    }
+    if let Some(timezone) = &update.timezone {
+        preferences.insert("timezone".into(), timezone.as_str().into());
+    }
+    if !preferences.is_empty() {
+        changes.insert("preferences".into(), Value::Object(preferences));
+    }
+    crate::services::events::updated(&*app.clock, &user.id, changes, None)
 }

@@ -5,7 +5,7 @@
 use super::links::{email_change_token_item, token_pk};
 use super::user_codec::{PROFILE, email_pk, marker, settings_from_attr, settings_to_attr, user_from_item, user_pk};
 use super::{Store, is_condition_failure, key, n, s, sdk_error};
-use crate::domain::{Activity, EmailChangeToken, SettingValue, Settings, SettingsChange, User, UserId};
+use crate::domain::{Activity, EmailChangeToken, Event, SettingValue, Settings, SettingsChange, User, UserId};
 use crate::error::Error;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, ReturnValue, TransactWriteItem, Update};
 use std::collections::HashMap;
@@ -105,15 +105,16 @@ impl Store {
     /// Stores a new password hash, only if the stored hash is still the one the current
     /// password was checked against; clears the login-failure count and voids any pending reset
     /// or email-change link (someone who knew the old password may have asked for them);
-    /// records `activity` in the same transaction. Every session opened before, except `keep`,
-    /// is refused from then on (`ADD sessionEpoch`: `User::session_cut_off`), even if deleting
-    /// them afterwards fails. False when the hash changed meanwhile.
+    /// records the activity entry and the `user.password_changed` event in the same transaction.
+    /// Every session opened before, except `keep`, is refused from then on (`ADD sessionEpoch`:
+    /// `User::session_cut_off`), even if deleting them afterwards fails. False when the hash
+    /// changed meanwhile.
     pub async fn change_password(
         &self,
         id: &UserId,
         checked_hash: &str,
         new_hash: &str,
-        activity: &Activity,
+        (activity, event): (&Activity, &Event),
         now: i64,
         keep: &crate::domain::SessionId,
     ) -> Result<bool, Error> {
@@ -133,7 +134,11 @@ impl Store {
             .expression_attribute_values(":zero", n(0))
             .expression_attribute_values(":one", n(1))
             .build()?;
-        let items = vec![TransactWriteItem::builder().update(update).build(), super::activity::activity_put(self, id, activity)?];
+        let items = vec![
+            TransactWriteItem::builder().update(update).build(),
+            super::activity::activity_put(self, id, activity)?,
+            super::outbox::outbox_put(self, event)?,
+        ];
         Ok(self.transact("change password", items).await?.is_ok())
     }
 
@@ -168,7 +173,8 @@ impl Store {
     /// address's marker (`EmailTaken` if someone holds it), releases the old marker and switches
     /// the user's address — only if the token is still the user's newest and the address is
     /// still the one it was issued for (`InvalidToken` otherwise). Nothing is half-moved.
-    pub async fn confirm_email_change(&self, token: &EmailChangeToken, activity: &Activity, now: i64) -> Result<(), Error> {
+    /// `event` (`user.email_changed`) is written in the same transaction.
+    pub async fn confirm_email_change(&self, token: &EmailChangeToken, activity: &Activity, now: i64, event: &Event) -> Result<(), Error> {
         let me = s(token.user_id.as_str());
         let consume = Delete::builder()
             .table_name(&self.table)
@@ -208,6 +214,7 @@ impl Store {
             TransactWriteItem::builder().delete(release).build(),
             TransactWriteItem::builder().update(switch).build(),
             super::activity::activity_put(self, &token.user_id, activity)?,
+            super::outbox::outbox_put(self, event)?,
         ];
         match self.transact("confirm email change", items).await? {
             Ok(()) => Ok(()),

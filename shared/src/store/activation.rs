@@ -5,7 +5,7 @@
 use super::links::{link_token_item, token_pk};
 use super::user_codec::{PROFILE, user_pk};
 use super::{Store, b, key, n, s};
-use crate::domain::{ActivationState, LinkToken, User, UserId, UserStatus};
+use crate::domain::{ActivationState, Event, LinkToken, User, UserId, UserStatus};
 use crate::error::Error;
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
 
@@ -14,7 +14,8 @@ impl Store {
     /// and its link token, only if the state is still the one the caller saw. An account whose
     /// stored status is `unverified` moves to `active` in the listing indexes in the same write;
     /// one that is banned or deleted meanwhile keeps its status (a second, rare attempt).
-    pub async fn complete_activation(&self, id: &UserId, token_hash: &str, now: i64) -> Result<bool, Error> {
+    /// `event` (`user.activated`) is written in the same transaction.
+    pub async fn complete_activation(&self, id: &UserId, token_hash: &str, now: i64, event: &Event) -> Result<bool, Error> {
         for move_status in [true, false] {
             let mut expression =
                 "SET emailVerified = :t, updatedAt = :now, version = version + :one REMOVE actCodeHash, actTokenHash, actExpiresAt, actAttempts, actSentAt"
@@ -38,7 +39,11 @@ impl Store {
             }
             let update = update.update_expression(expression).condition_expression(condition).build()?;
             let delete = Delete::builder().table_name(&self.table).set_key(Some(key(token_pk(token_hash), "TOKEN"))).build()?;
-            let items = vec![TransactWriteItem::builder().update(update).build(), TransactWriteItem::builder().delete(delete).build()];
+            let items = vec![
+                TransactWriteItem::builder().update(update).build(),
+                TransactWriteItem::builder().delete(delete).build(),
+                super::outbox::outbox_put(self, event)?,
+            ];
             if self.transact("activate", items).await?.is_ok() {
                 return Ok(true);
             }
@@ -108,7 +113,8 @@ impl Store {
     /// A pending email change is voided too: whoever asked for it knew the old password.
     /// Every session opened before is refused from then on (`ADD sessionEpoch`, no session kept:
     /// `User::session_cut_off`).
-    pub async fn complete_reset(&self, id: &UserId, token_hash: &str, password_hash: &str, now: i64) -> Result<bool, Error> {
+    /// `event` (`user.password_changed`) is written in the same transaction.
+    pub async fn complete_reset(&self, id: &UserId, token_hash: &str, password_hash: &str, now: i64, event: &Event) -> Result<bool, Error> {
         let update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key(user_pk(id), PROFILE)))
@@ -125,7 +131,11 @@ impl Store {
             .set_key(Some(key(token_pk(token_hash), "TOKEN")))
             .condition_expression("attribute_exists(pk)")
             .build()?;
-        let items = vec![TransactWriteItem::builder().update(update).build(), TransactWriteItem::builder().delete(delete).build()];
+        let items = vec![
+            TransactWriteItem::builder().update(update).build(),
+            TransactWriteItem::builder().delete(delete).build(),
+            super::outbox::outbox_put(self, event)?,
+        ];
         Ok(self.transact("complete reset", items).await?.is_ok())
     }
 }

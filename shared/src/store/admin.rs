@@ -32,6 +32,8 @@ pub struct AdminChange<'a> {
     pub after: &'a User,
     pub activity: &'a crate::domain::Activity,
     pub audit: &'a AuditEntry,
+    /// The lifecycle events of the change, in the same transaction.
+    pub events: &'a [crate::domain::Event],
 }
 
 impl Store {
@@ -198,6 +200,7 @@ impl Store {
         }
         items.push(super::activity::activity_put(self, &new.id, change.activity)?);
         items.push(self.audit_put(change.audit)?);
+        items.extend(super::outbox::outbox_puts(self, change.events)?);
         match self.transact("admin change", items).await? {
             Ok(()) => Ok(Ok(())),
             Err(reasons) => {

@@ -5,7 +5,7 @@
 
 use super::user_codec::{PROFILE, user_pk};
 use super::{Item, Store, get_n, get_s, is_condition_failure, key, n, req_s, s, sdk_error};
-use crate::domain::{Activity, ApiKeyId, ApiKeyRecord, KeyStatus, Scope, UserId};
+use crate::domain::{Activity, ApiKeyId, ApiKeyRecord, Event, KeyStatus, Scope, UserId};
 use crate::error::Error;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 
@@ -59,7 +59,8 @@ fn from_item(item: &Item) -> Result<ApiKeyRecord, Error> {
 impl Store {
     /// Stores a new key if the owner has fewer than `max_active` active keys.
     /// Returns false when the limit is reached (nothing written).
-    pub async fn create_api_key(&self, k: &ApiKeyRecord, max_active: i64, activity: &Activity) -> Result<bool, Error> {
+    /// `event` (`apikey.created`) is written in the same transaction.
+    pub async fn create_api_key(&self, k: &ApiKeyRecord, max_active: i64, activity: &Activity, event: &Event) -> Result<bool, Error> {
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(to_item(k)))
@@ -78,6 +79,7 @@ impl Store {
             TransactWriteItem::builder().put(put).build(),
             TransactWriteItem::builder().update(count).build(),
             super::activity::activity_put(self, &k.user_id, activity)?,
+            super::outbox::outbox_put(self, event)?,
         ];
         match self.transact_detailed("create api key", items).await? {
             Ok(()) => Ok(true),
@@ -137,7 +139,15 @@ impl Store {
     }
 
     /// Moves an active key to `revoked` or `expired` and frees its slot. False if it was not active.
-    pub async fn retire_api_key(&self, k: &ApiKeyRecord, status: KeyStatus, now: i64, activity: Option<&Activity>) -> Result<bool, Error> {
+    /// `event` (`apikey.revoked` for a revocation) is written in the same transaction.
+    pub async fn retire_api_key(
+        &self,
+        k: &ApiKeyRecord,
+        status: KeyStatus,
+        now: i64,
+        activity: Option<&Activity>,
+        event: Option<&Event>,
+    ) -> Result<bool, Error> {
         let retire = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key(lookup_pk(&k.hash), "APIKEY")))
@@ -158,6 +168,9 @@ impl Store {
         let mut items = vec![TransactWriteItem::builder().update(retire).build(), TransactWriteItem::builder().update(count).build()];
         if let Some(a) = activity {
             items.push(super::activity::activity_put(self, &k.user_id, a)?);
+        }
+        if let Some(e) = event {
+            items.push(super::outbox::outbox_put(self, e)?);
         }
         Ok(self.transact("retire api key", items).await?.is_ok())
     }

@@ -13,7 +13,7 @@
 use super::usage::{API_KEYS_ACTIVE, STORAGE_COMMITTED, UPLOADS_COMMITTED, counters_from_item};
 use super::user_codec::{PROFILE, user_pk};
 use super::{Item, Store, get_n, get_s, is_condition_failure, key, n, req_s, s, sdk_error, ttl};
-use crate::domain::{AppliedCoupon, Card, Limits, PlanId, Subscription, SubscriptionId, SubscriptionStatus, UsageCounters, UserId};
+use crate::domain::{AppliedCoupon, Card, Event, Limits, PlanId, Subscription, SubscriptionId, SubscriptionStatus, UsageCounters, UserId};
 use crate::error::Error;
 use aws_sdk_dynamodb::types::{
     AttributeValue, KeysAndAttributes, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
@@ -167,8 +167,9 @@ impl Store {
         Ok((subscription, requests))
     }
 
-    /// Writes a subscription and its plan change atomically.
-    pub async fn save_subscription(&self, w: &SubscriptionWrite<'_>) -> Result<Result<(), SubscriptionRefusal>, Error> {
+    /// Writes a subscription and its plan change atomically, with `events` (`user.plan_changed`)
+    /// in the same transaction.
+    pub async fn save_subscription(&self, w: &SubscriptionWrite<'_>, events: &[Event]) -> Result<Result<(), SubscriptionRefusal>, Error> {
         let mut put = Put::builder().table_name(&self.table).set_item(Some(subscription_item(w.subscription)));
         put = match w.replaces_version {
             Some(v) => put.condition_expression("version = :v").expression_attribute_values(":v", n(v)),
@@ -224,6 +225,7 @@ impl Store {
                 items.push(TransactWriteItem::builder().update(update.build()?).build());
             }
         }
+        items.extend(super::outbox::outbox_puts(self, events)?);
         let Err(reasons) = self.transact_detailed("save subscription", items).await? else { return Ok(Ok(())) };
         if let (PlanChange::Switch { from, fits: Some(_), .. }, Some(old)) = (&w.plan, reasons.get(1).and_then(|r| r.item.as_ref())) {
             let still_same_plan = get_s(old, "plan").as_deref() == Some(from.as_str());

@@ -10,7 +10,7 @@ use super::ChangeRefused;
 use super::user_codec::{PROFILE, email_pk, user_from_item, user_pk, username_pk};
 use super::user_index::index_attributes;
 use super::{Item, Store, b, get_n, get_s, key, n, s, sdk_error};
-use crate::domain::{Activity, AuditEntry, User, UserId};
+use crate::domain::{Activity, AuditEntry, Event, User, UserId};
 use crate::error::Error;
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
 use sha2::{Digest, Sha256};
@@ -79,6 +79,8 @@ pub struct ScheduledDeletion<'a> {
     pub activity: &'a Activity,
     /// The audit entry, when an admin deleted the account.
     pub audit: Option<&'a AuditEntry>,
+    /// `user.deletion_scheduled`, in the same transaction.
+    pub event: &'a Event,
 }
 
 impl Store {
@@ -122,6 +124,7 @@ impl Store {
             TransactWriteItem::builder().update(update).build(),
             queue_put(self, &before.id, purge_at, PurgeKind::Deletion)?,
             super::activity::activity_put(self, &before.id, d.activity)?,
+            super::outbox::outbox_put(self, d.event)?,
         ];
         if let Some(audit) = d.audit {
             items.push(self.audit_put(audit)?);
@@ -149,6 +152,7 @@ impl Store {
         code_hash: Option<&str>,
         now: i64,
         activity: &Activity,
+        event: &Event,
     ) -> Result<bool, Error> {
         let after = before.with_deletion_cleared(now);
         let mut update = Update::builder()
@@ -168,6 +172,7 @@ impl Store {
             TransactWriteItem::builder().update(update).build(),
             queue_delete(self, &before.id, purge_at)?,
             super::activity::activity_put(self, &before.id, activity)?,
+            super::outbox::outbox_put(self, event)?,
         ];
         items.extend(self.admin_count_item(before, &after)?);
         Ok(self.transact("cancel deletion", items).await?.is_ok())
@@ -234,8 +239,15 @@ impl Store {
     /// The point of no return: deletes the user item and both uniqueness markers and flags the
     /// queue entry `cleaning`, in one transaction conditioned on the account still qualifying
     /// (a recovery or activation that won the race cancels it). Returns false when it no
-    /// longer qualifies.
-    pub async fn purge_identity(&self, due: &DueAccount, user: &User, now: i64, unverified_cutoff: i64) -> Result<bool, Error> {
+    /// longer qualifies. `event` (`user.purged`) is written in the same transaction.
+    pub async fn purge_identity(
+        &self,
+        due: &DueAccount,
+        user: &User,
+        now: i64,
+        unverified_cutoff: i64,
+        event: &Event,
+    ) -> Result<bool, Error> {
         let mut delete_user = Delete::builder().table_name(&self.table).set_key(Some(key(user_pk(&user.id), PROFILE)));
         delete_user = match due.kind {
             PurgeKind::Deletion => delete_user
@@ -267,6 +279,7 @@ impl Store {
             marker(email_pk(user.email.as_str()), "EMAIL")?,
             marker(username_pk(&user.username.key()), "USERNAME")?,
             TransactWriteItem::builder().update(flag).build(),
+            super::outbox::outbox_put(self, event)?,
         ];
         Ok(self.transact("purge identity", items).await?.is_ok())
     }

@@ -4,7 +4,7 @@
 
 use super::user_codec::{PROFILE, user_from_item, user_pk};
 use super::{Store, b, get_b, get_n, get_s, is_condition_failure, key, n, s, sdk_error};
-use crate::domain::{Activity, MfaState, User, UserId};
+use crate::domain::{Activity, Event, MfaState, User, UserId};
 use crate::error::Error;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
@@ -62,6 +62,7 @@ impl Store {
         step: i64,
         backup_hashes: &[String],
         activity: &Activity,
+        event: &Event,
     ) -> Result<bool, Error> {
         let update = Update::builder()
             .table_name(&self.table)
@@ -74,7 +75,11 @@ impl Store {
             .expression_attribute_values(":step", n(step))
             .expression_attribute_values(":codes", backup_set(backup_hashes))
             .build()?;
-        let items = vec![TransactWriteItem::builder().update(update).build(), super::activity::activity_put(self, id, activity)?];
+        let items = vec![
+            TransactWriteItem::builder().update(update).build(),
+            super::activity::activity_put(self, id, activity)?,
+            super::outbox::outbox_put(self, event)?,
+        ];
         Ok(self.transact("enable mfa", items).await?.is_ok())
     }
 
@@ -111,13 +116,18 @@ impl Store {
         self.update_user("replace backup codes", update).await
     }
 
-    pub async fn disable_mfa(&self, id: &UserId) -> Result<bool, Error> {
-        let update = self
-            .user_update(id)
+    /// Turns MFA off (false when it was not on), with `event` (`user.mfa_disabled`) in the same
+    /// transaction: a two-item `TransactWriteItems` where this was one `UpdateItem`.
+    pub async fn disable_mfa(&self, id: &UserId, event: &Event) -> Result<bool, Error> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(user_pk(id), PROFILE)))
             .update_expression("SET mfaEnabled = :f REMOVE mfaSecret, mfaPending, mfaLastStep, mfaBackup")
             .condition_expression("mfaEnabled = :t")
             .expression_attribute_values(":f", b(false))
-            .expression_attribute_values(":t", b(true));
-        self.update_user("disable mfa", update).await
+            .expression_attribute_values(":t", b(true))
+            .build()?;
+        let items = vec![TransactWriteItem::builder().update(update).build(), super::outbox::outbox_put(self, event)?];
+        Ok(self.transact("disable mfa", items).await?.is_ok())
     }
 }

@@ -188,6 +188,19 @@ impl Store {
         Ok(out.attributes.is_some())
     }
 
+    /// Revokes one session at the user's request (`DELETE /me/sessions/{id}`), with `event`
+    /// (`session.revoked`) in the same transaction. Returns whether it existed (a session that
+    /// was not there writes no event).
+    pub async fn revoke_session(&self, user: &UserId, session: &SessionId, event: &crate::domain::Event) -> Result<bool, Error> {
+        let delete = aws_sdk_dynamodb::types::Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(user_pk(user), session_sk(session))))
+            .condition_expression("attribute_exists(pk)")
+            .build()?;
+        let items = vec![TransactWriteItem::builder().delete(delete).build(), super::outbox::outbox_put(self, event)?];
+        Ok(self.transact("revoke session", items).await?.is_ok())
+    }
+
     /// Every live session of a user, oldest first.
     pub async fn list_sessions(&self, user: &UserId) -> Result<Vec<Session>, Error> {
         let items: Vec<Item> = self.query_all("list sessions", self.query_prefix(user_pk(user), "SESSION#").consistent_read(true)).await?;

@@ -5,9 +5,9 @@
 
 use super::user_codec::{PROFILE, email_pk, marker, user_from_item, user_pk, user_to_item, username_pk};
 use super::{Item, Store, get_n, get_s, is_condition_failure, key, n, s, sdk_error};
-use crate::domain::{AuditEntry, LinkToken, ProfileUpdate, User, UserId};
+use crate::domain::{AuditEntry, Event, LinkToken, ProfileUpdate, User, UserId};
 use crate::error::Error;
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use std::collections::HashMap;
 
 /// What register (and an admin's create) writes besides the user item itself.
@@ -26,6 +26,8 @@ pub struct NewUser {
     /// `(counter pk, window end)`: the recipient's mail counter, counted in the same
     /// transaction for the activation mail that follows (saves a round trip per sign-up).
     pub mail_counter: Option<(String, i64)>,
+    /// The lifecycle events of the creation (`user.created`), in the same transaction.
+    pub events: Vec<crate::domain::Event>,
 }
 
 /// A change to an existing user, applied with one `UpdateItem`.
@@ -72,6 +74,7 @@ impl Store {
         if let Some((pk, expires_at)) = &new.mail_counter {
             items.push(self.counter_add(pk, *expires_at)?);
         }
+        items.extend(super::outbox::outbox_puts(self, &new.events)?);
         match self.transact_detailed("register", items).await? {
             Ok(()) => Ok(()),
             // Our new id is a fresh ULID: only this transaction's own first attempt wrote it.
@@ -203,8 +206,12 @@ impl Store {
         Ok(())
     }
 
-    /// Applies a validated profile change and returns the updated user.
-    pub async fn update_profile(&self, id: &UserId, patch: &UserPatch, now: i64) -> Result<User, Error> {
+    /// Applies a validated profile change to `user` as it was read (condition: its `version`)
+    /// and returns the updated user, with `event` (`user.updated`) in the same transaction: a
+    /// two-item `TransactWriteItems` where this was one `UpdateItem`, so the result is computed
+    /// here rather than returned by DynamoDB. A concurrent change answers `409 CONFLICT`.
+    pub async fn update_profile(&self, user: &User, patch: &UserPatch, now: i64, event: &Event) -> Result<User, Error> {
+        let id = &user.id;
         let mut sets = vec!["updatedAt = :now".to_owned(), "version = version + :one".to_owned()];
         let mut removes = Vec::new();
         let mut values: HashMap<String, AttributeValue> = HashMap::from([(":now".into(), n(now)), (":one".into(), n(1))]);
@@ -241,23 +248,44 @@ impl Store {
                 names.insert(format!("#{attr}"), attr.to_owned());
             }
         }
-        let out = self
-            .client
-            .update_item()
+        values.insert(":seen".into(), n(user.version));
+        names.insert("#version".into(), "version".into());
+        let update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key(user_pk(id), PROFILE)))
             .update_expression(expression)
-            .condition_expression("attribute_exists(pk)")
+            .condition_expression("attribute_exists(pk) AND #version = :seen")
             .set_expression_attribute_names(Some(names))
             .set_expression_attribute_values(Some(values))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
-            .send()
-            .await;
-        match out {
-            Ok(o) => o.attributes.as_ref().map(user_from_item).transpose()?.ok_or(Error::UserNotFound),
-            Err(e) if is_condition_failure(&e) => Err(Error::UserNotFound),
-            Err(e) => Err(sdk_error("update profile", e)),
+            .build()?;
+        let items = vec![TransactWriteItem::builder().update(update).build(), super::outbox::outbox_put(self, event)?];
+        if self.transact("update profile", items).await?.is_err() {
+            // Gone or changed since it was read (the read was this request's authentication).
+            return Err(Error::Conflict);
         }
+        let mut after = user.clone();
+        for (field, change) in [
+            (&mut after.name, &patch.name),
+            (&mut after.bio, &patch.bio),
+            (&mut after.location, &patch.location),
+            (&mut after.website, &patch.website),
+        ] {
+            if let Some(value) = change {
+                field.clone_from(value);
+            }
+        }
+        if let Some(theme) = patch.theme {
+            after.preferences.theme = theme;
+        }
+        if let Some(language) = &patch.language {
+            after.preferences.language = language.clone();
+        }
+        if let Some(timezone) = &patch.timezone {
+            after.preferences.timezone = timezone.clone();
+        }
+        after.updated_at = now;
+        after.version = user.version + 1;
+        Ok(after)
     }
 
     /// Strongly consistent reads of up to 100 users, in the order of `ids` (missing ones skipped).

@@ -64,7 +64,8 @@ pub async fn change_password(app: &App, principal: &Principal, input: PasswordCh
     let new_hash = app.hasher.hash(password.expose()).await.map_err(Error::internal)?;
     let now = app.now();
     let entry = activity::entry(app, ActivityKind::PasswordChanged, client, None);
-    if !app.store.change_password(&user.id, &user.password_hash, &new_hash, &entry, now, &principal.session.id).await? {
+    let event = crate::services::events::password_changed(&*app.clock, &user.id, "change", None);
+    if !app.store.change_password(&user.id, &user.password_hash, &new_hash, (&entry, &event), now, &principal.session.id).await? {
         // Changed by someone else (another session, a reset) since this request read it.
         return Err(Error::Conflict);
     }
@@ -129,7 +130,8 @@ pub async fn confirm_email_change(app: &App, raw_token: &str, client: &ClientInf
         return Err(Error::InvalidToken);
     }
     let entry = activity::entry(app, ActivityKind::EmailChanged, client, None);
-    app.store.confirm_email_change(&token, &entry, now).await?;
+    let event = crate::services::events::email_changed(&*app.clock, &token.user_id, &token.new_email, None);
+    app.store.confirm_email_change(&token, &entry, now, &event).await?;
     tracing::info!(user = %token.user_id, "email changed");
     Ok(())
 }

@@ -31,7 +31,8 @@ pub async fn list(app: &App, principal: &Principal) -> Result<Vec<(Session, bool
 /// Unknown, malformed or another user's id: `404 NOT_FOUND`.
 pub async fn revoke(app: &App, principal: &Principal, raw_id: &str, client: &ClientInfo) -> Result<()> {
     let id = SessionId::parse(raw_id).ok_or(Error::NotFound)?;
-    if !app.store.delete_session(&principal.user.id, &id).await? {
+    let event = crate::services::events::session_revoked(&*app.clock, &principal.user.id, id.as_str());
+    if !app.store.revoke_session(&principal.user.id, &id, &event).await? {
         return Err(Error::NotFound);
     }
     activity::record(app, &principal.user.id, ActivityKind::SessionRevoked, client, Some(id.to_string())).await;
