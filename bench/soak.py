@@ -37,7 +37,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "Soak-Test-Passw0rd-1843"
-CODE = re.compile(r"(?<![0-9])([0-9]{6})(?![0-9])")
+CODE = re.compile(r"[0-9]{6}")
 
 
 class Api:
@@ -105,9 +105,13 @@ class Mailbox:
         self.cursor = page["next"]
 
     def _take(self, to: str, text: str) -> None:
-        m = CODE.search(re.sub(r"<[^>]+>", " ", text))
-        if m:
-            self.codes[to.lower()] = m.group(1)
+        # The code stands alone on its line (text) or in its own element (HTML); a username
+        # with six digits in it must not be taken for it.
+        lines = re.sub(r"<[^>]+>", "\n", text).splitlines()
+        for line in lines:
+            if CODE.fullmatch(line.strip()):
+                self.codes[to.lower()] = line.strip()
+                return
 
     def code_for(self, address: str, timeout: float = 60) -> str:
         deadline = time.monotonic() + timeout
@@ -206,7 +210,14 @@ def main() -> int:
     with concurrent.futures.ThreadPoolExecutor(args.workers) as pool:
         futures = [pool.submit(new_user, api, mail, run, 100 + i) for i in range(args.users)]
         for f in concurrent.futures.as_completed(futures):
-            _, t_reg, t_login = f.result()
+            try:
+                _, t_reg, t_login = f.result()
+            except (RuntimeError, OSError) as e:
+                # The stack fell over (what the soak is for): stop at once, say where.
+                pool.shutdown(wait=False, cancel_futures=True)
+                print(f"soak: FAILED after {done} users, {time.monotonic() - started:.0f} s, "
+                      f"moto {moto_rss_mb(args.moto) or 0:.0f} MB, {api.errors_5xx} answers 5xx: {e}", flush=True)
+                return 1
             reg_times.append(t_reg * 1000)
             login_times.append(t_login * 1000)
             done += 1
