@@ -25,7 +25,7 @@ export MOTO_PORT WATCH_PORT
 # create-admin: handed to the command through the environment only.
 export CREATE_ADMIN_PASSWORD := $(PASSWORD)
 
-.PHONY: help tools dev test bench lint fmt build deploy purge mail events moto-start moto-stop bootstrap create-admin rotate-signing-key clean
+.PHONY: help tools dev test bench soak lint fmt build deploy purge mail events moto-start moto-stop bootstrap create-admin rotate-signing-key clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -64,7 +64,10 @@ purge: ## run the purge function once against the running `make dev` stack (samp
 	cargo lambda invoke purge --invoke-address 127.0.0.1 --invoke-port $(WATCH_PORT) --data-file infra/events/scheduled.json
 
 mail: ## print the mail the local SES (moto on MOTO_PORT) accepted
-	@$(VENV)/bin/python infra/mail.py || { echo "(is 'make dev' running? curl http://127.0.0.1:$(MOTO_PORT)/moto-api/data.json)"; exit 1; }
+	@$(VENV)/bin/python infra/mail.py || { echo "(is 'make dev' running? curl http://127.0.0.1:$(MOTO_PORT)/moto-api/accounts/mail)"; exit 1; }
+
+soak: ## against a running `make dev`: 3000 registrations + logins, p50s before/after (bench/soak.py; ~1 h)
+	@$(VENV)/bin/python bench/soak.py
 
 events: ## print the lifecycle events the local bus delivered (running `make dev`), one JSON object per line
 	@$(VENV)/bin/python infra/events.py || { echo "(is 'make dev' running?)"; exit 1; }

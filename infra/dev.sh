@@ -42,7 +42,7 @@ echo "dev: [4/5] building the functions (cargo build --bins)"
 cargo build --bins
 
 echo "dev: mail sent through local SES is printed below; also: make mail, or"
-echo "dev:   curl $ENDPOINT/moto-api/data.json"
+echo "dev:   curl $ENDPOINT/moto-api/accounts/mail"
 "$VENV/bin/python" "$ROOT/infra/mail.py" --follow &
 mail_pid=$!
 

@@ -4,10 +4,14 @@
     python infra/mail.py            print every mail once (`make mail`)
     python infra/mail.py --follow   keep printing new mails as they arrive (`make dev`)
 
-Reads moto's state dump, which you can also fetch yourself:
-    curl http://127.0.0.1:4566/moto-api/data.json     (ses.Message[] and ses.RawMessage[])
+Reads the project's moto (infra/moto_server.py) at `/moto-api/accounts/mail?message=N&raw=M`,
+which answers only the mail accepted since the last poll: following costs what it prints, however
+long the session. Against a plain moto it falls back to the whole state dump, `/moto-api/data.json`.
+You can fetch either yourself:
+    curl http://127.0.0.1:4566/moto-api/accounts/mail   (Message[] and RawMessage[])
 The endpoint is AWS_ENDPOINT_URL, else the local value in Cargo.toml; MOTO_PORT moves it.
-Only the standard library is used.
+One request at a time, each waited for (no client timeout shorter than moto's work: a fetch given
+up on keeps running inside moto and the next one would pile up on it). Standard library only.
 """
 
 from __future__ import annotations
@@ -28,8 +32,41 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from local_env import settings  # noqa: E402
 
 
-def fetch(endpoint: str) -> dict:
-    with urllib.request.urlopen(f"{endpoint.rstrip('/')}/moto-api/data.json", timeout=5) as r:
+# Long enough for moto to finish even a whole-state dump: the loop never has two requests in flight.
+FETCH_TIMEOUT = 300
+
+
+class Cursor:
+    """Where the previous poll stopped: counts of simple and raw messages seen."""
+
+    def __init__(self) -> None:
+        self.message = 0
+        self.raw = 0
+        self.since_supported = True
+
+
+def fetch(endpoint: str, cursor: Cursor) -> dict:
+    """The mail since `cursor` as a state-dump-shaped dict ({"ses": {"Message": [...], ...}}),
+    moving the cursor on."""
+    base = endpoint.rstrip("/")
+    if cursor.since_supported:
+        url = f"{base}/moto-api/accounts/mail?message={cursor.message}&raw={cursor.raw}"
+        try:
+            with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT) as r:
+                page = json.load(r)
+        except urllib.error.HTTPError as e:
+            if e.code != 404:
+                raise
+            cursor.since_supported = False  # a plain moto: only the whole dump
+        else:
+            nxt = page.get("next", {})
+            # Fewer than we had seen: moto was reset; everything it holds is new.
+            if nxt.get("message", 0) < cursor.message or nxt.get("raw", 0) < cursor.raw:
+                cursor.message = cursor.raw = 0
+                return fetch(endpoint, cursor)
+            cursor.message, cursor.raw = nxt.get("message", 0), nxt.get("raw", 0)
+            return {"ses": {"Message": page.get("Message", []), "RawMessage": page.get("RawMessage", [])}}
+    with urllib.request.urlopen(f"{base}/moto-api/data.json", timeout=FETCH_TIMEOUT) as r:
         return json.load(r)
 
 
@@ -89,12 +126,13 @@ def main() -> int:
     endpoint = settings()["AWS_ENDPOINT_URL"]
 
     seen: set[str] = set()
+    cursor = Cursor()
     while True:
         try:
-            state = fetch(endpoint)
+            state = fetch(endpoint, cursor)
         except (urllib.error.URLError, OSError, ValueError) as e:
             if not args.follow:
-                print(f"mail: cannot read {endpoint}/moto-api/data.json: {e}", file=sys.stderr)
+                print(f"mail: cannot read the mail at {endpoint}/moto-api/: {e}", file=sys.stderr)
                 return 1
             time.sleep(args.interval)
             continue
@@ -104,7 +142,7 @@ def main() -> int:
             show(to, subject, body)
         if not args.follow:
             if not new:
-                print(f"mail: no mail yet at {endpoint}/moto-api/data.json")
+                print(f"mail: no mail yet at {endpoint}")
             return 0
         time.sleep(args.interval)
 

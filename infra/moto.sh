@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Local AWS emulator (moto server: DynamoDB, S3, SES in one process).
+# Local AWS emulator (moto server: DynamoDB, S3, SES in one process), started through
+# infra/moto_server.py: moto with transactions that cost what they touch, no dashboard copies
+# of DynamoDB items, and a cheap "mail since" endpoint for infra/mail.py (docs/moto-transactions.md).
 #
 #   infra/moto.sh start PORT   start moto on 127.0.0.1:PORT in the background (pid and log in
 #                              .tools/moto-PORT.{pid,log}) and wait until it answers;
@@ -8,7 +10,8 @@
 #   infra/moto.sh status PORT  exit 0 when something answers on PORT as moto
 #   infra/moto.sh free-port    print a free TCP port on 127.0.0.1
 #
-# Mail that SES accepted: curl http://127.0.0.1:PORT/moto-api/data.json  (ses.Message)
+# Mail that SES accepted: curl http://127.0.0.1:PORT/moto-api/accounts/mail  (Message[]), or
+# moto's whole state: curl http://127.0.0.1:PORT/moto-api/data.json  (ses.Message)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,13 +19,14 @@ VENV="${ACCOUNTS_VENV:-$ROOT/.tools/venv}"
 STATE="$ROOT/.tools"
 PY="$VENV/bin/python"
 
-usage() { sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 answers() { # PORT -> 0 when moto's API answers there
+  # Its dashboard page: constant size (data.json grows with the state and takes seconds).
   "$PY" - "$1" <<'PYEOF' 2>/dev/null
 import sys, urllib.request
 try:
-    with urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/moto-api/data.json", timeout=1) as r:
+    with urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/moto-api/", timeout=2) as r:
         sys.exit(0 if r.status == 200 else 1)
 except Exception:
     sys.exit(1)
@@ -52,7 +56,10 @@ case "$cmd" in
     fi
     echo "moto: starting on 127.0.0.1:$port (log $logfile)"
     # Own session so a Ctrl-C in the terminal reaches it only through our trap / stop.
-    setsid "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$logfile" 2>&1 < /dev/null &
+    server=("$PY" "$ROOT/infra/moto_server.py")
+    # MOTO_PLAIN=1: moto as released, without those changes (to compare, e.g. bench/soak.py).
+    [[ "${MOTO_PLAIN:-}" == 1 ]] && server=("$VENV/bin/moto_server")
+    setsid "${server[@]}" -H 127.0.0.1 -p "$port" >"$logfile" 2>&1 < /dev/null &
     echo $! >"$pidfile"
     for _ in $(seq 1 150); do
       if answers "$port"; then

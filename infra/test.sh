@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make test` (and CI through .ci/run): every check, on a fresh machine.
 #   tools -> cargo fmt --check -> cfn-lint template.yaml -> cargo clippy -D warnings
-#   -> a private moto on a free port -> cargo test --workspace against it
+#   -> infra/moto_server.py's patches against moto as released (python unittest) -> a private moto on a free port -> cargo test --workspace against it
 #   -> the schemathesis contract run of openapi.yaml against the local stack (infra/contract.sh).
 # Every step runs even when an earlier one failed; moto is stopped in any case (infra/emulator.sh);
 # the exit code is non-zero when any step failed.
@@ -38,6 +38,8 @@ echo "==> tools"
 step fmt cargo fmt --all --check
 step cfn-lint "$VENV/bin/cfn-lint" template.yaml
 step clippy cargo clippy --workspace --all-targets -- -D warnings
+# The moto that make dev/test start (infra/moto_server.py) against moto as released.
+step moto-patches "$VENV/bin/python" -m unittest -q infra/test_moto_server.py
 
 # A second emulator only for SES: tests read mail from its state dump, which stays small.
 if emulator_start moto_port && emulator_start mail_port; then

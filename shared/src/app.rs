@@ -245,10 +245,20 @@ fn key_set(parameters: &HashMap<String, Secret>, var: &str, source: Option<&KeyS
 }
 
 /// Logging for a function at `level` (from `LOG_LEVEL`), no ANSI colours in CloudWatch.
+///
+/// The runtime, the AWS SDK and the HTTP/TLS crates stay at `info` at most whatever the level:
+/// at `trace` `lambda_runtime` logs every raw event (request bodies with passwords, tokens,
+/// cookies) and the SDK and HTTP stacks log bodies and headers (issue 22, finding 9;
+/// `functions/auth/tests/trace_logs.rs`). Targets match by prefix, so `aws_` covers every SDK crate.
 pub fn init_logging(level: &str) {
-    use lambda_http::tracing::subscriber;
-    let level = level.parse::<subscriber::filter::LevelFilter>().unwrap_or(subscriber::filter::LevelFilter::INFO);
-    let _ = subscriber::fmt().with_max_level(level).with_target(false).with_ansi(false).without_time().try_init();
+    use lambda_http::tracing::subscriber::filter::{LevelFilter, Targets};
+    use lambda_http::tracing::subscriber::{self, Layer as _, layer::SubscriberExt as _, util::SubscriberInitExt as _};
+    const WIRE_TARGETS: [&str; 9] = ["lambda_runtime", "lambda_http", "aws_", "hyper", "h2", "rustls", "tower", "axum", "http"];
+    let level = level.parse::<LevelFilter>().unwrap_or(LevelFilter::INFO);
+    let wire = level.min(LevelFilter::INFO);
+    let filter = Targets::new().with_default(level).with_targets(WIRE_TARGETS.map(|t| (t, wire)));
+    let layer = subscriber::fmt::layer().with_target(false).with_ansi(false).without_time().with_filter(filter);
+    let _ = subscriber::registry().with(layer).try_init();
 }
 
 /// A cold start: configuration, logging at its level, then the app. A failure is logged once,

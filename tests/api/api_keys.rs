@@ -65,6 +65,19 @@ async fn creating_a_key_validates_every_field() {
 }
 
 #[tokio::test]
+async fn an_expiry_ending_in_a_multibyte_character_is_a_validation_error_not_a_panic() {
+    // Issue 22 finding 1: `"1€"` made `split_at` panic on a byte index inside the `€`.
+    let t = TestApp::spawn().await;
+    let u = t.user().await;
+    for bad in ["1€", "€", "30ч", "1\u{1F600}"] {
+        let r = t.post("/api/api-keys", json!({"name": "x", "expiresIn": bad}), Some(&u.access)).await;
+        r.assert(400, Some("VALIDATION_FAILED"));
+        assert_eq!(r.body["details"][0]["field"], "expiresIn", "{bad}");
+    }
+    assert_eq!(t.get("/api/api-keys", Some(&u.access)).await.data().as_array().unwrap().len(), 0, "nothing was created");
+}
+
+#[tokio::test]
 async fn scopes_decide_what_a_key_reaches() {
     let t = TestApp::spawn().await;
     let u = t.user().await;

@@ -221,6 +221,23 @@ async fn activation_by_link_works_once() {
 }
 
 #[tokio::test]
+async fn a_head_of_the_activation_link_does_not_use_it_up() {
+    // Link scanners send HEAD first; the person's own click must still work.
+    let t = TestApp::spawn().await;
+    let u = t.unactivated_user().await;
+    let token = t.mailed_token(&u.email).await;
+    for _ in 0..2 {
+        let head = t.call("HEAD", &format!("/api/auth/activate?token={token}"), None, None).await;
+        head.assert(200, None);
+        assert_eq!(head.body, serde_json::Value::Null, "a HEAD answer has no body");
+    }
+    t.call("HEAD", "/api/auth/activate?token=forged", None, None).await.assert(200, None);
+    assert_eq!(t.get("/api/auth/status", Some(&u.access)).await.data()["isConfirmed"], false, "HEAD activated the account");
+    t.get(&format!("/api/auth/activate?token={token}"), None).await.assert(200, None);
+    assert_eq!(t.get("/api/auth/status", Some(&u.access)).await.data()["isConfirmed"], true);
+}
+
+#[tokio::test]
 async fn an_activation_link_expires_after_24_hours() {
     let t = TestApp::spawn().await;
     let u = t.unactivated_user().await;

@@ -172,3 +172,32 @@ async fn usage_and_stats_need_an_activated_signed_in_user() {
     t.post("/api/auth/logout", json!({}), Some(&u.access)).await.assert(200, None);
     t.get("/api/users/me/usage", Some(&u.access)).await.assert(401, Some("UNAUTHENTICATED"));
 }
+
+#[tokio::test]
+async fn read_keys_reach_usage_and_stats_write_only_keys_do_not() {
+    // SPEC §3.2: a `read` key works for the GETs of the caller's own data.
+    let t = TestApp::spawn().await;
+    let u = t.user().await;
+    let key = |scopes: Value| {
+        let t = &t;
+        let u = &u;
+        async move {
+            let r = t.post("/api/api-keys", json!({"name": "k", "scopes": scopes}), Some(&u.access)).await;
+            r.assert(201, None);
+            r.data()["keySecret"].as_str().unwrap().to_owned()
+        }
+    };
+    let read = key(json!(["read"])).await;
+    let write = key(json!(["write"])).await;
+    let usage = t.call_with_key("GET", "/api/users/me/usage?period=7d", None, &read).await;
+    usage.assert(200, None);
+    assert_eq!(usage.data()["period"], "7d");
+    assert_eq!(usage.data()["trends"]["dailyUploads"].as_array().unwrap().len(), 7);
+    let stats = t.call_with_key("GET", "/api/users/me/stats", None, &read).await;
+    stats.assert(200, None);
+    assert_eq!(stats.data()["totalUploads"], 0);
+    for path in ["/api/users/me/usage", "/api/users/me/stats"] {
+        t.call_with_key("GET", path, None, &write).await.assert(403, Some("SCOPE_REQUIRED"));
+        t.call_with_key("GET", path, None, "uk_forged").await.assert(401, Some("UNAUTHENTICATED"));
+    }
+}

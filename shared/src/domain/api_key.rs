@@ -94,7 +94,9 @@ pub fn parse_expires_in(raw: &serde_json::Value) -> Result<i64, FieldError> {
         serde_json::Value::Number(n) => n.as_i64().ok_or_else(bad)?,
         serde_json::Value::String(s) => {
             let s = s.trim();
-            let (digits, unit) = s.split_at(s.len().saturating_sub(1));
+            // The unit is the last character, which may be several bytes long ("1€").
+            let last = s.char_indices().next_back().map_or(0, |(i, _)| i);
+            let (digits, unit) = s.split_at(last);
             let n: i64 = digits.parse().map_err(|_| bad())?;
             match unit {
                 "h" => n.checked_mul(3600).ok_or_else(bad)?,
@@ -163,6 +165,14 @@ mod tests {
             json!("99999999999999999999d"),
         ] {
             assert!(parse_expires_in(&bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn expires_in_with_a_multibyte_last_character_is_refused_not_a_panic() {
+        // "1€": the last character is 3 bytes; splitting one byte before the end panicked.
+        for bad in ["1€", "€", "24ч", "7d\u{301}", "٣d", "1\u{1F600}"] {
+            assert!(parse_expires_in(&json!(bad)).is_err(), "{bad}");
         }
     }
 

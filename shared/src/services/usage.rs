@@ -2,8 +2,8 @@
 //! on the user item (already read by authentication) and activity from the per-day counters
 //! (one `Query` of the period's day items). Days are UTC days of the injected clock.
 
-use super::Principal;
 use crate::App;
+use crate::domain::User;
 use crate::domain::{DayUsage, Limit, UsageCounters};
 use crate::error::{Error, Result};
 use time::{Date, Duration};
@@ -92,23 +92,23 @@ fn storage_by_day(now_stored: i64, days: &[DayUsage]) -> Vec<(Date, i64)> {
     out
 }
 
-async fn days(app: &App, principal: &Principal, count: i64) -> Result<(Date, Vec<DayUsage>)> {
+async fn days(app: &App, user: &User, count: i64) -> Result<(Date, Vec<DayUsage>)> {
     let today = app.clock.now().date();
     let from = today.checked_sub(Duration::days(count - 1)).ok_or_else(|| Error::internal(anyhow::anyhow!("date out of range")))?;
-    let stored = app.store.usage_days(&principal.user.id, from, today).await?;
+    let stored = app.store.usage_days(&user.id, from, today).await?;
     Ok((today, fill(from, today, stored)))
 }
 
 /// The usage report for `period`. Calls: authentication + one `Query`.
-pub async fn report(app: &App, principal: &Principal, period: Period) -> Result<Report> {
+pub async fn report(app: &App, user: &User, period: Period) -> Result<Report> {
     let now = app.now();
-    let (_, days) = days(app, principal, period.days()).await?;
-    let counters = principal.user.usage;
+    let (_, days) = days(app, user, period.days()).await?;
+    let counters = user.usage;
     Ok(Report {
         period,
         generated_at: now,
         counters,
-        storage_limit: super::billing::limits_for(principal.user.effective_plan(now)).storage_bytes,
+        storage_limit: super::billing::limits_for(user.effective_plan(now)).storage_bytes,
         storage_by_day: storage_by_day(counters.storage_used, &days),
         days,
     })
@@ -126,15 +126,15 @@ pub struct Stats {
 }
 
 /// Calls: authentication + one `Query` (the last 7 day items).
-pub async fn stats(app: &App, principal: &Principal) -> Result<Stats> {
+pub async fn stats(app: &App, user: &User) -> Result<Stats> {
     let now = app.now();
-    let (today, days) = days(app, principal, 7).await?;
-    let counters = principal.user.usage;
+    let (today, days) = days(app, user, 7).await?;
+    let counters = user.usage;
     Ok(Stats {
         total_uploads: counters.uploads_total,
         today_uploads: days.iter().find(|d| d.date == today).map_or(0, |d| d.uploads),
         storage_used: counters.storage_used,
-        storage_limit: super::billing::limits_for(principal.user.effective_plan(now)).storage_bytes,
+        storage_limit: super::billing::limits_for(user.effective_plan(now)).storage_bytes,
         upload_trend: days.iter().rev().map(|d| (d.date, d.uploads)).collect(),
     })
 }

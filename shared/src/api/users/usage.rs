@@ -4,7 +4,7 @@
 use crate::App;
 use crate::domain::{Limit, UploadKind, day_string};
 use crate::error::{Error, FieldError, Result};
-use crate::http::{Authenticated, Query, Reply};
+use crate::http::{Query, ReadAccess, Reply};
 use crate::services::usage::{self as svc, Period};
 use axum::extract::State;
 use axum::routing::get;
@@ -28,7 +28,7 @@ fn percentage(limit: Limit, used: i64) -> Option<f64> {
     limit.percentage(used).map(|p| (p * 100.0).round() / 100.0)
 }
 
-async fn usage(State(app): State<Arc<App>>, Authenticated(p): Authenticated, Query(q): Query<UsageQuery>) -> Result<Reply> {
+async fn usage(State(app): State<Arc<App>>, ReadAccess(c): ReadAccess, Query(q): Query<UsageQuery>) -> Result<Reply> {
     let mut errors = Vec::new();
     let period = match q.period.as_deref().filter(|v| !v.is_empty()) {
         None => Period::Month,
@@ -48,7 +48,7 @@ async fn usage(State(app): State<Arc<App>>, Authenticated(p): Authenticated, Que
     if !errors.is_empty() {
         return Err(Error::Validation(errors));
     }
-    let r = svc::report(&app, &p, period).await?;
+    let r = svc::report(&app, &c.user, period).await?;
     let sum = |f: fn(&crate::domain::DayUsage) -> i64| r.days.iter().map(f).sum::<i64>();
     let (uploads, upload_bytes) = (sum(|d| d.uploads), sum(|d| d.upload_bytes));
     let breakdown: Map<String, Value> =
@@ -126,8 +126,8 @@ struct TrendPoint {
     count: i64,
 }
 
-async fn stats(State(app): State<Arc<App>>, Authenticated(p): Authenticated) -> Result<Reply> {
-    let s = svc::stats(&app, &p).await?;
+async fn stats(State(app): State<Arc<App>>, ReadAccess(c): ReadAccess) -> Result<Reply> {
+    let s = svc::stats(&app, &c.user).await?;
     Ok(Reply::ok(&StatsResponse {
         total_uploads: s.total_uploads,
         today_uploads: s.today_uploads,

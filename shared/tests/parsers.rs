@@ -1,0 +1,138 @@
+//! Property tests (issue 22, finding 1): every parser of client input answers an error (or a
+//! valid value) for any string, never a panic; release builds abort on panic, so one
+//! reachable panic lets any client kill an instance. Each input is arbitrary Unicode, mixed with
+//! strings built near the accepted shapes (digits and units, `@`, separators, multi-byte
+//! characters at the edges) where the byte-index mistakes live. A value a parser accepts must
+//! also be one it accepts again (its canonical form), so "Ok" is never garbage.
+
+// Test code may unwrap and panic: a failure is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use accounts_core::captcha::normalise_answer;
+use accounts_core::domain::{
+    APP_BOOL_KEYS, ApiKeyId, ContentType, Coupon, Email, Filename, KeyStatus, Language, NOTIFICATION_KEYS, PRIVACY_KEYS, Password,
+    PasswordPolicyInput, PlanId, RateLimit, Rating, Role, Scope, SessionId, SettingsChange, SettingsInput, SortField, SubscriptionId,
+    Theme, Timezone, TokenKind, UploadId, UploadKind, UserId, UserQuery, UserStatus, Username, parse_day, parse_expires_in, parse_key_name,
+    parse_scopes,
+};
+use accounts_core::domain::{ProfileInput, ProfileUpdate};
+use accounts_core::services::usage::Period;
+use accounts_core::store::UserCursor;
+use base64::Engine as _;
+use proptest::prelude::*;
+
+/// Arbitrary Unicode, or a string near the shapes the parsers accept.
+fn input() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        // digits, units, separators and a few multi-byte characters, in any order
+        "[0-9a-zA-Z_@./:,\\- +€чé\u{301}\u{1F600}٣]{0,40}",
+        // a number with a unit that may be multi-byte
+        ("-?[0-9]{0,20}", "[hdsm€ч\u{1F600}]?").prop_map(|(n, u)| format!("{n}{u}")),
+        // prefixes of ids and cursors followed by anything
+        ("(usr_|key_|ses_|sub_|upl_|act_)?", "[0-9A-Za-z€]{0,30}").prop_map(|(p, b)| format!("{p}{b}")),
+        // an address with a multi-byte character anywhere
+        ("[a-z€]{0,10}", "[a-z.€ч]{0,20}").prop_map(|(l, d)| format!("{l}@{d}")),
+    ]
+}
+
+fn query() -> UserQuery {
+    UserQuery { sort: SortField::CreatedAt, descending: false, role: None, status: None, q: None }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn expires_in_strings_and_numbers_never_panic(s in input(), n in any::<i64>(), f in any::<f64>(), u in any::<u64>()) {
+        for value in [serde_json::json!(s), serde_json::json!(n), serde_json::json!(f), serde_json::json!(u)] {
+            if let Ok(secs) = parse_expires_in(&value) {
+                prop_assert!((60..=accounts_core::domain::MAX_KEY_LIFETIME_SECS).contains(&secs));
+            }
+        }
+        let euro = format!("{n}€");
+        prop_assert!(parse_expires_in(&serde_json::json!(euro)).is_err());
+    }
+
+    #[test]
+    fn identities_never_panic_and_accept_only_their_canonical_form(s in input()) {
+        if let Ok(email) = Email::parse(&s, "email") {
+            prop_assert_eq!(email.as_str(), email.as_str().trim().to_lowercase());
+            prop_assert_eq!(Email::parse(email.as_str(), "email").map(|e| e.as_str().to_owned()), Ok(email.as_str().to_owned()));
+            let _ = email.redacted();
+        }
+        if let Ok(name) = Username::parse(&s, "username") {
+            prop_assert!(name.as_str().is_ascii());
+            let _ = name.key();
+        }
+        let ctx = PasswordPolicyInput { username: &s, email: &s };
+        let _ = Password::parse(&s, "password", &ctx);
+        let ctx = PasswordPolicyInput { username: "ada", email: "ada@example.com" };
+        let _ = Password::parse(&s, "password", &ctx);
+        let _ = normalise_answer(&s);
+    }
+
+    #[test]
+    fn ids_and_cursors_never_panic(s in input(), bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+        for id in [
+            UserId::parse(&s).map(|i| i.to_string()),
+            ApiKeyId::parse(&s).map(|i| i.to_string()),
+            SessionId::parse(&s).map(|i| i.to_string()),
+            SubscriptionId::parse(&s).map(|i| i.to_string()),
+            UploadId::parse(&s).map(|i| i.to_string()),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            prop_assert_eq!(&id, &s);
+        }
+        // No string made without the server's encoder is a cursor of this query.
+        prop_assert!(UserCursor::decode(&s, &query()).is_err());
+        // valid base64 of garbage bytes, and of JSON-ish text, reaches the JSON decoder
+        let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        prop_assert!(UserCursor::decode(&engine.encode(&bytes), &query()).is_err());
+        let _ = UserCursor::decode(&engine.encode(format!("{{\"f\":\"{s}\",\"p\":[[\"{s}\",\"{s}\"],0,1]}}")), &query());
+    }
+
+    #[test]
+    fn enumerations_and_small_values_never_panic(s in input(), n in any::<i64>()) {
+        let _ = (Scope::parse(&s), KeyStatus::parse(&s), PlanId::parse(&s), PlanId::from_stored(&s), Role::parse(&s), UserStatus::parse(&s));
+        let _ = (SortField::parse(&s), TokenKind::parse(&s), Theme::parse(&s), UploadKind::parse(&s), Period::parse(&s));
+        let _ = (parse_day(&s), Timezone::parse(&s), Rating::parse(n, "rating"));
+        if let Some(lang) = Language::parse(&s) {
+            prop_assert_eq!(Language::parse(lang.as_str()).map(|l| l.as_str().to_owned()), Some(lang.as_str().to_owned()));
+            let _ = lang.primary();
+        }
+        let _ = parse_key_name(&s);
+        let _ = parse_scopes(Some(&[s.clone(), "read".to_owned()]));
+        let _ = ContentType::parse(&s, "contentType");
+        let _ = Filename::parse(&s, "filename");
+    }
+
+    #[test]
+    fn configuration_strings_never_panic(s in input()) {
+        let _ = RateLimit::parse(&s);
+        let _ = Coupon::parse_list(&s);
+        let _ = Coupon::parse_list(&format!("{s}:{s}:{s},{s}"));
+    }
+
+    #[test]
+    fn profile_and_settings_input_never_panic(a in input(), b in input(), c in input(), flag in any::<Option<bool>>()) {
+        let _ = ProfileUpdate::parse(ProfileInput {
+            name: Some(Some(&a)),
+            bio: Some(Some(&b)),
+            location: Some(Some(&c)),
+            website: Some(Some(&a)),
+            theme: Some(&b),
+            language: Some(&c),
+            timezone: Some(&a),
+        });
+        let notifications = NOTIFICATION_KEYS.map(|k| (k, flag));
+        let _ = SettingsChange::parse(SettingsInput {
+            notifications,
+            privacy: PRIVACY_KEYS.map(|k| (k, flag)),
+            app: APP_BOOL_KEYS.map(|k| (k, flag)),
+            default_folder: Some(&b),
+        });
+    }
+}
