@@ -15,14 +15,14 @@ use std::sync::Arc;
 
 pub const REFRESH_COOKIE: &str = "refresh_token";
 
-/// The auth function serves `/api/auth/*` and the `/.well-known` documents.
 pub fn router(app: Arc<App>) -> Router {
-    table().merge(super::well_known::table()).finish(app)
+    table().finish(app)
 }
 
-/// The group's routes (see [`http::RouteTable`]).
+/// The group's routes (see [`http::RouteTable`]): `/api/auth/*` and the `/.well-known`
+/// documents, which the auth function serves too.
 pub fn table() -> http::RouteTable {
-    http::RouteTable::new()
+    super::well_known::table()
         .route("/api/auth/captcha", get(captcha))
         .route("/api/auth/register", post(register))
         .route("/api/auth/activate", post(activate_with_code).get(activate_with_link).head(activate_link_head))
