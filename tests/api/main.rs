@@ -11,6 +11,7 @@ mod avatars;
 mod billing;
 mod calls;
 mod credentials;
+mod csrf;
 mod events;
 mod fault_tolerance;
 mod faults;
