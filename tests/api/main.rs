@@ -15,6 +15,7 @@ mod csrf;
 mod events;
 mod fault_tolerance;
 mod faults;
+mod hardening;
 mod helpers;
 mod lifecycle;
 mod limits;
