@@ -316,6 +316,7 @@ pub async fn serve_purge() -> Result<(), lambda_http::Error> {
                 unverified = report.unverified,
                 skipped = report.skipped,
                 stale_uploads = report.stale_uploads,
+                released_holds = report.released_holds,
                 items = report.items,
                 objects = report.objects,
                 complete = report.complete,
@@ -323,7 +324,7 @@ pub async fn serve_purge() -> Result<(), lambda_http::Error> {
             );
             Ok::<_, lambda_http::Error>(serde_json::json!({
                 "deleted": report.deleted, "unverified": report.unverified, "skipped": report.skipped, "staleUploads": report.stale_uploads,
-                "items": report.items, "objects": report.objects, "complete": report.complete,
+                "releasedHolds": report.released_holds, "items": report.items, "objects": report.objects, "complete": report.complete,
             }))
         }
     }))
