@@ -51,6 +51,8 @@ pub struct App {
     /// Encrypts secrets kept at rest, the TOTP seeds (`MFA_SEAL_KEY`); `None` in a function
     /// that is not given it (see [`App::secret_box`]).
     pub secrets: Option<SecretBox>,
+    /// The Pwned Passwords range client (`BREACHED_PASSWORD_CHECK=hibp`); `None` when off.
+    pub breached: Option<crate::breached::BreachedPasswords>,
 }
 
 impl std::fmt::Debug for App {
@@ -148,7 +150,14 @@ impl App {
         });
         let secrets =
             key_set(&parameters, "MFA_SEAL_KEY_PARAMETER", config.mfa_seal_key.as_ref())?.map(|keys| SecretBox::new(&keys)).transpose()?;
+        let breached = match &config.passwords.breached {
+            crate::config::BreachedPasswordCheck::Off => None,
+            crate::config::BreachedPasswordCheck::Hibp { range_url, timeout_ms, .. } => {
+                Some(crate::breached::BreachedPasswords::new(crate::outbound::OutboundClient::new()?, range_url, *timeout_ms))
+            }
+        };
         Ok(Self {
+            breached,
             store: Store::new(dynamo, &config.table_name),
             objects: ObjectStore::new(s3.clone(), &config.bucket_name),
             payments: Arc::new(SandboxProvider),

@@ -53,6 +53,8 @@ pub struct Config {
     /// `CORS_ALLOWED_ORIGINS`: exact origins (`scheme://host[:port]`) a browser may call from;
     /// empty means no CORS headers at all.
     pub cors_allowed_origins: Vec<String>,
+    /// `PASSWORD_POLICY`, `PASSWORD_MIN_LENGTH`, `BREACHED_PASSWORD_CHECK`, `HIBP_*`.
+    pub passwords: PasswordSettings,
 }
 
 /// Fixed-window limits on the endpoints an anonymous client can use to guess, spam or burn
@@ -260,6 +262,8 @@ impl Config {
             problems.push("LOG_LEVEL must be one of error, warn, info, debug, trace".into());
         }
 
+        let passwords = PasswordSettings::from_lookup(&lookup, &mut problems);
+
         if !problems.is_empty() {
             return Err(ConfigError(problems));
         }
@@ -284,7 +288,94 @@ impl Config {
             limits,
             lockout,
             cors_allowed_origins,
+            passwords,
         })
+    }
+}
+
+// ---- password policy and breached-password screening (SPEC §3.1) ----------------------------
+
+pub use crate::domain::PasswordPolicy;
+
+/// The Pwned Passwords range API (k-anonymity: only 5 hex digits of the SHA-1 leave).
+pub const HIBP_DEFAULT_RANGE_URL: &str = "https://api.pwnedpasswords.com/range/";
+
+/// Whether new passwords are screened against known breaches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BreachedPasswordCheck {
+    Off,
+    /// `BREACHED_PASSWORD_CHECK=hibp`: the range API at `range_url` (`HIBP_RANGE_URL`, the prefix
+    /// is appended), answered within `timeout_ms` (`HIBP_TIMEOUT_MS`); when it is not,
+    /// `fail_open` (`HIBP_FAIL=open`, the default) accepts the password and logs the outage,
+    /// `closed` refuses it with `503`.
+    Hibp {
+        range_url: String,
+        timeout_ms: u64,
+        fail_open: bool,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordSettings {
+    pub policy: PasswordPolicy,
+    pub breached: BreachedPasswordCheck,
+}
+
+impl Default for PasswordSettings {
+    fn default() -> Self {
+        Self { policy: PasswordPolicy::default(), breached: BreachedPasswordCheck::Off }
+    }
+}
+
+impl PasswordSettings {
+    fn from_lookup(lookup: &impl Fn(&str) -> Option<String>, problems: &mut Vec<String>) -> Self {
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let min_length = match get("PASSWORD_MIN_LENGTH") {
+            None => None,
+            Some(v) => match v.parse::<usize>() {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    problems.push("PASSWORD_MIN_LENGTH must be a whole number (8-64)".into());
+                    None
+                }
+            },
+        };
+        let policy = PasswordPolicy::parse(get("PASSWORD_POLICY").as_deref().unwrap_or("classic"), min_length).unwrap_or_else(|e| {
+            problems.push(e);
+            PasswordPolicy::default()
+        });
+        let breached = match get("BREACHED_PASSWORD_CHECK").as_deref().unwrap_or("off") {
+            "off" => BreachedPasswordCheck::Off,
+            "hibp" => {
+                let range_url = get("HIBP_RANGE_URL").unwrap_or_else(|| HIBP_DEFAULT_RANGE_URL.to_owned());
+                match url::Url::parse(&range_url) {
+                    Ok(u) if matches!(u.scheme(), "http" | "https") && u.query().is_none() && u.fragment().is_none() => {}
+                    _ => problems.push("HIBP_RANGE_URL must be an http(s) URL the 5-digit prefix is appended to".into()),
+                }
+                let timeout_ms = match get("HIBP_TIMEOUT_MS").map(|v| v.parse::<u64>()) {
+                    None => 1500,
+                    Some(Ok(ms)) if (50..=10_000).contains(&ms) => ms,
+                    Some(_) => {
+                        problems.push("HIBP_TIMEOUT_MS must be 50-10000".into());
+                        1500
+                    }
+                };
+                let fail_open = match get("HIBP_FAIL").as_deref().unwrap_or("open") {
+                    "open" => true,
+                    "closed" => false,
+                    _ => {
+                        problems.push("HIBP_FAIL must be open or closed".into());
+                        true
+                    }
+                };
+                BreachedPasswordCheck::Hibp { range_url, timeout_ms, fail_open }
+            }
+            _ => {
+                problems.push("BREACHED_PASSWORD_CHECK must be off or hibp".into());
+                BreachedPasswordCheck::Off
+            }
+        };
+        Self { policy, breached }
     }
 }
 
@@ -308,6 +399,60 @@ fn parse_origins(text: &str) -> Result<Vec<String>, String> {
         origins.push(url.origin().ascii_serialization());
     }
     Ok(origins)
+}
+
+#[cfg(test)]
+mod password_settings_tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<PasswordSettings, Vec<String>> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let mut problems = Vec::new();
+        let s = PasswordSettings::from_lookup(&|k: &str| map.get(k).cloned(), &mut problems);
+        if problems.is_empty() { Ok(s) } else { Err(problems) }
+    }
+
+    #[test]
+    fn classic_and_no_breach_check_by_default() {
+        assert_eq!(settings(&[]).unwrap(), PasswordSettings::default());
+    }
+
+    #[test]
+    fn nist_with_a_minimum_and_the_hibp_check_parse() {
+        let s = settings(&[("PASSWORD_POLICY", "nist"), ("PASSWORD_MIN_LENGTH", "8"), ("BREACHED_PASSWORD_CHECK", "hibp")]).unwrap();
+        assert_eq!(s.policy, PasswordPolicy::Nist { min_length: 8 });
+        assert_eq!(s.breached, BreachedPasswordCheck::Hibp { range_url: HIBP_DEFAULT_RANGE_URL.into(), timeout_ms: 1500, fail_open: true });
+        let s = settings(&[
+            ("BREACHED_PASSWORD_CHECK", "hibp"),
+            ("HIBP_RANGE_URL", "http://127.0.0.1:8080/range/"),
+            ("HIBP_TIMEOUT_MS", "200"),
+            ("HIBP_FAIL", "closed"),
+        ])
+        .unwrap();
+        assert_eq!(
+            s.breached,
+            BreachedPasswordCheck::Hibp { range_url: "http://127.0.0.1:8080/range/".into(), timeout_ms: 200, fail_open: false }
+        );
+    }
+
+    #[test]
+    fn bad_values_are_each_named() {
+        let problems = settings(&[
+            ("PASSWORD_POLICY", "strict"),
+            ("PASSWORD_MIN_LENGTH", "abc"),
+            ("BREACHED_PASSWORD_CHECK", "hibp"),
+            ("HIBP_RANGE_URL", "ftp://x"),
+            ("HIBP_TIMEOUT_MS", "0"),
+            ("HIBP_FAIL", "maybe"),
+        ])
+        .unwrap_err();
+        for name in ["PASSWORD_POLICY", "PASSWORD_MIN_LENGTH", "HIBP_RANGE_URL", "HIBP_TIMEOUT_MS", "HIBP_FAIL"] {
+            assert!(problems.iter().any(|p| p.contains(name)), "{name}: {problems:?}");
+        }
+        assert!(settings(&[("PASSWORD_POLICY", "nist"), ("PASSWORD_MIN_LENGTH", "7")]).is_err());
+        assert!(settings(&[("BREACHED_PASSWORD_CHECK", "yes")]).is_err());
+    }
 }
 
 #[cfg(test)]

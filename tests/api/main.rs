@@ -18,6 +18,8 @@ mod lifecycle;
 mod limits;
 mod mfa;
 mod openapi;
+mod password_policy;
+mod peers;
 mod release_build;
 mod secrets;
 mod serial;

@@ -31,7 +31,7 @@ pub use ids::{ApiKeyId, SessionId, SubscriptionId, UploadId, UserId, new_ulid};
 pub use limits::{LockoutPolicy, RateLimit, Window};
 pub use link_token::{EmailChangeToken, LinkToken, TokenKind};
 pub use mfa::MfaState;
-pub use password::{Password, PasswordPolicyInput};
+pub use password::{MAX_PASSWORD_CHARS, Password, PasswordPolicy, PasswordPolicyInput};
 pub use plan::{Coupon, Limit, Limits, Plan, PlanId, cents_to_amount, discounted, plans};
 pub use profile::{Language, Preferences, ProfileInput, ProfileUpdate, Theme, Timezone};
 pub use secret::Secret;

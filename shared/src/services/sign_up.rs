@@ -70,6 +70,7 @@ pub(crate) fn parse_new_account(
     email: &str,
     password: &str,
     also: Option<FieldError>,
+    policy: crate::domain::PasswordPolicy,
 ) -> Result<(Username, Email, Password)> {
     let mut errors = Vec::new();
     let username = Username::parse(username, "username").map_err(|e| errors.push(e)).ok();
@@ -77,7 +78,7 @@ pub(crate) fn parse_new_account(
     errors.extend(also);
     let (Some(username), Some(email), true) = (username, email, errors.is_empty()) else { return Err(Error::Validation(errors)) };
     let ctx = PasswordPolicyInput { username: username.as_str(), email: email.as_str() };
-    let password = Password::parse(password, "password", &ctx).map_err(Error::WeakPassword)?;
+    let password = Password::parse(password, "password", &ctx, policy).map_err(Error::WeakPassword)?;
     Ok((username, email, password))
 }
 
@@ -101,12 +102,13 @@ pub(crate) fn issue_activation(codes: &CodePepper, user: &UserId, now: i64) -> I
 }
 
 pub async fn register(app: &App, input: Registration, client: &ClientInfo) -> Result<Registered> {
-    let (username, email, password) = parse_new_account(&input.username, &input.email, &input.password, None)?;
+    let (username, email, password) = parse_new_account(&input.username, &input.email, &input.password, None, app.config.passwords.policy)?;
     // Counted once the input is known to be well-formed, before the captcha, argon2 and mail.
     limits::count_attempt(app, Action::Register, client).await?;
     if app.config.require_captcha {
         check_captcha(app, input.captcha).await?;
     }
+    super::password_policy::screen_breached(app, password.expose(), "password").await?;
 
     let now = app.now();
     let id = UserId::generate(app.clock.now());
