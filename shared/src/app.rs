@@ -53,6 +53,8 @@ pub struct App {
     pub secrets: Option<SecretBox>,
     /// The Pwned Passwords range client (`BREACHED_PASSWORD_CHECK=hibp`); `None` when off.
     pub breached: Option<crate::breached::BreachedPasswords>,
+    /// The captcha provider's token verification (`CAPTCHA_PROVIDER`); `None`: the built-in image.
+    pub captcha_provider: Option<crate::captcha::ProviderVerifier>,
 }
 
 impl std::fmt::Debug for App {
@@ -156,8 +158,20 @@ impl App {
                 Some(crate::breached::BreachedPasswords::new(crate::outbound::OutboundClient::new()?, range_url, *timeout_ms))
             }
         };
+        let captcha_provider = match &config.captcha {
+            crate::config::CaptchaSettings::Builtin => None,
+            crate::config::CaptchaSettings::Provider { provider, secret, verify_url, timeout_ms } => {
+                let secret = match secret {
+                    crate::config::SecretSource::Value(v) => v.clone(),
+                    crate::config::SecretSource::SsmParameter(name) => parameter(&parameters, "CAPTCHA_SECRET_PARAMETER", name)?.clone(),
+                };
+                let client = crate::outbound::OutboundClient::new()?;
+                Some(crate::captcha::ProviderVerifier::new(*provider, client, secret, verify_url.as_deref(), *timeout_ms))
+            }
+        };
         Ok(Self {
             breached,
+            captcha_provider,
             store: Store::new(dynamo, &config.table_name),
             objects: ObjectStore::new(s3.clone(), &config.bucket_name),
             payments: Arc::new(SandboxProvider),

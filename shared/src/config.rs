@@ -55,6 +55,8 @@ pub struct Config {
     pub cors_allowed_origins: Vec<String>,
     /// `PASSWORD_POLICY`, `PASSWORD_MIN_LENGTH`, `BREACHED_PASSWORD_CHECK`, `HIBP_*`.
     pub passwords: PasswordSettings,
+    /// `CAPTCHA_PROVIDER`, `CAPTCHA_SECRET(_PARAMETER)`, `CAPTCHA_VERIFY_URL`, `CAPTCHA_TIMEOUT_MS`.
+    pub captcha: CaptchaSettings,
 }
 
 /// Fixed-window limits on the endpoints an anonymous client can use to guess, spam or burn
@@ -263,6 +265,7 @@ impl Config {
         }
 
         let passwords = PasswordSettings::from_lookup(&lookup, &mut problems);
+        let captcha = CaptchaSettings::from_lookup(&lookup, &mut problems);
 
         if !problems.is_empty() {
             return Err(ConfigError(problems));
@@ -289,6 +292,7 @@ impl Config {
             lockout,
             cors_allowed_origins,
             passwords,
+            captcha,
         })
     }
 }
@@ -399,6 +403,122 @@ fn parse_origins(text: &str) -> Result<Vec<String>, String> {
         origins.push(url.origin().ascii_serialization());
     }
     Ok(origins)
+}
+
+// ---- captcha provider ------------------------------------------------------------------------
+
+pub use crate::captcha::Provider as CaptchaProvider;
+
+/// Which captcha `register` checks when `REQUIRE_CAPTCHA` is on.
+#[derive(Debug, Clone, Default)]
+pub enum CaptchaSettings {
+    /// The built-in image (`GET /api/auth/captcha`), for local and offline use.
+    #[default]
+    Builtin,
+    /// A provider's widget token, verified with its siteverify endpoint.
+    Provider {
+        provider: CaptchaProvider,
+        /// `CAPTCHA_SECRET` or (AWS) the SSM SecureString `CAPTCHA_SECRET_PARAMETER` names.
+        secret: SecretSource,
+        /// `CAPTCHA_VERIFY_URL`: overrides the provider's endpoint (tests, a proxy).
+        verify_url: Option<String>,
+        timeout_ms: u64,
+    },
+}
+
+/// A secret given as a value (local runs, tests) or as the name of an SSM parameter.
+#[derive(Debug, Clone)]
+pub enum SecretSource {
+    Value(Secret),
+    SsmParameter(String),
+}
+
+impl CaptchaSettings {
+    fn from_lookup(lookup: &impl Fn(&str) -> Option<String>, problems: &mut Vec<String>) -> Self {
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let provider = match get("CAPTCHA_PROVIDER").as_deref().unwrap_or("builtin") {
+            "builtin" => return Self::Builtin,
+            "turnstile" => CaptchaProvider::Turnstile,
+            "hcaptcha" => CaptchaProvider::HCaptcha,
+            _ => {
+                problems.push("CAPTCHA_PROVIDER must be builtin, turnstile or hcaptcha".into());
+                return Self::Builtin;
+            }
+        };
+        let secret = match (get("CAPTCHA_SECRET"), get("CAPTCHA_SECRET_PARAMETER")) {
+            (Some(v), None) => SecretSource::Value(Secret::new(v)),
+            (None, Some(p)) => SecretSource::SsmParameter(p),
+            (Some(_), Some(_)) => {
+                problems.push("set only one of CAPTCHA_SECRET and CAPTCHA_SECRET_PARAMETER".into());
+                return Self::Builtin;
+            }
+            (None, None) => {
+                problems.push(format!("CAPTCHA_PROVIDER={} needs CAPTCHA_SECRET or CAPTCHA_SECRET_PARAMETER", provider.as_str()));
+                return Self::Builtin;
+            }
+        };
+        let verify_url = get("CAPTCHA_VERIFY_URL");
+        if let Some(u) = &verify_url
+            && !url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+        {
+            problems.push("CAPTCHA_VERIFY_URL must be an http(s) URL".into());
+        }
+        let timeout_ms = match get("CAPTCHA_TIMEOUT_MS").map(|v| v.parse::<u64>()) {
+            None => 3000,
+            Some(Ok(ms)) if (50..=10_000).contains(&ms) => ms,
+            Some(_) => {
+                problems.push("CAPTCHA_TIMEOUT_MS must be 50-10000".into());
+                3000
+            }
+        };
+        Self::Provider { provider, secret, verify_url, timeout_ms }
+    }
+}
+
+#[cfg(test)]
+mod captcha_settings_tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<CaptchaSettings, Vec<String>> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let mut problems = Vec::new();
+        let s = CaptchaSettings::from_lookup(&|k: &str| map.get(k).cloned(), &mut problems);
+        if problems.is_empty() { Ok(s) } else { Err(problems) }
+    }
+
+    #[test]
+    fn the_builtin_captcha_by_default_and_a_provider_with_its_secret() {
+        assert!(matches!(settings(&[]).unwrap(), CaptchaSettings::Builtin));
+        let s = settings(&[("CAPTCHA_PROVIDER", "turnstile"), ("CAPTCHA_SECRET_PARAMETER", "/accounts/captcha")]).unwrap();
+        assert!(matches!(
+            s,
+            CaptchaSettings::Provider {
+                provider: CaptchaProvider::Turnstile,
+                secret: SecretSource::SsmParameter(ref p),
+                verify_url: None,
+                timeout_ms: 3000
+            } if p == "/accounts/captcha"
+        ));
+        let s = settings(&[("CAPTCHA_PROVIDER", "hcaptcha"), ("CAPTCHA_SECRET", "0x0000")]).unwrap();
+        assert!(
+            matches!(s, CaptchaSettings::Provider { provider: CaptchaProvider::HCaptcha, secret: SecretSource::Value(ref v), .. } if v.expose() == "0x0000")
+        );
+    }
+
+    #[test]
+    fn a_provider_without_a_secret_or_with_bad_values_is_refused() {
+        assert!(settings(&[("CAPTCHA_PROVIDER", "hcaptcha")]).unwrap_err()[0].contains("CAPTCHA_SECRET"));
+        assert!(settings(&[("CAPTCHA_PROVIDER", "recaptcha")]).is_err());
+        let problems = settings(&[
+            ("CAPTCHA_PROVIDER", "hcaptcha"),
+            ("CAPTCHA_SECRET", "s"),
+            ("CAPTCHA_VERIFY_URL", "nope"),
+            ("CAPTCHA_TIMEOUT_MS", "1"),
+        ])
+        .unwrap_err();
+        assert!(problems.iter().any(|p| p.contains("CAPTCHA_VERIFY_URL")) && problems.iter().any(|p| p.contains("CAPTCHA_TIMEOUT_MS")));
+    }
 }
 
 #[cfg(test)]

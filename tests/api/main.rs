@@ -10,6 +10,7 @@ mod auth;
 mod avatars;
 mod billing;
 mod calls;
+mod captcha_providers;
 mod events;
 mod fault_tolerance;
 mod faults;

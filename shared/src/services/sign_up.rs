@@ -34,7 +34,22 @@ pub async fn captcha(app: &App, client: &ClientInfo) -> Result<IssuedCaptcha> {
     Ok(IssuedCaptcha { id, image: image.data_url, expires_in: CAPTCHA_TTL_SECS })
 }
 
-async fn check_captcha(app: &App, captcha: Option<(String, String)>) -> Result<()> {
+async fn check_captcha(app: &App, captcha: Option<(String, String)>, client: &ClientInfo) -> Result<()> {
+    if let Some(verifier) = &app.captcha_provider {
+        // A provider's widget token arrives as `captcha` (no `captchaId`).
+        let Some((_, token)) = captcha else { return Err(Error::InvalidCaptcha) };
+        return match verifier.verify(&token, &client.ip).await {
+            crate::captcha::Verdict::Passed => Ok(()),
+            crate::captcha::Verdict::Failed(codes) => {
+                tracing::info!(provider = verifier.provider().as_str(), codes = ?codes, "captcha refused");
+                Err(Error::InvalidCaptcha)
+            }
+            crate::captcha::Verdict::Unavailable(reason) => {
+                tracing::error!(provider = verifier.provider().as_str(), %reason, "captcha verification unavailable; refused");
+                Err(Error::DependencyUnavailable(anyhow::anyhow!("captcha verification unavailable: {reason}")))
+            }
+        };
+    }
     let Some((id, answer)) = captcha else { return Err(Error::InvalidCaptcha) };
     if id.len() > 64 || answer.len() > 32 {
         return Err(Error::InvalidCaptcha);
@@ -106,7 +121,7 @@ pub async fn register(app: &App, input: Registration, client: &ClientInfo) -> Re
     // Counted once the input is known to be well-formed, before the captcha, argon2 and mail.
     limits::count_attempt(app, Action::Register, client).await?;
     if app.config.require_captcha {
-        check_captcha(app, input.captcha).await?;
+        check_captcha(app, input.captcha, client).await?;
     }
     super::password_policy::screen_breached(app, password.expose(), "password").await?;
 
