@@ -23,7 +23,7 @@
 
 use accounts_core::clock::{Clock as _, SystemClock, rfc3339};
 use accounts_core::config::HashCost;
-use accounts_core::domain::RotationRefused;
+use accounts_core::domain::{PasswordPolicy, RotationRefused};
 use accounts_core::kms::Kms;
 use accounts_core::passwords::PasswordHasher;
 use accounts_core::services::admin::{self, Actor, NewAccount};
@@ -115,7 +115,15 @@ async fn run(args: Args) -> Result<String, String> {
     let password = password()?;
     let hasher = PasswordHasher::new(HashCost::OWASP);
     let input = NewAccount { username, email, password, role: "admin".into(), email_verified: true };
-    let created = admin::create_account(&store, &hasher, &SystemClock, None, &Actor::cli(), input).await.map_err(|e| explain(&e))?;
+    // The deployment's password policy (the same settings the functions read).
+    let min_length = match std::env::var("PASSWORD_MIN_LENGTH").ok().filter(|v| !v.trim().is_empty()) {
+        Some(v) => Some(v.trim().parse::<usize>().map_err(|_| "PASSWORD_MIN_LENGTH must be a whole number (8-64)")?),
+        None => None,
+    };
+    let policy_name = std::env::var("PASSWORD_POLICY").ok().filter(|v| !v.trim().is_empty()).unwrap_or_else(|| "classic".into());
+    let policy = PasswordPolicy::parse(policy_name.trim(), min_length)?;
+    let created =
+        admin::create_account(&store, &hasher, &SystemClock, None, policy, &Actor::cli(), input).await.map_err(|e| explain(&e))?;
     let admins = store.admin_count().await.map_err(|e| explain(&e))?;
     Ok(format!("created admin {} ({}); admins in good standing: {admins}", created.user.username, created.user.id))
 }

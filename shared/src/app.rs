@@ -51,6 +51,10 @@ pub struct App {
     /// Encrypts secrets kept at rest, the TOTP seeds (`MFA_SEAL_KEY`); `None` in a function
     /// that is not given it (see [`App::secret_box`]).
     pub secrets: Option<SecretBox>,
+    /// The Pwned Passwords range client (`BREACHED_PASSWORD_CHECK=hibp`); `None` when off.
+    pub breached: Option<crate::breached::BreachedPasswords>,
+    /// The captcha provider's token verification (`CAPTCHA_PROVIDER`); `None`: the built-in image.
+    pub captcha_provider: Option<crate::captcha::ProviderVerifier>,
 }
 
 impl std::fmt::Debug for App {
@@ -153,7 +157,26 @@ impl App {
         });
         let secrets =
             key_set(&parameters, "MFA_SEAL_KEY_PARAMETER", config.mfa_seal_key.as_ref())?.map(|keys| SecretBox::new(&keys)).transpose()?;
+        let breached = match &config.passwords.breached {
+            crate::config::BreachedPasswordCheck::Off => None,
+            crate::config::BreachedPasswordCheck::Hibp { range_url, timeout_ms, .. } => {
+                Some(crate::breached::BreachedPasswords::new(crate::outbound::OutboundClient::new()?, range_url, *timeout_ms))
+            }
+        };
+        let captcha_provider = match &config.captcha {
+            crate::config::CaptchaSettings::Builtin => None,
+            crate::config::CaptchaSettings::Provider { provider, secret, verify_url, timeout_ms } => {
+                let secret = match secret {
+                    crate::config::SecretSource::Value(v) => v.clone(),
+                    crate::config::SecretSource::SsmParameter(name) => parameter(&parameters, "CAPTCHA_SECRET_PARAMETER", name)?.clone(),
+                };
+                let client = crate::outbound::OutboundClient::new()?;
+                Some(crate::captcha::ProviderVerifier::new(*provider, client, secret, verify_url.as_deref(), *timeout_ms))
+            }
+        };
         Ok(Self {
+            breached,
+            captcha_provider,
             store: Store::new(dynamo, &config.table_name),
             objects: ObjectStore::new(s3.clone(), &config.bucket_name),
             payments: config.payment_provider.provider(),
@@ -324,6 +347,7 @@ pub async fn serve_purge() -> Result<(), lambda_http::Error> {
                 unverified = report.unverified,
                 skipped = report.skipped,
                 stale_uploads = report.stale_uploads,
+                released_holds = report.released_holds,
                 items = report.items,
                 objects = report.objects,
                 complete = report.complete,
@@ -331,7 +355,7 @@ pub async fn serve_purge() -> Result<(), lambda_http::Error> {
             );
             Ok::<_, lambda_http::Error>(serde_json::json!({
                 "deleted": report.deleted, "unverified": report.unverified, "skipped": report.skipped, "staleUploads": report.stale_uploads,
-                "items": report.items, "objects": report.objects, "complete": report.complete,
+                "releasedHolds": report.released_holds, "items": report.items, "objects": report.objects, "complete": report.complete,
             }))
         }
     }))

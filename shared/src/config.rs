@@ -60,6 +60,10 @@ pub struct Config {
     /// `CORS_ALLOWED_ORIGINS`: exact origins (`scheme://host[:port]`) a browser may call from;
     /// empty means no CORS headers at all.
     pub cors_allowed_origins: Vec<String>,
+    /// `PASSWORD_POLICY`, `PASSWORD_MIN_LENGTH`, `BREACHED_PASSWORD_CHECK`, `HIBP_*`.
+    pub passwords: PasswordSettings,
+    /// `CAPTCHA_PROVIDER`, `CAPTCHA_SECRET(_PARAMETER)`, `CAPTCHA_VERIFY_URL`, `CAPTCHA_TIMEOUT_MS`.
+    pub captcha: CaptchaSettings,
 }
 
 /// Fixed-window limits on the endpoints an anonymous client can use to guess, spam or burn
@@ -283,6 +287,9 @@ impl Config {
             problems.push("LOG_LEVEL must be one of error, warn, info, debug, trace".into());
         }
 
+        let passwords = PasswordSettings::from_lookup(&lookup, &mut problems);
+        let captcha = CaptchaSettings::from_lookup(&lookup, &mut problems);
+
         if !problems.is_empty() {
             return Err(ConfigError(problems));
         }
@@ -310,7 +317,95 @@ impl Config {
             limits,
             lockout,
             cors_allowed_origins,
+            passwords,
+            captcha,
         })
+    }
+}
+
+// ---- password policy and breached-password screening (SPEC §3.1) ----------------------------
+
+pub use crate::domain::PasswordPolicy;
+
+/// The Pwned Passwords range API (k-anonymity: only 5 hex digits of the SHA-1 leave).
+pub const HIBP_DEFAULT_RANGE_URL: &str = "https://api.pwnedpasswords.com/range/";
+
+/// Whether new passwords are screened against known breaches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BreachedPasswordCheck {
+    Off,
+    /// `BREACHED_PASSWORD_CHECK=hibp`: the range API at `range_url` (`HIBP_RANGE_URL`, the prefix
+    /// is appended), answered within `timeout_ms` (`HIBP_TIMEOUT_MS`); when it is not,
+    /// `fail_open` (`HIBP_FAIL=open`, the default) accepts the password and logs the outage,
+    /// `closed` refuses it with `503`.
+    Hibp {
+        range_url: String,
+        timeout_ms: u64,
+        fail_open: bool,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordSettings {
+    pub policy: PasswordPolicy,
+    pub breached: BreachedPasswordCheck,
+}
+
+impl Default for PasswordSettings {
+    fn default() -> Self {
+        Self { policy: PasswordPolicy::default(), breached: BreachedPasswordCheck::Off }
+    }
+}
+
+impl PasswordSettings {
+    fn from_lookup(lookup: &impl Fn(&str) -> Option<String>, problems: &mut Vec<String>) -> Self {
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let min_length = match get("PASSWORD_MIN_LENGTH") {
+            None => None,
+            Some(v) => match v.parse::<usize>() {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    problems.push("PASSWORD_MIN_LENGTH must be a whole number (8-64)".into());
+                    None
+                }
+            },
+        };
+        let policy = PasswordPolicy::parse(get("PASSWORD_POLICY").as_deref().unwrap_or("classic"), min_length).unwrap_or_else(|e| {
+            problems.push(e);
+            PasswordPolicy::default()
+        });
+        let breached = match get("BREACHED_PASSWORD_CHECK").as_deref().unwrap_or("off") {
+            "off" => BreachedPasswordCheck::Off,
+            "hibp" => {
+                let range_url = get("HIBP_RANGE_URL").unwrap_or_else(|| HIBP_DEFAULT_RANGE_URL.to_owned());
+                match url::Url::parse(&range_url) {
+                    Ok(u) if matches!(u.scheme(), "http" | "https") && u.query().is_none() && u.fragment().is_none() => {}
+                    _ => problems.push("HIBP_RANGE_URL must be an http(s) URL the 5-digit prefix is appended to".into()),
+                }
+                let timeout_ms = match get("HIBP_TIMEOUT_MS").map(|v| v.parse::<u64>()) {
+                    None => 1500,
+                    Some(Ok(ms)) if (50..=10_000).contains(&ms) => ms,
+                    Some(_) => {
+                        problems.push("HIBP_TIMEOUT_MS must be 50-10000".into());
+                        1500
+                    }
+                };
+                let fail_open = match get("HIBP_FAIL").as_deref().unwrap_or("open") {
+                    "open" => true,
+                    "closed" => false,
+                    _ => {
+                        problems.push("HIBP_FAIL must be open or closed".into());
+                        true
+                    }
+                };
+                BreachedPasswordCheck::Hibp { range_url, timeout_ms, fail_open }
+            }
+            _ => {
+                problems.push("BREACHED_PASSWORD_CHECK must be off or hibp".into());
+                BreachedPasswordCheck::Off
+            }
+        };
+        Self { policy, breached }
     }
 }
 
@@ -334,6 +429,176 @@ fn parse_origins(text: &str) -> Result<Vec<String>, String> {
         origins.push(url.origin().ascii_serialization());
     }
     Ok(origins)
+}
+
+// ---- captcha provider ------------------------------------------------------------------------
+
+pub use crate::captcha::Provider as CaptchaProvider;
+
+/// Which captcha `register` checks when `REQUIRE_CAPTCHA` is on.
+#[derive(Debug, Clone, Default)]
+pub enum CaptchaSettings {
+    /// The built-in image (`GET /api/auth/captcha`), for local and offline use.
+    #[default]
+    Builtin,
+    /// A provider's widget token, verified with its siteverify endpoint.
+    Provider {
+        provider: CaptchaProvider,
+        /// `CAPTCHA_SECRET` or (AWS) the SSM SecureString `CAPTCHA_SECRET_PARAMETER` names.
+        secret: SecretSource,
+        /// `CAPTCHA_VERIFY_URL`: overrides the provider's endpoint (tests, a proxy).
+        verify_url: Option<String>,
+        timeout_ms: u64,
+    },
+}
+
+/// A secret given as a value (local runs, tests) or as the name of an SSM parameter.
+#[derive(Debug, Clone)]
+pub enum SecretSource {
+    Value(Secret),
+    SsmParameter(String),
+}
+
+impl CaptchaSettings {
+    fn from_lookup(lookup: &impl Fn(&str) -> Option<String>, problems: &mut Vec<String>) -> Self {
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let provider = match get("CAPTCHA_PROVIDER").as_deref().unwrap_or("builtin") {
+            "builtin" => return Self::Builtin,
+            "turnstile" => CaptchaProvider::Turnstile,
+            "hcaptcha" => CaptchaProvider::HCaptcha,
+            _ => {
+                problems.push("CAPTCHA_PROVIDER must be builtin, turnstile or hcaptcha".into());
+                return Self::Builtin;
+            }
+        };
+        let secret = match (get("CAPTCHA_SECRET"), get("CAPTCHA_SECRET_PARAMETER")) {
+            (Some(v), None) => SecretSource::Value(Secret::new(v)),
+            (None, Some(p)) => SecretSource::SsmParameter(p),
+            (Some(_), Some(_)) => {
+                problems.push("set only one of CAPTCHA_SECRET and CAPTCHA_SECRET_PARAMETER".into());
+                return Self::Builtin;
+            }
+            (None, None) => {
+                problems.push(format!("CAPTCHA_PROVIDER={} needs CAPTCHA_SECRET or CAPTCHA_SECRET_PARAMETER", provider.as_str()));
+                return Self::Builtin;
+            }
+        };
+        let verify_url = get("CAPTCHA_VERIFY_URL");
+        if let Some(u) = &verify_url
+            && !url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+        {
+            problems.push("CAPTCHA_VERIFY_URL must be an http(s) URL".into());
+        }
+        let timeout_ms = match get("CAPTCHA_TIMEOUT_MS").map(|v| v.parse::<u64>()) {
+            None => 3000,
+            Some(Ok(ms)) if (50..=10_000).contains(&ms) => ms,
+            Some(_) => {
+                problems.push("CAPTCHA_TIMEOUT_MS must be 50-10000".into());
+                3000
+            }
+        };
+        Self::Provider { provider, secret, verify_url, timeout_ms }
+    }
+}
+
+#[cfg(test)]
+mod captcha_settings_tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<CaptchaSettings, Vec<String>> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let mut problems = Vec::new();
+        let s = CaptchaSettings::from_lookup(&|k: &str| map.get(k).cloned(), &mut problems);
+        if problems.is_empty() { Ok(s) } else { Err(problems) }
+    }
+
+    #[test]
+    fn the_builtin_captcha_by_default_and_a_provider_with_its_secret() {
+        assert!(matches!(settings(&[]).unwrap(), CaptchaSettings::Builtin));
+        let s = settings(&[("CAPTCHA_PROVIDER", "turnstile"), ("CAPTCHA_SECRET_PARAMETER", "/accounts/captcha")]).unwrap();
+        assert!(matches!(
+            s,
+            CaptchaSettings::Provider {
+                provider: CaptchaProvider::Turnstile,
+                secret: SecretSource::SsmParameter(ref p),
+                verify_url: None,
+                timeout_ms: 3000
+            } if p == "/accounts/captcha"
+        ));
+        let s = settings(&[("CAPTCHA_PROVIDER", "hcaptcha"), ("CAPTCHA_SECRET", "0x0000")]).unwrap();
+        assert!(
+            matches!(s, CaptchaSettings::Provider { provider: CaptchaProvider::HCaptcha, secret: SecretSource::Value(ref v), .. } if v.expose() == "0x0000")
+        );
+    }
+
+    #[test]
+    fn a_provider_without_a_secret_or_with_bad_values_is_refused() {
+        assert!(settings(&[("CAPTCHA_PROVIDER", "hcaptcha")]).unwrap_err()[0].contains("CAPTCHA_SECRET"));
+        assert!(settings(&[("CAPTCHA_PROVIDER", "recaptcha")]).is_err());
+        let problems = settings(&[
+            ("CAPTCHA_PROVIDER", "hcaptcha"),
+            ("CAPTCHA_SECRET", "s"),
+            ("CAPTCHA_VERIFY_URL", "nope"),
+            ("CAPTCHA_TIMEOUT_MS", "1"),
+        ])
+        .unwrap_err();
+        assert!(problems.iter().any(|p| p.contains("CAPTCHA_VERIFY_URL")) && problems.iter().any(|p| p.contains("CAPTCHA_TIMEOUT_MS")));
+    }
+}
+
+#[cfg(test)]
+mod password_settings_tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<PasswordSettings, Vec<String>> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let mut problems = Vec::new();
+        let s = PasswordSettings::from_lookup(&|k: &str| map.get(k).cloned(), &mut problems);
+        if problems.is_empty() { Ok(s) } else { Err(problems) }
+    }
+
+    #[test]
+    fn classic_and_no_breach_check_by_default() {
+        assert_eq!(settings(&[]).unwrap(), PasswordSettings::default());
+    }
+
+    #[test]
+    fn nist_with_a_minimum_and_the_hibp_check_parse() {
+        let s = settings(&[("PASSWORD_POLICY", "nist"), ("PASSWORD_MIN_LENGTH", "8"), ("BREACHED_PASSWORD_CHECK", "hibp")]).unwrap();
+        assert_eq!(s.policy, PasswordPolicy::Nist { min_length: 8 });
+        assert_eq!(s.breached, BreachedPasswordCheck::Hibp { range_url: HIBP_DEFAULT_RANGE_URL.into(), timeout_ms: 1500, fail_open: true });
+        let s = settings(&[
+            ("BREACHED_PASSWORD_CHECK", "hibp"),
+            ("HIBP_RANGE_URL", "http://127.0.0.1:8080/range/"),
+            ("HIBP_TIMEOUT_MS", "200"),
+            ("HIBP_FAIL", "closed"),
+        ])
+        .unwrap();
+        assert_eq!(
+            s.breached,
+            BreachedPasswordCheck::Hibp { range_url: "http://127.0.0.1:8080/range/".into(), timeout_ms: 200, fail_open: false }
+        );
+    }
+
+    #[test]
+    fn bad_values_are_each_named() {
+        let problems = settings(&[
+            ("PASSWORD_POLICY", "strict"),
+            ("PASSWORD_MIN_LENGTH", "abc"),
+            ("BREACHED_PASSWORD_CHECK", "hibp"),
+            ("HIBP_RANGE_URL", "ftp://x"),
+            ("HIBP_TIMEOUT_MS", "0"),
+            ("HIBP_FAIL", "maybe"),
+        ])
+        .unwrap_err();
+        for name in ["PASSWORD_POLICY", "PASSWORD_MIN_LENGTH", "HIBP_RANGE_URL", "HIBP_TIMEOUT_MS", "HIBP_FAIL"] {
+            assert!(problems.iter().any(|p| p.contains(name)), "{name}: {problems:?}");
+        }
+        assert!(settings(&[("PASSWORD_POLICY", "nist"), ("PASSWORD_MIN_LENGTH", "7")]).is_err());
+        assert!(settings(&[("BREACHED_PASSWORD_CHECK", "yes")]).is_err());
+    }
 }
 
 #[cfg(test)]

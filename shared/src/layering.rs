@@ -9,8 +9,21 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// The adapters: they own an SDK or a crate and sit below the services.
-const ADAPTERS: [&str; 11] =
-    ["store", "avatars", "mail", "objects", "payments", "passwords", "tokens", "captcha", "crypto", "kms", "secrets"];
+const ADAPTERS: [&str; 13] = [
+    "store",
+    "avatars",
+    "mail",
+    "objects",
+    "payments",
+    "passwords",
+    "tokens",
+    "captcha",
+    "crypto",
+    "kms",
+    "secrets",
+    "outbound",
+    "breached",
+];
 
 /// Which files a rule covers (a folder or a file under `src/`), the top-level modules they must
 /// not reach, and the crates they must not name.
@@ -44,6 +57,8 @@ const RULES: &[Rule] = &[
             "crypto",
             "kms",
             "secrets",
+            "outbound",
+            "breached",
         ],
         crates: SDK_CRATES,
     },

@@ -241,6 +241,29 @@ mod tests {
         assert_eq!(headers, expected.into(), "exactly the signed headers the client must send");
     }
 
+    /// moto accepts a presigned `PUT` at any time (it checks neither signature nor expiry), so
+    /// what the hold of a deleted upload relies on is checked here: the URL S3 gets stops
+    /// working no later than the record's `url_expires_at`, which the hold outlasts.
+    #[tokio::test]
+    async fn a_presigned_put_expires_before_the_hold_of_a_deleted_upload_ends() {
+        use crate::domain::UPLOAD_URL_TTL_SECS;
+        let created = 1_700_000_000;
+        let now = OffsetDateTime::from_unix_timestamp(created).unwrap();
+        for asked in [UPLOAD_URL_TTL_SECS as u64, 24 * 3600] {
+            let p = store().presign_put("uploads/usr_1/upl_2", "text/plain", 5, now, asked).await.unwrap();
+            let signed_at = time::PrimitiveDateTime::parse(
+                &query(&p.url, "X-Amz-Date").unwrap(),
+                time::macros::format_description!("[year][month][day]T[hour][minute][second]Z"),
+            )
+            .unwrap()
+            .assume_utc()
+            .unix_timestamp();
+            let expires: i64 = query(&p.url, "X-Amz-Expires").unwrap().parse().unwrap();
+            let url_dead_at = signed_at + expires;
+            assert!(url_dead_at <= created + UPLOAD_URL_TTL_SECS, "asked {asked}s: the URL outlives the record's urlExpiresAt");
+        }
+    }
+
     #[tokio::test]
     async fn a_presigned_get_downloads_as_an_attachment() {
         let now = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();

@@ -15,7 +15,7 @@ use accounts_core::domain::{
     Theme, Timezone, TokenKind, UploadId, UploadKind, UserId, UserQuery, UserStatus, Username, parse_day, parse_expires_in, parse_key_name,
     parse_scopes,
 };
-use accounts_core::domain::{ProfileInput, ProfileUpdate};
+use accounts_core::domain::{PasswordPolicy, ProfileInput, ProfileUpdate};
 use accounts_core::services::usage::Period;
 use accounts_core::store::UserCursor;
 use base64::Engine as _;
@@ -65,10 +65,13 @@ proptest! {
             prop_assert!(name.as_str().is_ascii());
             let _ = name.key();
         }
-        let ctx = PasswordPolicyInput { username: &s, email: &s };
-        let _ = Password::parse(&s, "password", &ctx);
-        let ctx = PasswordPolicyInput { username: "ada", email: "ada@example.com" };
-        let _ = Password::parse(&s, "password", &ctx);
+        for policy in [PasswordPolicy::Classic { min_length: 8 }, PasswordPolicy::Nist { min_length: 15 }] {
+            let ctx = PasswordPolicyInput { username: &s, email: &s };
+            let _ = Password::parse(&s, "password", &ctx, policy);
+            let ctx = PasswordPolicyInput { username: "ada", email: "ada@example.com" };
+            let _ = Password::parse(&s, "password", &ctx, policy);
+        }
+        let _ = accounts_core::breached::count_in_range(&s, "1E4C9B93F3F0682250B6CF8331B7EE68FD8");
         let _ = normalise_answer(&s);
     }
 

@@ -23,7 +23,9 @@ async fn bootstrap_admin(t: &TestApp, username: &str) -> TestUser {
         role: "admin".into(),
         email_verified: true,
     };
-    let created = svc::create_account(&t.app.store, &t.app.hasher, t.app.clock.as_ref(), None, &Actor::cli(), input).await.unwrap();
+    let created = svc::create_account(&t.app.store, &t.app.hasher, t.app.clock.as_ref(), None, Default::default(), &Actor::cli(), input)
+        .await
+        .unwrap();
     signed_in(t, created.user.id.to_string(), username, &email).await
 }
 
@@ -943,13 +945,38 @@ async fn the_bootstrap_creates_an_activated_admin_and_refuses_taken_names_changi
         email_verified: true,
     };
     let store = &t.app.store;
-    let err =
-        svc::create_account(store, &t.app.hasher, t.app.clock.as_ref(), None, &Actor::cli(), again("FIRST_ADMIN", "new@example.com")).await;
+    let err = svc::create_account(
+        store,
+        &t.app.hasher,
+        t.app.clock.as_ref(),
+        None,
+        Default::default(),
+        &Actor::cli(),
+        again("FIRST_ADMIN", "new@example.com"),
+    )
+    .await;
     assert!(matches!(err, Err(accounts_core::Error::UsernameTaken)));
-    let err = svc::create_account(store, &t.app.hasher, t.app.clock.as_ref(), None, &Actor::cli(), again("second", &admin.email)).await;
+    let err = svc::create_account(
+        store,
+        &t.app.hasher,
+        t.app.clock.as_ref(),
+        None,
+        Default::default(),
+        &Actor::cli(),
+        again("second", &admin.email),
+    )
+    .await;
     assert!(matches!(err, Err(accounts_core::Error::EmailTaken)));
-    let err =
-        svc::create_account(store, &t.app.hasher, t.app.clock.as_ref(), None, &Actor::cli(), again("third", "third@example.com")).await;
+    let err = svc::create_account(
+        store,
+        &t.app.hasher,
+        t.app.clock.as_ref(),
+        None,
+        Default::default(),
+        &Actor::cli(),
+        again("third", "third@example.com"),
+    )
+    .await;
     assert!(err.is_ok(), "a second admin by the command is allowed");
     assert_eq!(t.all_items().await.len(), before + 6, "user, 2 markers, activity, audit, user.created; nothing from the refused attempts");
     assert_eq!(t.app.store.admin_count().await.unwrap(), 2);

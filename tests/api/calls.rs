@@ -367,7 +367,7 @@ async fn admin_requests_make_exactly_the_dynamodb_calls_of_the_table() {
         role: "admin".into(),
         email_verified: true,
     };
-    svc::create_account(&t.app.store, &t.app.hasher, t.app.clock.as_ref(), None, &Actor::cli(), input).await.unwrap();
+    svc::create_account(&t.app.store, &t.app.hasher, t.app.clock.as_ref(), None, Default::default(), &Actor::cli(), input).await.unwrap();
     let admin = token(&t.login("calls_admin", PASSWORD).await, "accessToken");
     let (username, email) = t.new_identity();
     let created = costs(

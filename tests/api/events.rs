@@ -194,7 +194,10 @@ async fn admin(t: &TestApp) -> TestUser {
         role: "admin".into(),
         email_verified: true,
     };
-    let created = admin_svc::create_account(&t.app.store, &t.app.hasher, t.app.clock.as_ref(), None, &Actor::cli(), input).await.unwrap();
+    let created =
+        admin_svc::create_account(&t.app.store, &t.app.hasher, t.app.clock.as_ref(), None, Default::default(), &Actor::cli(), input)
+            .await
+            .unwrap();
     let l = t.login(&username, PASSWORD).await;
     l.assert(200, None);
     TestUser {

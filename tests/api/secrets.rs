@@ -323,7 +323,17 @@ async fn a_function_not_given_a_secret_starts_and_refuses_only_what_needs_it() {
         email_verified: true,
     };
     let actor = accounts_core::services::admin::Actor::cli();
-    accounts_core::services::admin::create_account(&t.app.store, &t.app.hasher, t.app.clock.as_ref(), None, &actor, input).await.unwrap();
+    accounts_core::services::admin::create_account(
+        &t.app.store,
+        &t.app.hasher,
+        t.app.clock.as_ref(),
+        None,
+        Default::default(),
+        &actor,
+        input,
+    )
+    .await
+    .unwrap();
     let login = t.login("no_secrets", PASSWORD).await;
     login.assert(200, None);
     let access = login.data()["accessToken"].as_str().unwrap().to_owned();

@@ -4,7 +4,7 @@
 
 use crate::helpers::{PASSWORD, Resp, TestApp, TestUser};
 use accounts_core::clock::Clock;
-use accounts_core::domain::UserId;
+use accounts_core::domain::{UPLOAD_HOLD_GRACE_SECS, UPLOAD_URL_TTL_SECS, UserId};
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{Value, json};
 
@@ -189,11 +189,17 @@ async fn concurrent_reservations_stop_exactly_at_the_storage_quota() {
     assert_eq!(user_number(&t, &u.id, "storageCommitted").await, GIB, "reached exactly, never over");
     assert_eq!(user_number(&t, &u.id, "uploadsCommitted").await, 4);
     start(&t, &u.access, "one-more-byte.bin", "application/octet-stream", 1).await.assert(429, Some("QUOTA_EXCEEDED"));
-    // Deleting a pending upload frees its reservation.
+    // Deleting a pending upload frees its reservation once its URL can no longer write: until
+    // then the URL could still store the object (see the hold tests below).
     let id = ok[0].data()["id"].as_str().unwrap();
     t.call("DELETE", &format!("/api/uploads/{id}"), None, Some(&u.access)).await.assert(204, None);
-    assert_eq!(user_number(&t, &u.id, "storageCommitted").await, GIB - GIB / 4);
-    start(&t, &u.access, "fits-again.bin", "application/octet-stream", GIB / 4).await.assert(201, None);
+    assert_eq!(user_number(&t, &u.id, "storageCommitted").await, GIB, "held while the URL may write");
+    start(&t, &u.access, "fits-again.bin", "application/octet-stream", GIB / 4).await.assert(429, Some("QUOTA_EXCEEDED"));
+    t.clock.advance(time::Duration::seconds(UPLOAD_URL_TTL_SECS + UPLOAD_HOLD_GRACE_SECS));
+    let access = relogin(&t, &u).await;
+    start(&t, &access, "fits-again.bin", "application/octet-stream", GIB / 4).await.assert(201, None);
+    assert_eq!(user_number(&t, &u.id, "storageCommitted").await, GIB, "the hold released, the new reservation taken");
+    assert_eq!(user_number(&t, &u.id, "uploadsCommitted").await, 4);
 }
 
 #[tokio::test]
@@ -336,14 +342,58 @@ async fn deleting_frees_the_quota_and_removes_the_object() {
     let u = t.user().await;
     let id = upload_file(&t, &u.access, "notes.txt", "text/plain", vec![b'x'; 64]).await;
     assert_eq!(user_number(&t, &u.id, "storageUsed").await, 64);
-    t.call("DELETE", &format!("/api/uploads/{id}"), None, Some(&u.access)).await.assert(204, None);
+    // Past the URL's life (and a PUT it could have started): nothing is held back.
+    t.clock.advance(time::Duration::seconds(UPLOAD_URL_TTL_SECS + UPLOAD_HOLD_GRACE_SECS));
+    let access = relogin(&t, &u).await;
+    t.call("DELETE", &format!("/api/uploads/{id}"), None, Some(&access)).await.assert(204, None);
     assert!(t.app.objects.head(&format!("uploads/{}/{id}", u.id)).await.unwrap().is_none(), "object removed");
     for attr in ["storageUsed", "storageCommitted", "uploadsCount", "uploadsCommitted", "bytesDocuments"] {
         assert_eq!(user_number(&t, &u.id, attr).await, 0, "{attr}");
     }
     assert_eq!(user_number(&t, &u.id, "uploadsTotal").await, 1, "the all-time count stays");
+    assert!(t.app.store.list_user_holds(&UserId::parse(&u.id).unwrap()).await.unwrap().is_empty(), "no hold");
+    t.get(&format!("/api/uploads/{id}"), Some(&access)).await.assert(404, Some("NOT_FOUND"));
+    t.call("DELETE", &format!("/api/uploads/{id}"), None, Some(&access)).await.assert(404, Some("NOT_FOUND"));
+}
+
+/// Issue 22 finding 2: the presigned URL outlives a deletion (it cannot be revoked) and used to
+/// store an object no record or quota counted, kept until the account was purged.
+#[tokio::test]
+async fn a_deleted_uploads_url_cannot_store_an_object_that_nothing_counts_or_removes() {
+    let t = TestApp::spawn().await;
+    let u = t.user().await;
+    let created = start(&t, &u.access, "notes.txt", "text/plain", 64).await;
+    created.assert(201, None);
+    let id = created.data()["id"].as_str().unwrap().to_owned();
+    let object = format!("uploads/{}/{id}", u.id);
+    assert_eq!(put_bytes(created.data(), vec![b'x'; 64]).await, 200);
+    t.post(&format!("/api/uploads/{id}/complete"), json!({}), Some(&u.access)).await.assert(200, None);
+    t.call("DELETE", &format!("/api/uploads/{id}"), None, Some(&u.access)).await.assert(204, None);
+    assert!(t.app.objects.head(&object).await.unwrap().is_none(), "the object is deleted at once");
+    assert_eq!(user_number(&t, &u.id, "storageUsed").await, 0, "the used space is freed at once");
+    assert_eq!(user_number(&t, &u.id, "uploadsCount").await, 0);
+    assert_eq!(user_number(&t, &u.id, "storageCommitted").await, 64, "the reservation is held while the URL may write");
+    assert_eq!(user_number(&t, &u.id, "uploadsCommitted").await, 1);
     t.get(&format!("/api/uploads/{id}"), Some(&u.access)).await.assert(404, Some("NOT_FOUND"));
-    t.call("DELETE", &format!("/api/uploads/{id}"), None, Some(&u.access)).await.assert(404, Some("NOT_FOUND"));
+    let listed = t.get("/api/uploads", Some(&u.access)).await;
+    assert_eq!(listed.data().as_array().unwrap().len(), 0, "a hold is not an upload");
+
+    // The URL still works (S3 honours it until it expires): the object comes back, counted.
+    assert_eq!(put_bytes(created.data(), vec![b'y'; 64]).await, 200);
+    assert!(t.app.objects.head(&object).await.unwrap().is_some());
+    let purge = || accounts_core::services::purge::run(&t.app, || false);
+    assert_eq!(purge().await.unwrap().released_holds, 0, "not due while a PUT may still arrive");
+    assert_eq!(user_number(&t, &u.id, "storageCommitted").await, 64);
+
+    // Once nothing can write any more, the purge deletes what the URL wrote and frees the quota.
+    t.clock.advance(time::Duration::seconds(UPLOAD_URL_TTL_SECS + UPLOAD_HOLD_GRACE_SECS));
+    let report = purge().await.unwrap();
+    assert_eq!(report.released_holds, 1, "{report:?}");
+    assert!(t.app.objects.head(&object).await.unwrap().is_none(), "the re-sent object is deleted");
+    assert_eq!(user_number(&t, &u.id, "storageCommitted").await, 0);
+    assert_eq!(user_number(&t, &u.id, "uploadsCommitted").await, 0);
+    assert_eq!(user_number(&t, &u.id, "uploadsTotal").await, 1);
+    assert_eq!(purge().await.unwrap().released_holds, 0, "idempotent");
 }
 
 #[tokio::test]
@@ -389,11 +439,17 @@ async fn batch_delete_reports_each_id_and_touches_only_ones_own_uploads() {
         assert!(t.app.objects.head(&format!("uploads/{}/{id}", u.id)).await.unwrap().is_none());
     }
     assert_eq!(user_number(&t, &u.id, "storageUsed").await, 5);
-    assert_eq!(user_number(&t, &u.id, "storageCommitted").await, 5);
+    assert_eq!(user_number(&t, &u.id, "storageCommitted").await, 5 + 10 + 20 + 30, "held while their URLs may write");
     assert_eq!(user_number(&t, &u.id, "uploadsCount").await, 1);
-    assert_eq!(user_number(&t, &u.id, "uploadsCommitted").await, 1);
+    assert_eq!(user_number(&t, &u.id, "uploadsCommitted").await, 4);
     assert_eq!(user_number(&t, &u.id, "bytesImages").await, 0);
     assert_eq!(user_number(&t, &other.id, "storageUsed").await, 7, "the other user's counters are untouched");
+    t.clock.advance(time::Duration::seconds(UPLOAD_URL_TTL_SECS + UPLOAD_HOLD_GRACE_SECS));
+    let page = accounts_core::services::uploads::release_due_holds(&t.app, None, 10).await.unwrap();
+    assert_eq!((page.released, page.next), (3, None));
+    assert_eq!(user_number(&t, &u.id, "storageCommitted").await, 5);
+    assert_eq!(user_number(&t, &u.id, "uploadsCommitted").await, 1);
+    assert_eq!(user_number(&t, &other.id, "storageCommitted").await, 7);
 }
 
 #[tokio::test]

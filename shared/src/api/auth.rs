@@ -69,7 +69,8 @@ async fn register(State(app): State<Arc<App>>, client: ClientInfo, Json(body): J
     if !missing.is_empty() {
         return Err(Error::Validation(missing));
     }
-    let captcha = body.captcha_id.zip(body.captcha);
+    // The built-in captcha sends its id and answer; a provider's widget only its token (`captcha`).
+    let captcha = body.captcha.map(|answer| (body.captcha_id.unwrap_or_default(), answer));
     let registered = sign_up::register(
         &app,
         sign_up::Registration {

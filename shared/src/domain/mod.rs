@@ -31,7 +31,7 @@ pub use ids::{ApiKeyId, SessionId, SubscriptionId, UploadId, UserId, new_ulid};
 pub use limits::{LockoutPolicy, RateLimit, Window};
 pub use link_token::{EmailChangeToken, LinkToken, TokenKind};
 pub use mfa::MfaState;
-pub use password::{Password, PasswordPolicyInput};
+pub use password::{MAX_PASSWORD_CHARS, Password, PasswordPolicy, PasswordPolicyInput};
 pub use plan::{Coupon, Limit, Limits, Plan, PlanId, cents_to_amount, discounted, plans};
 pub use profile::{Language, Preferences, ProfileInput, ProfileUpdate, Theme, Timezone};
 pub use secret::Secret;
@@ -46,8 +46,8 @@ pub use signing_key::{
 };
 pub use subscription::{AppliedCoupon, Card, Subscription, SubscriptionStatus, add_months, effective_plan, period_containing, proration};
 pub use upload::{
-    ContentType, DayUsage, Filename, MAX_UPLOAD_BYTES, Upload, UploadKind, UploadStatus, UsageCounters, day_string, parse_day,
-    upload_object_key,
+    ContentType, DayUsage, Filename, MAX_UPLOAD_BYTES, UPLOAD_HOLD_GRACE_SECS, UPLOAD_URL_TTL_SECS, Upload, UploadHold, UploadKind,
+    UploadStatus, UsageCounters, day_string, parse_day, upload_object_key,
 };
 pub use user::{ActivationState, Email, PendingEmailChange, Rating, Role, SessionCutoff, User, UserStatus, Username};
 pub use user_query::{SortField, UserQuery};

@@ -8,6 +8,12 @@ use time::{Date, format_description::BorrowedFormatItem, macros::format_descript
 
 /// The largest object one presigned `PUT` can create (S3's single-request limit, 5 GiB).
 pub const MAX_UPLOAD_BYTES: i64 = 5 * (1 << 30);
+/// How long a presigned upload URL works (SPEC §3.5: at most 15 minutes).
+pub const UPLOAD_URL_TTL_SECS: i64 = 15 * 60;
+/// How long after its upload URL expired a deleted upload still holds its reservation: S3
+/// checks the expiry when a `PUT` starts, so a large body sent just before it may still be
+/// arriving (a 5 GiB `PUT` needs 15 minutes at about 50 Mbit/s).
+pub const UPLOAD_HOLD_GRACE_SECS: i64 = 15 * 60;
 /// A filename as the user named it: at most this many bytes.
 pub const MAX_FILENAME_BYTES: usize = 255;
 
@@ -151,6 +157,51 @@ pub struct Upload {
     pub completed_at: Option<i64>,
     pub download_count: i64,
     pub last_downloaded_at: Option<i64>,
+    /// When its presigned `PUT` URL stops working (records from before this field: creation
+    /// plus [`UPLOAD_URL_TTL_SECS`]).
+    pub url_expires_at: i64,
+}
+
+impl Upload {
+    /// Until when the upload URL may still create the object: a deletion before this keeps the
+    /// reservation (an [`UploadHold`]) so that an object re-sent through the URL is counted and
+    /// then removed, never stored for free.
+    pub fn writable_until(&self) -> i64 {
+        self.url_expires_at.saturating_add(UPLOAD_HOLD_GRACE_SECS)
+    }
+
+    /// Whether deleting it at `now` must leave a hold behind.
+    pub fn needs_hold_at(&self, now: i64) -> bool {
+        now < self.writable_until()
+    }
+}
+
+/// A deleted upload whose URL may still write its object: the reservation (size and one
+/// file) stays committed until `release_at`; then the object is deleted again and the
+/// reservation freed (by the user's next refused reservation or the hourly purge).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadHold {
+    pub user_id: UserId,
+    pub upload_id: UploadId,
+    pub object_key: String,
+    pub size: i64,
+    pub release_at: i64,
+}
+
+impl UploadHold {
+    pub fn of(u: &Upload) -> Self {
+        Self {
+            user_id: u.user_id.clone(),
+            upload_id: u.id.clone(),
+            object_key: u.object_key.clone(),
+            size: u.size,
+            release_at: u.writable_until(),
+        }
+    }
+
+    pub fn is_due(&self, now: i64) -> bool {
+        now >= self.release_at
+    }
 }
 
 /// The server-chosen object key of an upload. Everything of a user lives under
@@ -283,6 +334,39 @@ mod tests {
         let user = UserId::parse("usr_01HZY8J6W8K1M2N3P4Q5R6S7T8").unwrap();
         let id = UploadId::parse("upl_01HZY8J6W8K1M2N3P4Q5R6S7T9").unwrap();
         assert_eq!(upload_object_key(&user, &id), "uploads/usr_01HZY8J6W8K1M2N3P4Q5R6S7T8/upl_01HZY8J6W8K1M2N3P4Q5R6S7T9");
+    }
+
+    fn upload_created_at(created_at: i64) -> Upload {
+        let user_id = UserId::parse("usr_01HZY8J6W8K1M2N3P4Q5R6S7T8").unwrap();
+        let id = UploadId::parse("upl_01HZY8J6W8K1M2N3P4Q5R6S7T9").unwrap();
+        Upload {
+            object_key: upload_object_key(&user_id, &id),
+            id,
+            user_id,
+            filename: "a.bin".into(),
+            content_type: "application/octet-stream".into(),
+            size: 10,
+            kind: UploadKind::Other,
+            status: UploadStatus::Active,
+            created_at,
+            completed_at: Some(created_at + 1),
+            download_count: 0,
+            last_downloaded_at: None,
+            url_expires_at: created_at + UPLOAD_URL_TTL_SECS,
+        }
+    }
+
+    #[test]
+    fn a_deletion_holds_the_reservation_while_the_url_or_a_put_it_started_may_still_write() {
+        let u = upload_created_at(1_000_000);
+        let expiry = 1_000_000 + UPLOAD_URL_TTL_SECS;
+        assert!(u.needs_hold_at(1_000_000 + 1), "the URL works");
+        assert!(u.needs_hold_at(expiry), "the URL's last second");
+        assert!(u.needs_hold_at(expiry + UPLOAD_HOLD_GRACE_SECS - 1), "a PUT started before the expiry may still be arriving");
+        assert!(!u.needs_hold_at(expiry + UPLOAD_HOLD_GRACE_SECS), "nothing can write any more");
+        let hold = UploadHold::of(&u);
+        assert_eq!(hold.release_at, expiry + UPLOAD_HOLD_GRACE_SECS);
+        assert!(!hold.is_due(hold.release_at - 1) && hold.is_due(hold.release_at));
     }
 
     #[test]

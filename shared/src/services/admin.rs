@@ -16,8 +16,8 @@ use crate::App;
 use crate::clock::Clock;
 use crate::domain::ClientInfo;
 use crate::domain::{
-    Activity, ActivityKind, Email, Event, Password, PasswordPolicyInput, ProfileInput, ProfileUpdate, Rating, Role, SessionCutoff, User,
-    UserId, UserStatus, Username,
+    Activity, ActivityKind, Email, Event, PasswordPolicyInput, ProfileInput, ProfileUpdate, Rating, Role, SessionCutoff, User, UserId,
+    UserStatus, Username,
 };
 use crate::domain::{ActivityRecord, AuditEntry, SortField, UserQuery};
 use crate::error::{Error, FieldError, Result};
@@ -224,12 +224,13 @@ pub async fn create_account(
     hasher: &PasswordHasher,
     clock: &dyn Clock,
     codes: Option<&crate::secrets::CodePepper>,
+    policy: crate::domain::PasswordPolicy,
     actor: &Actor,
     input: NewAccount,
 ) -> Result<CreatedAccount> {
     let role = Role::parse(&input.role).ok_or_else(|| FieldError::new("role", "must be user, donator, moderator or admin"));
     let (username, email, password) =
-        super::sign_up::parse_new_account(&input.username, &input.email, &input.password, role.as_ref().err().cloned())?;
+        super::sign_up::parse_new_account(&input.username, &input.email, &input.password, role.as_ref().err().cloned(), policy)?;
     let role = role.map_err(|e| Error::Validation(vec![e]))?;
     let password_hash = hasher.hash(password.expose()).await.map_err(Error::internal)?;
 
@@ -273,7 +274,9 @@ pub async fn create_account(
 
 /// `POST /api/admin/users`: creates the account; an unverified one gets the activation mail.
 pub async fn create_user(app: &App, actor: &Actor, input: NewAccount) -> Result<User> {
-    let created = create_account(&app.store, &app.hasher, app.clock.as_ref(), app.pepper.as_ref(), actor, input).await?;
+    super::password_policy::screen_breached(app, &input.password, "password").await?;
+    let policy = app.config.passwords.policy;
+    let created = create_account(&app.store, &app.hasher, app.clock.as_ref(), app.pepper.as_ref(), policy, actor, input).await?;
     let user = created.user;
     if let Some((code, link)) = created.activation {
         super::sign_up::send_activation(app, &user, &code, &link).await;
@@ -382,7 +385,7 @@ pub async fn update_user(app: &App, principal: &Principal, actor: &Actor, id: &s
     let mut password_changed = false;
     if let Some(raw) = &changes.password {
         let ctx = PasswordPolicyInput { username: after.username.as_str(), email: after.email.as_str() };
-        let password = Password::parse(raw, "password", &ctx).map_err(Error::WeakPassword)?;
+        let password = super::password_policy::accept_new(app, raw, "password", &ctx).await?;
         after.password_hash = app.hasher.hash(password.expose()).await.map_err(Error::internal)?;
         // In the change's own transaction: every session but the admin's own current one is
         // refused from now on (the deletion afterwards is only cleanup), and any reset or

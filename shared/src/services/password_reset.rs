@@ -4,7 +4,7 @@
 use super::limits::{self, Action};
 use super::{activity, mailing};
 use crate::App;
-use crate::domain::{ActivityKind, ClientInfo, Email, LinkToken, Password, PasswordPolicyInput, SessionId, TokenKind, UserId};
+use crate::domain::{ActivityKind, ClientInfo, Email, LinkToken, PasswordPolicyInput, SessionId, TokenKind, UserId};
 use crate::error::{Error, Result};
 use crate::mail::{self, Lang};
 use crate::tokens;
@@ -62,7 +62,7 @@ pub async fn reset_password(app: &App, token: &str, new_password: &str, client: 
     }
     let Some(user) = app.store.get_user(&found.user_id).await? else { return Err(Error::InvalidToken) };
     let ctx = PasswordPolicyInput { username: user.username.as_str(), email: user.email.as_str() };
-    let password = Password::parse(new_password, "newPassword", &ctx).map_err(Error::WeakPassword)?;
+    let password = super::password_policy::accept_new(app, new_password, "newPassword", &ctx).await?;
     let password_hash = app.hasher.hash(password.expose()).await.map_err(Error::internal)?;
     let event = super::events::password_changed(&*app.clock, &user.id, "reset", None);
     if !app.store.complete_reset(&user.id, &hash, &password_hash, app.now(), &event).await? {

@@ -1,7 +1,8 @@
 //! The scheduled purge (SPEC §3.7): permanently removes accounts whose grace period ended and
 //! accounts never activated within `UNVERIFIED_TTL_DAYS`, with everything stored about them —
 //! user item, uniqueness markers, sessions, activity, API keys, counters, avatar and uploaded
-//! objects — and releases uploads reserved but never completed within 24 h. It is idempotent (a second run finds nothing), resumable (it stops before the
+//! objects — and releases uploads reserved but never completed within 24 h and the quota holds of deleted
+//! uploads whose URLs expired. It is idempotent (a second run finds nothing), resumable (it stops before the
 //! deadline and the queue keeps what is left) and safe against a racing recovery (the point of
 //! no return is one conditional transaction).
 
@@ -20,6 +21,8 @@ pub struct PurgeReport {
     pub skipped: usize,
     /// Pending uploads never completed within 24 h, released with their objects.
     pub stale_uploads: usize,
+    /// Holds of deleted uploads whose URLs expired, released (objects deleted, quota freed).
+    pub released_holds: usize,
     /// Table items and S3 objects removed.
     pub items: usize,
     pub objects: usize,
@@ -57,6 +60,19 @@ pub async fn run(app: &App, should_stop: impl Fn() -> bool) -> Result<PurgeRepor
         }
         let page = crate::services::uploads::release_stale_pending(app, after.as_ref(), 100).await?;
         report.stale_uploads += page.released;
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    // Deleted uploads whose URLs are dead: delete what the URL may have written, free the quota.
+    let mut after = None;
+    loop {
+        if should_stop() {
+            return Ok(report);
+        }
+        let page = crate::services::uploads::release_due_holds(app, after.as_ref(), 100).await?;
+        report.released_holds += page.released;
         match page.next {
             Some(next) => after = Some(next),
             None => break,

@@ -34,7 +34,22 @@ pub async fn captcha(app: &App, client: &ClientInfo) -> Result<IssuedCaptcha> {
     Ok(IssuedCaptcha { id, image: image.data_url, expires_in: CAPTCHA_TTL_SECS })
 }
 
-async fn check_captcha(app: &App, captcha: Option<(String, String)>) -> Result<()> {
+async fn check_captcha(app: &App, captcha: Option<(String, String)>, client: &ClientInfo) -> Result<()> {
+    if let Some(verifier) = &app.captcha_provider {
+        // A provider's widget token arrives as `captcha` (no `captchaId`).
+        let Some((_, token)) = captcha else { return Err(Error::InvalidCaptcha) };
+        return match verifier.verify(&token, &client.ip).await {
+            crate::captcha::Verdict::Passed => Ok(()),
+            crate::captcha::Verdict::Failed(codes) => {
+                tracing::info!(provider = verifier.provider().as_str(), codes = ?codes, "captcha refused");
+                Err(Error::InvalidCaptcha)
+            }
+            crate::captcha::Verdict::Unavailable(reason) => {
+                tracing::error!(provider = verifier.provider().as_str(), %reason, "captcha verification unavailable; refused");
+                Err(Error::DependencyUnavailable(anyhow::anyhow!("captcha verification unavailable: {reason}")))
+            }
+        };
+    }
     let Some((id, answer)) = captcha else { return Err(Error::InvalidCaptcha) };
     if id.len() > 64 || answer.len() > 32 {
         return Err(Error::InvalidCaptcha);
@@ -70,6 +85,7 @@ pub(crate) fn parse_new_account(
     email: &str,
     password: &str,
     also: Option<FieldError>,
+    policy: crate::domain::PasswordPolicy,
 ) -> Result<(Username, Email, Password)> {
     let mut errors = Vec::new();
     let username = Username::parse(username, "username").map_err(|e| errors.push(e)).ok();
@@ -77,7 +93,7 @@ pub(crate) fn parse_new_account(
     errors.extend(also);
     let (Some(username), Some(email), true) = (username, email, errors.is_empty()) else { return Err(Error::Validation(errors)) };
     let ctx = PasswordPolicyInput { username: username.as_str(), email: email.as_str() };
-    let password = Password::parse(password, "password", &ctx).map_err(Error::WeakPassword)?;
+    let password = Password::parse(password, "password", &ctx, policy).map_err(Error::WeakPassword)?;
     Ok((username, email, password))
 }
 
@@ -101,12 +117,13 @@ pub(crate) fn issue_activation(codes: &CodePepper, user: &UserId, now: i64) -> I
 }
 
 pub async fn register(app: &App, input: Registration, client: &ClientInfo) -> Result<Registered> {
-    let (username, email, password) = parse_new_account(&input.username, &input.email, &input.password, None)?;
+    let (username, email, password) = parse_new_account(&input.username, &input.email, &input.password, None, app.config.passwords.policy)?;
     // Counted once the input is known to be well-formed, before the captcha, argon2 and mail.
     limits::count_attempt(app, Action::Register, client).await?;
     if app.config.require_captcha {
-        check_captcha(app, input.captcha).await?;
+        check_captcha(app, input.captcha, client).await?;
     }
+    super::password_policy::screen_breached(app, password.expose(), "password").await?;
 
     let now = app.now();
     let id = UserId::generate(app.clock.now());

@@ -5,17 +5,26 @@
 //! The client's bytes never pass through a function: they go straight to S3 with the URL, which
 //! is bound to the declared size and type. Quota is reserved before the URL exists and counts
 //! pending uploads, so a user cannot overshoot by starting many uploads at once.
+//!
+//! A presigned URL cannot be revoked: until it expires it recreates its object after any
+//! deletion. So deleting an upload whose URL may still write frees the used space at once but
+//! keeps the reservation as a hold (`domain::UploadHold`) until the URL and any `PUT` it started
+//! are over; then the object is deleted once more and the reservation freed — by the user's
+//! next reservation that the held quota would refuse, or by the hourly purge. Nothing a URL
+//! writes is ever stored without being counted.
 
 use super::Principal;
 use crate::App;
-use crate::domain::{ContentType, Filename, MAX_UPLOAD_BYTES, Upload, UploadId, UploadKind, UploadStatus, upload_object_key};
+use crate::domain::{
+    ContentType, Filename, MAX_UPLOAD_BYTES, Upload, UploadHold, UploadId, UploadKind, UploadStatus, UserId, upload_object_key,
+};
 use crate::error::{Error, FieldError, QuotaInfo, Result};
 use crate::objects::PresignedUpload;
 use crate::store::{BatchDeletion, QuotaRefusal, Reservation, StalePendingUpload};
 use std::collections::HashSet;
 
 /// How long the upload URL works (SPEC: ≤ 15 min).
-pub const UPLOAD_URL_TTL_SECS: u64 = 15 * 60;
+pub const UPLOAD_URL_TTL_SECS: u64 = crate::domain::UPLOAD_URL_TTL_SECS as u64;
 /// How long a download URL works.
 pub const DOWNLOAD_URL_TTL_SECS: u64 = 5 * 60;
 /// A pending upload older than this is released by the purge.
@@ -83,6 +92,7 @@ pub async fn create(app: &App, principal: &Principal, input: NewUpload) -> Resul
         completed_at: None,
         download_count: 0,
         last_downloaded_at: None,
+        url_expires_at: now + UPLOAD_URL_TTL_SECS as i64,
     };
     let reservation = Reservation {
         upload: upload.clone(),
@@ -90,13 +100,70 @@ pub async fn create(app: &App, principal: &Principal, input: NewUpload) -> Resul
         uploads_limit: limits.uploads.max(),
         paid_plan_guard: plan.is_paid().then_some((user.plan, now)),
     };
-    match app.store.reserve_upload(&reservation).await? {
+    let mut outcome = app.store.reserve_upload(&reservation).await?;
+    // Refused: holds of the user's deleted uploads whose URLs are dead may be what fills the
+    // quota. Release them and try once more (costs nothing when the first try succeeds).
+    if outcome.is_err() && release_due_holds_of(app, &user.id).await? > 0 {
+        outcome = app.store.reserve_upload(&reservation).await?;
+    }
+    match outcome {
         Ok(()) => {}
         Err(QuotaRefusal::Storage { committed, limit }) => return Err(quota("storage", committed, limit, input.size)),
         Err(QuotaRefusal::Uploads { committed, limit }) => return Err(quota("uploads", committed, limit, 1)),
     }
     tracing::info!(user = %user.id, upload = %upload.id, size = upload.size, "upload reserved");
-    Ok(Created { upload, presigned, expires_at: now + UPLOAD_URL_TTL_SECS as i64 })
+    let expires_at = upload.url_expires_at;
+    Ok(Created { upload, presigned, expires_at })
+}
+
+/// Releases one hold that is due: deletes the object (whatever the URL wrote), then frees the
+/// reservation. A failed object deletion leaves the hold for a later try (still counted).
+async fn release_hold(app: &App, hold: &UploadHold) -> Result<bool> {
+    match app.objects.delete_many(std::slice::from_ref(&hold.object_key)).await {
+        Ok(failed) if failed.is_empty() => {}
+        Ok(_) | Err(_) => {
+            tracing::warn!(user = %hold.user_id, upload = %hold.upload_id, "held upload object not deleted; the hold stays");
+            return Ok(false);
+        }
+    }
+    let released = app.store.release_hold(hold).await?;
+    if released {
+        tracing::info!(user = %hold.user_id, upload = %hold.upload_id, size = hold.size, "upload hold released");
+    }
+    Ok(released)
+}
+
+/// Releases the due holds of one user; returns how many.
+async fn release_due_holds_of(app: &App, user: &UserId) -> Result<usize> {
+    let now = app.now();
+    let mut released = 0;
+    for hold in app.store.list_user_holds(user).await?.iter().filter(|h| h.is_due(now)) {
+        if release_hold(app, hold).await? {
+            released += 1;
+        }
+    }
+    Ok(released)
+}
+
+/// One page of the purge's work on due holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoldPage {
+    pub released: usize,
+    /// Where the next page starts (`None`: done).
+    pub next: Option<UploadHold>,
+}
+
+/// For the purge: releases up to `limit` due holds of any user (objects deleted, reservations
+/// freed). Call it with the previous page's `next` until that is `None`.
+pub async fn release_due_holds(app: &App, after: Option<&UploadHold>, limit: i32) -> Result<HoldPage> {
+    let (due, more) = app.store.list_due_holds(app.now(), after, limit.clamp(1, 1000)).await?;
+    let mut released = 0;
+    for hold in &due {
+        if release_hold(app, hold).await? {
+            released += 1;
+        }
+    }
+    Ok(HoldPage { released, next: if more { due.last().cloned() } else { None } })
 }
 
 fn quota(resource: &'static str, used: i64, limit: i64, requested: i64) -> Error {
@@ -187,8 +254,9 @@ pub async fn get(app: &App, principal: &Principal, raw_id: &str) -> Result<(Uplo
     Ok((upload, Some(Download { url, expires_at: clock.unix_timestamp() + DOWNLOAD_URL_TTL_SECS as i64 })))
 }
 
-/// Deletes one of the caller's uploads: the record (quota freed, deletion counted) and then
-/// the object. Calls: authentication + `GetItem` + `TransactWriteItems` + `DeleteObjects`.
+/// Deletes one of the caller's uploads: the record (quota freed, or held while the URL may
+/// still write; deletion counted) and then the object.
+/// Calls: authentication + `GetItem` + `TransactWriteItems` + `DeleteObjects`.
 pub async fn delete(app: &App, principal: &Principal, raw_id: &str) -> Result<()> {
     let id = parse_id(raw_id)?;
     let upload = delete_record(app, principal, &id).await?.ok_or(Error::NotFound)?;
@@ -201,7 +269,8 @@ pub async fn delete(app: &App, principal: &Principal, raw_id: &str) -> Result<()
 async fn delete_record(app: &App, principal: &Principal, id: &UploadId) -> Result<Option<Upload>> {
     for _ in 0..2 {
         let Some(upload) = app.store.get_upload(&principal.user.id, id).await? else { return Ok(None) };
-        if app.store.delete_upload(&upload, app.clock.now().date()).await? {
+        let clock = app.clock.now();
+        if app.store.delete_upload(&upload, clock.date(), clock.unix_timestamp()).await? {
             tracing::info!(user = %principal.user.id, upload = %upload.id, "upload deleted");
             return Ok(Some(upload));
         }
@@ -232,7 +301,8 @@ pub enum BatchResult {
 
 /// Deletes up to 100 of the caller's uploads. Each id gets a result; ids of other users are
 /// `NotFound`, exactly like unknown ones. Calls: authentication + one `BatchGetItem` + one
-/// `TransactWriteItems` per 98 records + one `DeleteObjects`.
+/// `TransactWriteItems` per 98 records (49 whose URLs may still write: each leaves a hold) +
+/// one `DeleteObjects`.
 pub async fn batch_delete(app: &App, principal: &Principal, ids: &[String]) -> Result<Vec<(String, BatchResult)>> {
     if ids.is_empty() || ids.len() > MAX_BATCH_DELETE {
         return Err(Error::field("ids", "must list 1-100 upload ids"));
@@ -241,10 +311,11 @@ pub async fn batch_delete(app: &App, principal: &Principal, ids: &[String]) -> R
     let unique: Vec<&String> = ids.iter().filter(|id| seen.insert(id.as_str())).collect();
     let parsed: Vec<UploadId> = unique.iter().filter_map(|id| UploadId::parse(id)).collect();
     let found = app.store.get_uploads(&principal.user.id, &parsed).await?;
-    let day = app.clock.now().date();
+    let clock = app.clock.now();
+    let (day, now) = (clock.date(), clock.unix_timestamp());
     let mut deleted: HashSet<String> = HashSet::new();
-    for chunk in found.chunks(crate::store::MAX_DELETES_PER_TRANSACTION) {
-        match app.store.delete_uploads(&principal.user.id, chunk, day).await? {
+    for chunk in crate::store::deletion_chunks(&found, now) {
+        match app.store.delete_uploads(&principal.user.id, chunk, day, now).await? {
             BatchDeletion::Deleted => deleted.extend(chunk.iter().map(|u| u.id.to_string())),
             BatchDeletion::Changed => {
                 // Something in the chunk changed since it was read: one by one instead.

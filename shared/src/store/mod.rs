@@ -41,7 +41,7 @@ pub use billing::{ApiRequestCount, PlanChange, SubscriptionRefusal, Subscription
 pub use lifecycle::{DueAccount, PURGE_SHARDS, PurgeKind, ScheduledDeletion, shard_of};
 #[cfg(feature = "test-support")]
 pub use seed::SeedUser;
-pub use uploads::{BatchDeletion, MAX_DELETES_PER_TRANSACTION, QuotaRefusal, Reservation, StalePendingUpload};
+pub use uploads::{BatchDeletion, MAX_DELETES_PER_TRANSACTION, QuotaRefusal, Reservation, StalePendingUpload, deletion_chunks};
 pub use usage::DAY_RETENTION_SECS;
 pub use user_index::USER_SHARDS;
 pub use user_list::{UserCursor, UserPage};

@@ -9,11 +9,17 @@
 //! record change. A pending record is also in the sparse index `gsi1`
 //! (`UPLOADS#PENDING / <createdAt, 11 digits>#<upl_id>`) so the purge finds stale ones without
 //! a scan; completing removes it from the index.
+//!
+//! Deleting an upload whose presigned URL may still write (see [`Upload::writable_until`])
+//! replaces the record with a hold, `USER#<uid> / UPLOADHOLD#<upl_id>`, in the same transaction:
+//! the used space is freed at once, the reservation (`storageCommitted`, `uploadsCommitted`) stays
+//! until `releaseAt`. Holds are in `gsi1` too (`UPLOADS#HOLD / <releaseAt, 11 digits>#<upl_id>`)
+//! so the purge releases the due ones without a scan.
 
 use super::usage::{CounterDelta, STORAGE_COMMITTED, UPLOADS_COMMITTED, counters_update, day_update};
 use super::user_codec::{PROFILE, user_pk};
 use super::{Item, Store, get_n, get_s, key, n, req_s, s, sdk_error};
-use crate::domain::{DayUsage, PlanId, Upload, UploadId, UploadKind, UploadStatus, UserId};
+use crate::domain::{DayUsage, PlanId, UPLOAD_URL_TTL_SECS, Upload, UploadHold, UploadId, UploadKind, UploadStatus, UserId};
 use crate::error::Error;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
@@ -21,10 +27,60 @@ use aws_sdk_dynamodb::types::{
 use time::Date;
 
 const UPLOAD_PREFIX: &str = "UPLOAD#";
+const HOLD_PREFIX: &str = "UPLOADHOLD#";
 /// The partition of `gsi1` that lists pending uploads, oldest first.
 pub(crate) const PENDING_INDEX_PK: &str = "UPLOADS#PENDING";
+/// The partition of `gsi1` that lists holds by release time.
+pub(crate) const HOLD_INDEX_PK: &str = "UPLOADS#HOLD";
 /// At most this many records per batch-delete transaction (100 items, minus the user and day items).
 pub const MAX_DELETES_PER_TRANSACTION: usize = 98;
+
+/// Splits records for [`Store::delete_uploads`]: each takes one transaction item, two when
+/// its deletion leaves a hold, and a transaction has room for [`MAX_DELETES_PER_TRANSACTION`].
+pub fn deletion_chunks(uploads: &[Upload], now: i64) -> Vec<&[Upload]> {
+    let mut chunks = Vec::new();
+    let (mut start, mut used) = (0, 0);
+    for (i, u) in uploads.iter().enumerate() {
+        let cost = if u.needs_hold_at(now) { 2 } else { 1 };
+        if used + cost > MAX_DELETES_PER_TRANSACTION {
+            chunks.push(&uploads[start..i]);
+            (start, used) = (i, 0);
+        }
+        used += cost;
+    }
+    if start < uploads.len() {
+        chunks.push(&uploads[start..]);
+    }
+    chunks
+}
+
+fn hold_sk(id: &UploadId) -> String {
+    format!("{HOLD_PREFIX}{id}")
+}
+
+fn hold_item(h: &UploadHold) -> Item {
+    let mut item = key(user_pk(&h.user_id), hold_sk(&h.upload_id));
+    item.insert("type".into(), s("upload-hold"));
+    item.insert("id".into(), s(h.upload_id.as_str()));
+    item.insert("userId".into(), s(h.user_id.as_str()));
+    item.insert("objectKey".into(), s(&h.object_key));
+    item.insert("size".into(), n(h.size));
+    item.insert("releaseAt".into(), n(h.release_at));
+    item.insert("gsi1pk".into(), s(HOLD_INDEX_PK));
+    item.insert("gsi1sk".into(), s(pending_index_sk(h.release_at, &h.upload_id)));
+    item
+}
+
+fn hold_from_item(item: &Item) -> Result<UploadHold, Error> {
+    let bad = |what: &str| Error::internal(anyhow::anyhow!("stored upload hold has a malformed {what}"));
+    Ok(UploadHold {
+        upload_id: UploadId::parse(&req_s(item, "id")?).ok_or_else(|| bad("id"))?,
+        user_id: UserId::parse(&req_s(item, "userId")?).ok_or_else(|| bad("userId"))?,
+        object_key: req_s(item, "objectKey")?,
+        size: get_n(item, "size").ok_or_else(|| bad("size"))?,
+        release_at: get_n(item, "releaseAt").ok_or_else(|| bad("releaseAt"))?,
+    })
+}
 
 fn upload_sk(id: &UploadId) -> String {
     format!("{UPLOAD_PREFIX}{id}")
@@ -50,6 +106,7 @@ fn upload_item(u: &Upload) -> Item {
     put("objectKey", s(&u.object_key));
     put("createdAt", n(u.created_at));
     put("downloadCount", n(u.download_count));
+    put("urlExpiresAt", n(u.url_expires_at));
     if let Some(t) = u.completed_at {
         put("completedAt", n(t));
     }
@@ -78,6 +135,8 @@ fn upload_from_item(item: &Item) -> Result<Upload, Error> {
         completed_at: get_n(item, "completedAt"),
         download_count: get_n(item, "downloadCount").unwrap_or(0),
         last_downloaded_at: get_n(item, "lastDownloadedAt"),
+        url_expires_at: get_n(item, "urlExpiresAt")
+            .unwrap_or_else(|| get_n(item, "createdAt").unwrap_or(0).saturating_add(UPLOAD_URL_TTL_SECS)),
     })
 }
 
@@ -125,9 +184,13 @@ pub enum BatchDeletion {
 /// Writes check that the record is still in the status it was read in.
 const STATUS_AS_SEEN: &str = "#status = :seen";
 
-/// The counter changes that removing `u` makes.
-fn removal_delta(u: &Upload) -> CounterDelta {
-    let mut delta = CounterDelta { storage_committed: -u.size, uploads_committed: -1, ..Default::default() };
+/// The counter changes that removing `u` makes; `held`: its reservation stays (a hold).
+fn removal_delta(u: &Upload, held: bool) -> CounterDelta {
+    let mut delta = CounterDelta::default();
+    if !held {
+        delta.storage_committed = -u.size;
+        delta.uploads_committed = -1;
+    }
     if u.status == UploadStatus::Active {
         delta.storage_used = -u.size;
         delta.uploads_count = -1;
@@ -305,21 +368,23 @@ impl Store {
     }
 
     /// Deletes one record as it was read and frees its quota (and counts the deletion of an
-    /// active one on the day). False when it changed or vanished since it was read.
-    pub async fn delete_upload(&self, u: &Upload, day: Date) -> Result<bool, Error> {
-        Ok(self.delete_uploads(&u.user_id, std::slice::from_ref(u), day).await? == BatchDeletion::Deleted)
+    /// active one on the day); while its URL may still write, the reservation stays as a hold.
+    /// False when it changed or vanished since it was read.
+    pub async fn delete_upload(&self, u: &Upload, day: Date, now: i64) -> Result<bool, Error> {
+        Ok(self.delete_uploads(&u.user_id, std::slice::from_ref(u), day, now).await? == BatchDeletion::Deleted)
     }
 
-    /// Deletes up to [`MAX_DELETES_PER_TRANSACTION`] records of one user, as they were read, in
-    /// one transaction with one aggregated counter update and one day update.
-    pub async fn delete_uploads(&self, user: &UserId, uploads: &[Upload], day: Date) -> Result<BatchDeletion, Error> {
+    /// Deletes one chunk of [`deletion_chunks`] (records of one user, as they were read) in one
+    /// transaction with one aggregated counter update and one day update; a record whose URL
+    /// may still write at `now` leaves a hold.
+    pub async fn delete_uploads(&self, user: &UserId, uploads: &[Upload], day: Date, now: i64) -> Result<BatchDeletion, Error> {
         if uploads.is_empty() {
             return Ok(BatchDeletion::Deleted);
         }
-        if uploads.len() > MAX_DELETES_PER_TRANSACTION {
-            return Err(Error::internal(anyhow::anyhow!("delete_uploads takes at most {MAX_DELETES_PER_TRANSACTION} records")));
+        if deletion_chunks(uploads, now).len() > 1 {
+            return Err(Error::internal(anyhow::anyhow!("delete_uploads takes one chunk of deletion_chunks")));
         }
-        let mut items = Vec::with_capacity(uploads.len() + 2);
+        let mut items = Vec::with_capacity(uploads.len() * 2 + 2);
         let mut counters = CounterDelta::default();
         let mut day_delta = DayUsage::empty(day);
         for u in uploads.iter().filter(|u| &u.user_id == user) {
@@ -331,13 +396,24 @@ impl Store {
                 .expression_attribute_values(":seen", s(u.status.as_str()))
                 .build()?;
             items.push(TransactWriteItem::builder().delete(delete).build());
-            counters.add(&removal_delta(u));
+            let held = u.needs_hold_at(now);
+            if held {
+                let put = Put::builder()
+                    .table_name(&self.table)
+                    .set_item(Some(hold_item(&UploadHold::of(u))))
+                    .condition_expression("attribute_not_exists(pk)")
+                    .build()?;
+                items.push(TransactWriteItem::builder().put(put).build());
+            }
+            counters.add(&removal_delta(u, held));
             if u.status == UploadStatus::Active {
                 day_delta.deletions += 1;
                 day_delta.deleted_bytes += u.size;
             }
         }
-        items.push(TransactWriteItem::builder().update(counters_update(self, user, &counters)?).build());
+        if counters != CounterDelta::default() {
+            items.push(TransactWriteItem::builder().update(counters_update(self, user, &counters)?).build());
+        }
         if day_delta.deletions > 0 {
             items.push(day_update(self, user, &day_delta)?);
         }
@@ -345,6 +421,59 @@ impl Store {
             Ok(()) => BatchDeletion::Deleted,
             Err(_) => BatchDeletion::Changed,
         })
+    }
+
+    /// Holds whose release time has come (`releaseAt <= now`), oldest first, from the index
+    /// (eventually consistent; [`Store::release_hold`] re-checks). `after`: the last of the
+    /// previous page.
+    pub async fn list_due_holds(&self, now: i64, after: Option<&UploadHold>, limit: i32) -> Result<(Vec<UploadHold>, bool), Error> {
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name("gsi1")
+            .key_condition_expression("gsi1pk = :pk AND gsi1sk < :cutoff")
+            .expression_attribute_values(":pk", s(HOLD_INDEX_PK))
+            .expression_attribute_values(":cutoff", s(format!("{:011}", now.saturating_add(1))))
+            .limit(limit);
+        if let Some(a) = after {
+            let mut start = key(user_pk(&a.user_id), hold_sk(&a.upload_id));
+            start.insert("gsi1pk".into(), s(HOLD_INDEX_PK));
+            start.insert("gsi1sk".into(), s(pending_index_sk(a.release_at, &a.upload_id)));
+            query = query.set_exclusive_start_key(Some(start));
+        }
+        let out = query.send().await.map_err(|e| sdk_error("list due upload holds", e))?;
+        let holds = out.items().iter().map(hold_from_item).collect::<Result<Vec<_>, _>>()?;
+        Ok((holds, out.last_evaluated_key.is_some()))
+    }
+
+    /// Every hold of one user (strongly consistent; a user has few: one per upload deleted in
+    /// the last half hour).
+    pub async fn list_user_holds(&self, user: &UserId) -> Result<Vec<UploadHold>, Error> {
+        let items = self.query_all("list upload holds", self.query_prefix(user_pk(user), HOLD_PREFIX).consistent_read(true)).await?;
+        items.iter().map(hold_from_item).collect()
+    }
+
+    /// Removes a hold and frees its reservation. False when it is already gone (released by a
+    /// concurrent call). The caller deletes the object first.
+    pub async fn release_hold(&self, hold: &UploadHold) -> Result<bool, Error> {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(user_pk(&hold.user_id), hold_sk(&hold.upload_id))))
+            .condition_expression("attribute_exists(pk)")
+            .build()?;
+        let counters = CounterDelta { storage_committed: -hold.size, uploads_committed: -1, ..Default::default() };
+        let items = vec![
+            TransactWriteItem::builder().delete(delete.clone()).build(),
+            TransactWriteItem::builder().update(counters_update(self, &hold.user_id, &counters)?).build(),
+        ];
+        let Err(reasons) = self.transact("release upload hold", items).await? else { return Ok(true) };
+        let failed = |i: usize| reasons.get(i).and_then(Option::as_deref) == Some("ConditionalCheckFailed");
+        if failed(0) || !failed(1) {
+            return Ok(false);
+        }
+        // The user item is gone (an account purge got there first): the hold alone goes.
+        Ok(self.transact("release orphan upload hold", vec![TransactWriteItem::builder().delete(delete).build()]).await?.is_ok())
     }
 
     /// For the purge: pending uploads created before `created_before`, oldest first, from the
@@ -436,6 +565,7 @@ mod tests {
             completed_at: None,
             download_count: 0,
             last_downloaded_at: None,
+            url_expires_at: 1_700_000_000 + UPLOAD_URL_TTL_SECS,
         }
     }
 
@@ -460,10 +590,46 @@ mod tests {
 
     #[test]
     fn removing_an_active_upload_frees_used_and_committed_space_but_a_pending_one_only_committed() {
-        let active = removal_delta(&upload(UploadStatus::Active));
+        let active = removal_delta(&upload(UploadStatus::Active), false);
         assert_eq!((active.storage_used, active.storage_committed, active.uploads_count, active.uploads_committed), (-42, -42, -1, -1));
         assert_eq!(active.bytes_by_kind[UploadKind::Images.index()], -42);
-        let pending = removal_delta(&upload(UploadStatus::Pending));
+        let pending = removal_delta(&upload(UploadStatus::Pending), false);
         assert_eq!((pending.storage_used, pending.storage_committed, pending.uploads_count, pending.uploads_committed), (0, -42, 0, -1));
+    }
+
+    #[test]
+    fn a_held_removal_frees_the_used_space_and_keeps_the_reservation() {
+        let active = removal_delta(&upload(UploadStatus::Active), true);
+        assert_eq!((active.storage_used, active.storage_committed, active.uploads_count, active.uploads_committed), (-42, 0, -1, 0));
+        assert_eq!(removal_delta(&upload(UploadStatus::Pending), true), CounterDelta::default());
+    }
+
+    #[test]
+    fn records_written_before_the_url_expiry_was_stored_take_creation_plus_the_url_lifetime() {
+        let mut item = upload_item(&upload(UploadStatus::Active));
+        item.remove("urlExpiresAt");
+        assert_eq!(upload_from_item(&item).unwrap().url_expires_at, 1_700_000_000 + UPLOAD_URL_TTL_SECS);
+    }
+
+    #[test]
+    fn holds_round_trip_and_are_indexed_by_release_time() {
+        let hold = UploadHold::of(&upload(UploadStatus::Active));
+        let item = hold_item(&hold);
+        assert_eq!(hold_from_item(&item).unwrap(), hold);
+        assert_eq!(get_s(&item, "gsi1pk").as_deref(), Some(HOLD_INDEX_PK));
+        assert!(get_s(&item, "sk").unwrap().starts_with(HOLD_PREFIX) && !get_s(&item, "sk").unwrap().starts_with(UPLOAD_PREFIX));
+    }
+
+    #[test]
+    fn deletion_chunks_count_two_items_for_a_record_that_leaves_a_hold() {
+        let young = upload(UploadStatus::Active);
+        let now_young = young.created_at + 1;
+        let hundred = vec![young.clone(); 100];
+        let sizes: Vec<usize> = deletion_chunks(&hundred, now_young).iter().map(|c| c.len()).collect();
+        assert_eq!(sizes, [49, 49, 2]);
+        let old = young.writable_until();
+        let sizes: Vec<usize> = deletion_chunks(&hundred, old).iter().map(|c| c.len()).collect();
+        assert_eq!(sizes, [98, 2]);
+        assert!(deletion_chunks(&[], old).is_empty());
     }
 }

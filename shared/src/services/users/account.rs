@@ -7,7 +7,7 @@
 use crate::App;
 use crate::domain::ClientInfo;
 use crate::domain::EmailChangeToken;
-use crate::domain::{ActivityKind, Email, Password, PasswordPolicyInput, User};
+use crate::domain::{ActivityKind, Email, PasswordPolicyInput, User};
 use crate::error::{Error, FieldError, Result};
 use crate::mail::{self, Lang, SecurityEvent};
 use crate::services::mailing::{self, MAIL_INTERVAL_SECS};
@@ -56,7 +56,7 @@ pub async fn change_password(app: &App, principal: &Principal, input: PasswordCh
         return Err(Error::field("confirmPassword", "must match newPassword"));
     }
     let ctx = PasswordPolicyInput { username: user.username.as_str(), email: user.email.as_str() };
-    let password = Password::parse(&input.new, "newPassword", &ctx).map_err(Error::WeakPassword)?;
+    let password = crate::services::password_policy::accept_new(app, &input.new, "newPassword", &ctx).await?;
     if input.new == input.current {
         return Err(Error::WeakPassword(vec![FieldError::new("newPassword", "must differ from the current password")]));
     }
