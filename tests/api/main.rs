@@ -10,6 +10,7 @@ mod auth;
 mod avatars;
 mod billing;
 mod calls;
+mod concurrency;
 mod events;
 mod fault_tolerance;
 mod faults;
