@@ -336,6 +336,18 @@ mod tests {
     }
 
     #[test]
+    fn the_no_account_notice_carries_no_link_or_code_and_says_what_was_asked() {
+        let reset = no_account("a@x.io", AskedFor::PasswordReset);
+        let activation = no_account("a@x.io", AskedFor::Activation);
+        assert_ne!(reset.subject, activation.subject);
+        for m in [&reset, &activation] {
+            assert_eq!(m.to, "a@x.io");
+            assert!(!m.text.contains("http") && !m.html.contains("href"), "{m:?}");
+            assert!(m.text.contains("ignore this message"));
+        }
+    }
+
+    #[test]
     fn html_is_escaped() {
         let m = password_reset(Lang::En, "a@x.io", "<b>", "https://x/?a=1&b=2");
         assert!(m.html.contains("&lt;b&gt;"));
