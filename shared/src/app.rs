@@ -10,7 +10,7 @@ use crate::kms::Kms;
 use crate::mail::Mailer;
 use crate::objects::ObjectStore;
 use crate::passwords::PasswordHasher;
-use crate::payments::{PaymentProvider, SandboxProvider};
+use crate::payments::PaymentProvider;
 use crate::secrets::{CodePepper, KeySet};
 use crate::store::Store;
 use crate::tokens::{AccessTokens, KeyCache, PurposeTokens};
@@ -30,7 +30,7 @@ pub struct App {
     pub s3: aws_sdk_s3::Client,
     /// Uploaded objects: presigned URLs, existence checks, deletion.
     pub objects: ObjectStore,
-    /// Where subscription payments go (the sandbox until a real provider is plugged in).
+    /// Where subscription payments go (`PAYMENT_PROVIDER`: none, or the sandbox when chosen).
     pub payments: Arc<dyn PaymentProvider>,
     /// Avatar objects in `config.bucket_name`.
     pub avatars: AvatarObjects,
@@ -141,6 +141,11 @@ impl App {
             anyhow::ensure!(url::Url::parse(&value).is_ok_and(|u| u.scheme() == "https"), "JWT_ISSUER_PARAMETER must hold an https URL");
             config.jwt_issuer = value;
         }
+        if let Some(name) = &config.coupons_parameter {
+            // The error names the variable and parameter, never the codes.
+            config.coupons = crate::domain::Coupon::parse_list(parameter(&parameters, "COUPONS_PARAMETER", name)?.expose())
+                .map_err(|_| anyhow::anyhow!("COUPONS_PARAMETER {name} must hold CODE:PERCENT[:MONTHS][,...]"))?;
+        }
         let pepper = key_set(&parameters, "CODE_PEPPER_PARAMETER", config.code_pepper.as_ref())?.map(CodePepper::new);
         let purpose_tokens = pepper.as_ref().map(|p| {
             let (id, key) = p.derive("purpose-token");
@@ -151,7 +156,7 @@ impl App {
         Ok(Self {
             store: Store::new(dynamo, &config.table_name),
             objects: ObjectStore::new(s3.clone(), &config.bucket_name),
-            payments: Arc::new(SandboxProvider),
+            payments: config.payment_provider.provider(),
             avatars: AvatarObjects::new(s3.clone(), &config.bucket_name),
             s3,
             mailer: Mailer::new(ses, config.mail_from.clone()),
@@ -203,6 +208,9 @@ fn named_parameters(config: &Config) -> Vec<(&'static str, &str)> {
     }
     if let Some(KeySetSource::SsmParameter(name)) = &config.mfa_seal_key {
         named.push(("MFA_SEAL_KEY_PARAMETER", name.as_str()));
+    }
+    if let Some(name) = &config.coupons_parameter {
+        named.push(("COUPONS_PARAMETER", name.as_str()));
     }
     named
 }

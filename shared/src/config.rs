@@ -9,6 +9,7 @@ use std::fmt;
 // type is found beside it.
 pub use crate::domain::Secret;
 pub use crate::passwords::HashCost;
+pub use crate::payments::PaymentProviderKind;
 pub use crate::secrets::KeySet;
 
 #[derive(Debug, Clone)]
@@ -44,8 +45,14 @@ pub struct Config {
     pub endpoint_url: Option<String>,
     pub log_level: String,
     pub hash_cost: HashCost,
-    /// `COUPONS`: promotion codes accepted by `POST /api/subscription`.
+    /// `COUPONS` (local and tests) or, deployed, the SSM SecureString `COUPONS_PARAMETER`
+    /// names (read at start, then here): promotion codes accepted by `POST /api/subscription`.
     pub coupons: Vec<crate::domain::Coupon>,
+    pub coupons_parameter: Option<String>,
+    /// `RATE_LIMIT_COUPON`: coupon codes an account may try (per account and per address).
+    pub coupon_attempts: RateLimit,
+    /// `PAYMENT_PROVIDER`: `none` (the default: payments refused) or `sandbox`.
+    pub payment_provider: PaymentProviderKind,
     /// `RATE_LIMIT_*`: per-client-address and per-recipient limits.
     pub limits: RateLimits,
     /// `LOGIN_LOCKOUT_*`: the per-account lockout after failed logins.
@@ -89,6 +96,10 @@ impl RateLimits {
         mail_per_recipient: RateLimit::new(5, 3600),
     };
 }
+
+/// Coupon codes one account (and one address) may try per hour: enough for typos, too few to
+/// guess a code.
+pub const DEFAULT_COUPON_ATTEMPTS: RateLimit = RateLimit::new(10, 3600);
 
 impl Default for RateLimits {
     fn default() -> Self {
@@ -206,6 +217,17 @@ impl Config {
                 Vec::new()
             }
         };
+        let coupons_parameter = non_empty("COUPONS_PARAMETER").map(|v| v.trim().to_owned());
+        if coupons_parameter.is_some() && !coupons.is_empty() {
+            problems.push("set only one of COUPONS and COUPONS_PARAMETER".into());
+        }
+        let payment_provider = match non_empty("PAYMENT_PROVIDER") {
+            None => PaymentProviderKind::None,
+            Some(v) => PaymentProviderKind::parse(&v).unwrap_or_else(|| {
+                problems.push("PAYMENT_PROVIDER must be none or sandbox".into());
+                PaymentProviderKind::None
+            }),
+        };
 
         let mut limit = |name: &str, default: RateLimit| match non_empty(name) {
             None => default,
@@ -214,6 +236,7 @@ impl Config {
                 default
             }),
         };
+        let coupon_attempts = limit("RATE_LIMIT_COUPON", DEFAULT_COUPON_ATTEMPTS);
         let d = RateLimits::DEFAULT;
         let limits = RateLimits {
             register: limit("RATE_LIMIT_REGISTER", d.register),
@@ -281,6 +304,9 @@ impl Config {
             log_level,
             hash_cost: HashCost::OWASP,
             coupons,
+            coupons_parameter,
+            coupon_attempts,
+            payment_provider,
             limits,
             lockout,
             cors_allowed_origins,
@@ -366,6 +392,28 @@ mod tests {
         pairs.push(("COUPONS", "WELCOME20:200"));
         let err = Config::from_lookup(env(&pairs)).unwrap_err().to_string();
         assert!(err.contains("COUPONS"), "{err}");
+    }
+
+    #[test]
+    fn payments_are_off_unless_a_provider_is_named() {
+        assert_eq!(Config::from_lookup(env(GOOD)).unwrap().payment_provider, PaymentProviderKind::None);
+        let mut pairs = GOOD.to_vec();
+        pairs.push(("PAYMENT_PROVIDER", "sandbox"));
+        assert_eq!(Config::from_lookup(env(&pairs)).unwrap().payment_provider, PaymentProviderKind::Sandbox);
+        pairs.pop();
+        pairs.push(("PAYMENT_PROVIDER", "stripe"));
+        assert!(Config::from_lookup(env(&pairs)).unwrap_err().to_string().contains("PAYMENT_PROVIDER"));
+    }
+
+    #[test]
+    fn coupons_come_from_a_value_or_a_parameter_never_both_and_attempts_are_limited() {
+        let mut pairs = GOOD.to_vec();
+        pairs.push(("COUPONS_PARAMETER", "/accounts/coupons"));
+        let config = Config::from_lookup(env(&pairs)).unwrap();
+        assert_eq!(config.coupons_parameter.as_deref(), Some("/accounts/coupons"));
+        assert_eq!(config.coupon_attempts, RateLimit::new(10, 3600));
+        pairs.push(("COUPONS", "WELCOME20:20:3"));
+        assert!(Config::from_lookup(env(&pairs)).unwrap_err().to_string().contains("set only one of COUPONS and COUPONS_PARAMETER"));
     }
 
     #[test]

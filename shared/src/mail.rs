@@ -119,7 +119,7 @@ pub fn password_reset(lang: Lang, to: &str, username: &str, link: &str) -> Mail 
             "Reset your password",
             format!("Hello {username},"),
             vec![
-                "Someone asked to reset the password of your account. Open the link below within 1 hour to choose a new one; it works once.".to_owned(),
+                "Someone asked to reset the password of your account. Open the link below within 1 hour to choose a new one; it works once. A new password signs out every session and revokes all your API keys.".to_owned(),
                 "If it was not you, ignore this message: your password stays as it is.".to_owned(),
             ],
             "Choose a new password",
@@ -128,7 +128,7 @@ pub fn password_reset(lang: Lang, to: &str, username: &str, link: &str) -> Mail 
             "Restablece tu contraseña",
             format!("Hola {username}:"),
             vec![
-                "Alguien ha pedido restablecer la contraseña de tu cuenta. Abre el enlace de abajo en menos de 1 hora para elegir una nueva; solo funciona una vez.".to_owned(),
+                "Alguien ha pedido restablecer la contraseña de tu cuenta. Abre el enlace de abajo en menos de 1 hora para elegir una nueva; solo funciona una vez. Una contraseña nueva cierra todas las sesiones y revoca todas tus claves de API.".to_owned(),
                 "Si no has sido tú, ignora este mensaje: tu contraseña no cambia.".to_owned(),
             ],
             "Elegir una contraseña nueva",

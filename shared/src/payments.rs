@@ -8,7 +8,8 @@
 //! The shipped [`SandboxProvider`] moves no money: it answers by the payment method id, with
 //! the test ids Stripe users know, so every billing flow (success, decline, customer action)
 //! can be tried and tested. A real provider implements the same [`PaymentProvider`] trait and
-//! replaces the sandbox in `App::new`.
+//! is chosen in `App::new` by `PAYMENT_PROVIDER` ([`PaymentProviderKind`]); a deployment that
+//! names none gets [`NoProvider`], which refuses payments, never the sandbox.
 //!
 //! | payment method id | result |
 //! | --- | --- |
@@ -64,6 +65,70 @@ pub trait PaymentProvider: Send + Sync + 'static {
     fn charge(&self, request: ChargeRequest) -> ProviderFuture<'_, PaymentOutcome>;
     /// Gives a charge back (used when our own write fails after the money moved).
     fn refund<'a>(&'a self, charge_id: &'a str) -> ProviderFuture<'a, ()>;
+}
+
+// ---- choosing one ---------------------------------------------------------------------------------
+
+/// `PAYMENT_PROVIDER`: which provider a deployment takes payments with. There is no silent
+/// default to the sandbox: unset means [`PaymentProviderKind::None`], which refuses every
+/// payment with a clear error, so a stack deployed without a choice cannot hand out paid
+/// plans for a test card number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PaymentProviderKind {
+    /// No provider: paid plans cannot be bought (`402 PAYMENT_FAILED`, `payments_disabled`).
+    #[default]
+    None,
+    /// The [`SandboxProvider`]: moves no money, accepts the test cards. Local and test only.
+    Sandbox,
+}
+
+impl PaymentProviderKind {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw.trim() {
+            "none" => Some(Self::None),
+            "sandbox" => Some(Self::Sandbox),
+            _ => None,
+        }
+    }
+
+    /// The provider `App` holds.
+    pub fn provider(self) -> std::sync::Arc<dyn PaymentProvider> {
+        match self {
+            Self::None => std::sync::Arc::new(NoProvider),
+            Self::Sandbox => std::sync::Arc::new(SandboxProvider),
+        }
+    }
+}
+
+/// The provider of a deployment that takes no payments: every attach or charge is refused.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoProvider;
+
+fn payments_disabled() -> crate::error::Error {
+    crate::error::Error::PaymentFailed {
+        decline_code: "payments_disabled".into(),
+        message: "this deployment takes no payments (PAYMENT_PROVIDER=none)".into(),
+    }
+}
+
+impl PaymentProvider for NoProvider {
+    fn name(&self) -> &'static str {
+        "none"
+    }
+
+    fn attach<'a>(&'a self, _customer: &'a str, _payment_method_id: &'a str) -> ProviderFuture<'a, PaymentOutcome> {
+        Box::pin(async { Err(payments_disabled()) })
+    }
+
+    fn charge(&self, _request: ChargeRequest) -> ProviderFuture<'_, PaymentOutcome> {
+        Box::pin(async { Err(payments_disabled()) })
+    }
+
+    fn refund<'a>(&'a self, charge_id: &'a str) -> ProviderFuture<'a, ()> {
+        // Nothing was ever charged through it; a refund is a bug elsewhere, not the client's.
+        tracing::error!(charge = charge_id, "refund asked of the no-payments provider");
+        Box::pin(async { Err(payments_disabled()) })
+    }
 }
 
 // ---- the sandbox adapter ------------------------------------------------------------------------
@@ -166,6 +231,26 @@ mod tests {
             matches!(charge(SANDBOX_AUTHENTICATION_REQUIRED), PaymentOutcome::RequiresAction { ref client_secret } if client_secret.contains("_secret_"))
         );
         assert_eq!(charge("pm_card_unknown"), PaymentOutcome::UnknownPaymentMethod);
+    }
+
+    #[test]
+    fn without_a_chosen_provider_every_payment_is_refused_clearly() {
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let provider = PaymentProviderKind::default().provider();
+        assert_eq!(provider.name(), "none");
+        let request = ChargeRequest {
+            customer: "usr_x".into(),
+            payment_method_id: SANDBOX_VISA.into(),
+            amount_cents: 100,
+            currency: "USD",
+            description: "test".into(),
+            idempotency_key: "k".into(),
+        };
+        let err = rt.block_on(provider.charge(request)).unwrap_err();
+        assert!(matches!(err, crate::error::Error::PaymentFailed { ref decline_code, .. } if decline_code == "payments_disabled"));
+        assert!(rt.block_on(provider.attach("usr_x", SANDBOX_VISA)).is_err());
+        assert_eq!(PaymentProviderKind::parse("sandbox"), Some(PaymentProviderKind::Sandbox));
+        assert_eq!(PaymentProviderKind::parse("stripe"), None);
     }
 
     #[test]

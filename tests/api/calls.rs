@@ -30,8 +30,11 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("POST /api/auth/login (unknown user)", &["UpdateItem", "GetItem", "GetItem", "UpdateItem", "PutItem"]),
     ("POST /api/auth/login (wrong password)", &["UpdateItem", "GetItem", "GetItem", "UpdateItem", "PutItem"]),
     ("POST /api/auth/login (MFA on)", &["UpdateItem", "GetItem", "GetItem", "UpdateItem", "UpdateItem", "UpdateItem"]),
-    ("POST /api/auth/mfa (TOTP code)", &["UpdateItem", "GetItem", "UpdateItem", "UpdateItem", "TransactWriteItems"]),
-    ("POST /api/auth/mfa (backup code)", &["UpdateItem", "GetItem", "UpdateItem", "UpdateItem", "PutItem", "TransactWriteItems"]),
+    ("POST /api/auth/mfa (TOTP code)", &["UpdateItem", "GetItem", "UpdateItem", "UpdateItem", "PutItem", "TransactWriteItems"]),
+    (
+        "POST /api/auth/mfa (backup code)",
+        &["UpdateItem", "GetItem", "UpdateItem", "UpdateItem", "PutItem", "PutItem", "TransactWriteItems"],
+    ),
     ("POST /api/auth/refresh", &["GetItem", "GetItem", "TransactWriteItems"]),
     ("POST /api/auth/logout", &["BatchGetItem", "DeleteItem", "PutItem"]),
     ("POST /api/auth/logout-all", &["BatchGetItem", "Query", "BatchWriteItem", "PutItem"]),
@@ -41,7 +44,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
         "POST /api/auth/forgot-password (unknown address)",
         &["UpdateItem", "GetItem", "GetItem", "UpdateItem", "TransactWriteItems", "PutItem"],
     ),
-    ("POST /api/auth/reset-password", &["GetItem", "GetItem", "TransactWriteItems", "Query", "BatchWriteItem", "PutItem"]),
+    ("POST /api/auth/reset-password", &["GetItem", "GetItem", "TransactWriteItems", "Query", "BatchWriteItem", "Query", "PutItem"]),
     ("POST /api/auth/confirm-email", &["GetItem", "TransactWriteItems"]),
     // users
     ("GET /api/users/me", &["BatchGetItem"]),

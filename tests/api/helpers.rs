@@ -218,6 +218,7 @@ impl TestApp {
             ("MFA_SEAL_KEY", MFA_SEAL_KEY),
             ("REQUIRE_CAPTCHA", "false"),
             ("COUPONS", "WELCOME20:20:3,FOREVER50:50"),
+            ("PAYMENT_PROVIDER", "sandbox"),
         ];
         let mut config = Config::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned())).unwrap();
         config.hash_cost = HashCost::TEST_ONLY;

@@ -87,8 +87,11 @@ async fn each_backup_code_works_once_and_regeneration_replaces_them() {
     let (secret, codes) = enable(&t, &u).await;
     let token = mfa_token(&t, &u).await;
     second_step(&t, &token, &codes[0].to_uppercase()).await.assert(200, None);
+    // A step token works once (credentials::the_mfa_step_token_works_once): a new login each time.
+    let token = mfa_token(&t, &u).await;
     second_step(&t, &token, &codes[0]).await.assert(400, Some("INVALID_CODE"));
     second_step(&t, &token, &codes[1]).await.assert(200, None);
+    let token = mfa_token(&t, &u).await;
     t.clock.advance(time::Duration::seconds(30));
     let r = t.post("/api/users/me/mfa/backup-codes", json!({"password": PASSWORD, "code": code_at(&t, &secret)}), Some(&u.access)).await;
     r.assert(200, None);

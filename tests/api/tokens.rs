@@ -88,6 +88,20 @@ async fn the_jwks_and_discovery_documents_publish_the_key_that_signs_access_toke
 }
 
 #[tokio::test]
+async fn the_jwks_of_a_fresh_stack_already_holds_the_first_key() {
+    // A stack whose ring nobody started yet (no token issued): the auth function's JWKS starts
+    // it rather than answering an empty key set to the first verifier that looks.
+    let t = TestApp::spawn().await;
+    let key = |v: &str| aws_sdk_dynamodb::types::AttributeValue::S(v.into());
+    t.dynamo.delete_item().table_name(&t.table).key("pk", key("SIGNING")).key("sk", key("KEYS")).send().await.unwrap();
+    let cold = t.restarted(|_| {}).await;
+    let keys = jwks(&cold).await;
+    assert_eq!(keys["keys"].as_array().unwrap().len(), 1, "{keys}");
+    let user = cold.user().await;
+    assert_eq!(kids(&keys), [part(&user.access, 0)["kid"].as_str().unwrap()]);
+}
+
+#[tokio::test]
 async fn forged_tokens_are_refused_by_every_function_and_the_same_claims_signed_properly_are_not() {
     let t = TestApp::spawn().await;
     let user = t.user().await;

@@ -13,8 +13,6 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-pub const REFRESH_COOKIE: &str = "refresh_token";
-
 pub fn router(app: Arc<App>) -> Router {
     table().finish(app)
 }
@@ -172,9 +170,10 @@ fn tokens_reply(app: &App, t: sign_in::Tokens, cookies: bool) -> Reply {
         user: UserResponse::new(app, &t.user),
     });
     if cookies {
+        let names = http::cookie_names(&app.config);
         for c in [
-            http::cookie(http::auth_cookie_name(), &t.access_token, ACCESS_TOKEN_TTL_SECS),
-            http::cookie(REFRESH_COOKIE, &t.refresh_token, REFRESH_TOKEN_TTL_SECS),
+            http::set_cookie(names.access, &t.access_token, http::ACCESS_COOKIE_PATH, ACCESS_TOKEN_TTL_SECS),
+            http::set_cookie(names.refresh, &t.refresh_token, http::REFRESH_COOKIE_PATH, REFRESH_TOKEN_TTL_SECS),
         ]
         .into_iter()
         .flatten()
@@ -220,8 +219,12 @@ async fn refresh(
 ) -> Result<Reply> {
     // The token may come in the body, the refresh cookie, or as a bearer token.
     let from_body = body.unwrap_or_default();
-    let from_cookie = http::read_cookie(&headers, REFRESH_COOKIE);
+    let from_cookie = http::read_cookie(&headers, http::cookie_names(&app.config).refresh);
     let cookies = from_body.refresh_token.is_none() && from_cookie.is_some();
+    if cookies {
+        // The browser sent the cookie on its own: only our origins may have it rotated.
+        http::check_origin(&axum::http::Method::POST, &headers, &app.config)?;
+    }
     let bearer =
         headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).map(str::to_owned);
     let token = from_body.refresh_token.or(from_cookie).or(bearer).ok_or(Error::Unauthenticated)?;
@@ -229,10 +232,11 @@ async fn refresh(
     Ok(tokens_reply(&app, tokens, cookies))
 }
 
-fn clear_cookies(response: Reply) -> Reply {
+fn clear_cookies(app: &App, response: Reply) -> Reply {
     let mut reply = response;
-    for name in [http::auth_cookie_name(), REFRESH_COOKIE] {
-        if let Some(c) = http::cookie(name, "", 0) {
+    let names = http::cookie_names(&app.config);
+    for (name, path) in [(names.access, http::ACCESS_COOKIE_PATH), (names.refresh, http::REFRESH_COOKIE_PATH)] {
+        if let Some(c) = http::set_cookie(name, "", path, 0) {
             reply = reply.header(header::SET_COOKIE, c);
         }
     }
@@ -241,12 +245,15 @@ fn clear_cookies(response: Reply) -> Reply {
 
 async fn logout(State(app): State<Arc<App>>, client: ClientInfo, MaybeUnactivated(p): MaybeUnactivated) -> Result<Reply> {
     sign_in::logout(&app, &p, &client).await?;
-    Ok(clear_cookies(Reply::message("Logged out")))
+    Ok(clear_cookies(&app, Reply::message("Logged out")))
 }
 
 async fn logout_all(State(app): State<Arc<App>>, client: ClientInfo, MaybeUnactivated(p): MaybeUnactivated) -> Result<Reply> {
     let ended = sign_in::logout_all(&app, &p, &client).await?;
-    Ok(clear_cookies(Reply::with_status(StatusCode::OK, &serde_json::json!({ "sessionsEnded": ended }), Some("Logged out everywhere"))))
+    Ok(clear_cookies(
+        &app,
+        Reply::with_status(StatusCode::OK, &serde_json::json!({ "sessionsEnded": ended }), Some("Logged out everywhere")),
+    ))
 }
 
 #[derive(Serialize)]

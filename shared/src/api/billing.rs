@@ -4,7 +4,7 @@ use crate::App;
 use crate::clock::rfc3339;
 use crate::domain::{Plan, PlanId, SubscriptionStatus, cents_to_amount, plans};
 use crate::error::{Error, FieldError, Result};
-use crate::http::{self, Authenticated, Json, Reply};
+use crate::http::{self, Authenticated, ClientInfo, Json, Reply};
 use crate::services::billing::{self as svc, Change, NewSubscription, Outcome};
 use axum::Router;
 use axum::extract::State;
@@ -237,11 +237,12 @@ struct CreateResponse {
 async fn create_subscription(
     State(app): State<Arc<App>>,
     Authenticated(p): Authenticated,
+    client: ClientInfo,
     Json(body): Json<CreateRequest>,
 ) -> Result<Reply> {
     let Some(plan_id) = body.plan_id else { return Err(Error::field("planId", "is required")) };
-    let o = svc::subscribe(&app, &p, NewSubscription { plan_id, payment_method_id: body.payment_method_id, coupon_code: body.coupon_code })
-        .await?;
+    let new = NewSubscription { plan_id, payment_method_id: body.payment_method_id, coupon_code: body.coupon_code };
+    let o = svc::subscribe(&app, &p, new, &client).await?;
     let requires_action = o.client_secret.is_some();
     let active = o.subscription.status == SubscriptionStatus::Active;
     Ok(Reply::with_status(

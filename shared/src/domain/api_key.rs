@@ -47,6 +47,8 @@ pub struct ApiKeyRecord {
     pub expires_at: Option<i64>,
     pub last_used_at: Option<i64>,
     pub status: KeyStatus,
+    /// The owner's key epoch when the key was made (`User::key_cut_off`).
+    pub epoch: i64,
 }
 
 impl ApiKeyRecord {

@@ -241,6 +241,9 @@ pub struct User {
     pub settings: Settings,
     pub email_change: Option<PendingEmailChange>,
     pub session_cutoff: Option<SessionCutoff>,
+    /// Moved up by one by every password reset: an API key made in an earlier epoch is
+    /// revoked ([`User::key_cut_off`]), in the reset's own transaction.
+    pub key_epoch: i64,
     pub version: i64,
 }
 
@@ -298,6 +301,7 @@ impl User {
             settings: Settings::defaults(now),
             email_change: None,
             session_cutoff: None,
+            key_epoch: 0,
             version: 1,
         }
     }
@@ -328,6 +332,12 @@ impl User {
     /// [`SessionCutoff`]).
     pub fn session_cut_off(&self, session: &SessionId, session_epoch: i64) -> bool {
         self.session_cutoff.as_ref().is_some_and(|c| session_epoch < c.epoch && c.keep.as_deref() != Some(session.as_str()))
+    }
+
+    /// True when a password reset revoked an API key made in `key_epoch` (the rule holds even
+    /// if marking the key revoked afterwards failed).
+    pub fn key_cut_off(&self, key_epoch: i64) -> bool {
+        key_epoch < self.key_epoch
     }
 
     /// The epoch a session opened now belongs to.

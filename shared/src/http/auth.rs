@@ -1,5 +1,5 @@
-//! The authenticated caller. A bearer access token (or the HttpOnly access cookie set at login)
-//! is checked, then the user and the session are read in one round trip: a session that was
+//! The authenticated caller. A bearer access token (or the HttpOnly access cookie set at login,
+//! for an unsafe method only from an allowed origin: `browser.rs`) is checked, then the user and the session are read in one round trip: a session that was
 //! ended (logout, password change, ban, deletion) rejects its tokens at once.
 //!
 //! API keys (`X-API-Key: uk_…` or `Authorization: Bearer uk_…`) are accepted only by the
@@ -17,8 +17,6 @@ use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 use std::sync::Arc;
-
-pub const ACCESS_COOKIE: &str = "access_token";
 
 /// A caller with a session whose account is activated.
 pub struct Authenticated(pub Principal);
@@ -53,7 +51,15 @@ async fn principal(parts: &Parts, app: &App) -> Result<Principal, Error> {
     if api_key(parts).is_some() {
         return Err(Error::ScopeRequired);
     }
-    let token = bearer_token(parts).or_else(|| super::read_cookie(&parts.headers, ACCESS_COOKIE)).ok_or(Error::Unauthenticated)?;
+    let token = match bearer_token(parts) {
+        Some(token) => token,
+        None => {
+            let token = super::read_cookie(&parts.headers, super::cookie_names(&app.config).access).ok_or(Error::Unauthenticated)?;
+            // A browser sends cookies on its own: check who asked before anything else.
+            super::check_origin(&parts.method, &parts.headers, &app.config)?;
+            token
+        }
+    };
     authn::authenticate(app, &token).await
 }
 

@@ -1,8 +1,10 @@
 //! The HTTP layer shared by every function: the JSON envelope, extractors that answer with it
 //! (never axum's plain-text rejections), the authenticated principal, client information, and
-//! the middleware that puts a request id and security headers on every response.
+//! the session cookies and their cross-origin check, and the middleware that puts a request id and
+//! security headers on every response.
 
 mod auth;
+mod browser;
 mod cors;
 mod extract;
 mod routes;
@@ -11,14 +13,10 @@ mod routes;
 /// type is the domain's, so services use it without reaching up into this layer.
 pub use crate::domain::ClientInfo;
 pub use auth::{Authenticated, MaybeUnactivated, ReadAccess, ReadAccessMaybeUnactivated, WriteAccess, api_key, bearer_token};
+pub use browser::{ACCESS_COOKIE_PATH, CookieNames, REFRESH_COOKIE_PATH, check_origin, cookie_names, set_cookie};
 pub use cors::{CorsPolicy, PREFLIGHT_MAX_AGE_SECS};
 pub use extract::{Json, OptionalJson, Query, parse_json};
 pub use routes::RouteTable;
-
-/// The access-token cookie's name.
-pub fn auth_cookie_name() -> &'static str {
-    auth::ACCESS_COOKIE
-}
 
 use crate::envelope;
 use crate::error::Error;
@@ -142,11 +140,6 @@ pub fn finish(router: axum::Router, config: &crate::config::Config) -> axum::Rou
         router = router.layer(axum::middleware::from_fn_with_state(policy, cors::cors));
     }
     router.layer(axum::middleware::from_fn(request_id))
-}
-
-/// A `Set-Cookie` value for a browser session token.
-pub fn cookie(name: &str, value: &str, max_age: i64) -> Option<HeaderValue> {
-    HeaderValue::from_str(&format!("{name}={value}; Path=/api; Max-Age={max_age}; HttpOnly; Secure; SameSite=Strict")).ok()
 }
 
 /// Reads one cookie from the request headers.

@@ -16,8 +16,8 @@ use crate::App;
 use crate::clock::Clock;
 use crate::domain::ClientInfo;
 use crate::domain::{
-    Activity, ActivityKind, Email, Event, Password, PasswordPolicyInput, ProfileInput, ProfileUpdate, Rating, Role, User, UserId,
-    UserStatus, Username,
+    Activity, ActivityKind, Email, Event, Password, PasswordPolicyInput, ProfileInput, ProfileUpdate, Rating, Role, SessionCutoff, User,
+    UserId, UserStatus, Username,
 };
 use crate::domain::{ActivityRecord, AuditEntry, SortField, UserQuery};
 use crate::error::{Error, FieldError, Result};
@@ -384,8 +384,20 @@ pub async fn update_user(app: &App, principal: &Principal, actor: &Actor, id: &s
         let ctx = PasswordPolicyInput { username: after.username.as_str(), email: after.email.as_str() };
         let password = Password::parse(raw, "password", &ctx).map_err(Error::WeakPassword)?;
         after.password_hash = app.hasher.hash(password.expose()).await.map_err(Error::internal)?;
+        // In the change's own transaction: every session but the admin's own current one is
+        // refused from now on (the deletion afterwards is only cleanup), and any reset or
+        // email-change link is void (whoever asked for it may be who the admin is locking out).
+        let keep = (before.id == principal.user.id).then(|| principal.session.id.as_str().to_owned());
+        after.session_cutoff = Some(SessionCutoff { epoch: before.session_epoch() + 1, keep });
+        after.reset_token_hash = None;
+        after.email_change = None;
         password_changed = true;
         changed.push("password");
+    }
+    if after.email != before.email {
+        // A link mailed to the old address must not outlive the address.
+        after.reset_token_hash = None;
+        after.email_change = None;
     }
     if changed.is_empty() {
         return Ok(before);
@@ -400,9 +412,9 @@ pub async fn update_user(app: &App, principal: &Principal, actor: &Actor, id: &s
     let changed_events = change_events(app, &before, &after, password_changed, actor);
     apply(app, &before, &after, &entry, &audit, &changed_events).await?;
     if password_changed {
-        // A new password ends the user's sessions (the admin's own current one stays).
+        // The cut-off above already refuses them; this removes the items, best effort.
         let keep = (before.id == principal.user.id).then_some(&principal.session.id);
-        app.store.delete_sessions(&before.id, keep).await?;
+        super::password_reset::end_sessions_after_password_change(app, &before.id, keep).await;
     }
     tracing::info!(user = %before.id, actor = %actor.id, fields = changed.join(","), "user changed by admin");
     after.version = before.version + 1;

@@ -38,6 +38,7 @@ pub async fn create(app: &App, principal: &Principal, input: NewKey, client: &Cl
         expires_at: input.expires_in.map(|s| now + s),
         last_used_at: None,
         status: KeyStatus::Active,
+        epoch: user.key_epoch,
     };
     // The plan decides how many keys may be active (FREE: 10).
     let max = super::billing::limits_for(user.effective_plan(now)).api_keys.max().unwrap_or(i64::MAX);
@@ -50,6 +51,9 @@ pub async fn create(app: &App, principal: &Principal, input: NewKey, client: &Cl
         for k in app.store.list_api_keys(&user.id).await? {
             if k.status == KeyStatus::Active && k.status_at(now) == KeyStatus::Expired {
                 freed |= app.store.retire_api_key(&k, KeyStatus::Expired, now, None, None).await?;
+            } else if k.status == KeyStatus::Active && user.key_cut_off(k.epoch) {
+                // Revoked by a reset whose cleanup did not finish.
+                freed |= app.store.retire_api_key(&k, KeyStatus::Revoked, now, None, None).await?;
             }
         }
         if !freed || !app.store.create_api_key(&record, max, &entry, &event).await? {
@@ -66,7 +70,39 @@ pub async fn create(app: &App, principal: &Principal, input: NewKey, client: &Cl
 }
 
 pub async fn list(app: &App, principal: &Principal) -> Result<Vec<ApiKeyRecord>> {
-    app.store.list_api_keys(&principal.user.id).await
+    let mut keys = app.store.list_api_keys(&principal.user.id).await?;
+    for k in &mut keys {
+        // A reset revoked it even if marking it so afterwards failed.
+        if k.status == KeyStatus::Active && principal.user.key_cut_off(k.epoch) {
+            k.status = KeyStatus::Revoked;
+        }
+    }
+    Ok(keys)
+}
+
+/// Marks every key a password reset revoked (`User::key_cut_off` already refuses them) as
+/// revoked, freeing their slots and writing `apikey.revoked` for each; returns how many. A
+/// failure is logged and leaves the rest for [`create`]'s clean-up: it does not undo the reset.
+pub(crate) async fn revoke_all_after_reset(app: &App, user: &crate::domain::UserId) -> usize {
+    let keys = match app.store.list_api_keys(user).await {
+        Ok(keys) => keys,
+        Err(e) => {
+            tracing::warn!(user = %user, error = format!("{e:#}"), "api keys not listed after a reset; the key epoch refuses them");
+            return 0;
+        }
+    };
+    let now = app.now();
+    let mut revoked = 0;
+    for k in keys.iter().filter(|k| k.status == KeyStatus::Active) {
+        let entry = activity::entry(app, ActivityKind::ApiKeyRevoked, &ClientInfo::unknown(), Some(format!("{} (password reset)", k.id)));
+        let event = super::events::api_key_revoked(&*app.clock, user, k.id.as_str());
+        match app.store.retire_api_key(k, KeyStatus::Revoked, now, Some(&entry), Some(&event)).await {
+            Ok(true) => revoked += 1,
+            Ok(false) => {}
+            Err(e) => tracing::warn!(user = %user, key = %k.id, error = format!("{e:#}"), "api key not marked revoked after a reset"),
+        }
+    }
+    revoked
 }
 
 /// Revokes one of the caller's keys; another user's or an unknown id is `NOT_FOUND`.

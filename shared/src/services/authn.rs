@@ -56,6 +56,10 @@ pub async fn authorize_key(app: &App, secret: &str, scope: Scope) -> Result<Call
         }
     }
     let Some(user) = app.store.get_user(&key.user_id).await? else { return Err(Error::Unauthenticated) };
+    if user.key_cut_off(key.epoch) {
+        // Revoked by a password reset (whose marking of the key may not have finished).
+        return Err(Error::Unauthenticated);
+    }
     if let Some(e) = refusal(&user, now) {
         return Err(e);
     }

@@ -15,6 +15,7 @@
 
 use super::Principal;
 use crate::App;
+use crate::domain::ClientInfo;
 use crate::domain::{
     AppliedCoupon, Coupon, Limits, PlanId, Subscription, SubscriptionId, SubscriptionStatus, UsageCounters, User, add_months, proration,
 };
@@ -103,7 +104,7 @@ fn declined(decline_code: &str, message: &str) -> Error {
 /// charges the first month (coupon applied), then switches the plan. A payment that needs the
 /// customer's action leaves an `INCOMPLETE` subscription and the plan unchanged; it completes
 /// with `update_payment_method`.
-pub async fn subscribe(app: &App, principal: &Principal, input: NewSubscription) -> Result<Outcome> {
+pub async fn subscribe(app: &App, principal: &Principal, input: NewSubscription, client: &ClientInfo) -> Result<Outcome> {
     let plan = PlanId::parse(&input.plan_id).ok_or(Error::PlanNotFound)?;
     if !plan.is_paid() {
         return Err(Error::field("planId", "FREE needs no subscription; to leave a paid plan, cancel it (PUT action cancel)"));
@@ -111,7 +112,14 @@ pub async fn subscribe(app: &App, principal: &Principal, input: NewSubscription)
     let mut errors = Vec::new();
     let payment_method = required(input.payment_method_id.as_deref(), "paymentMethodId").map_err(|e| errors.push(e)).ok();
     let coupon = match input.coupon_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        Some(code) => Coupon::find(&app.config.coupons, code).map_err(|e| errors.push(e)).ok(),
+        Some(code) => {
+            // Each try is counted, conditionally, before the code is looked at: parallel
+            // guesses get no more than the budget (per account and per address).
+            let limit = app.config.coupon_attempts;
+            super::limits::count_account_attempt(app, "coupon", &principal.user.id, limit).await?;
+            super::limits::count_address_attempt(app, "coupon-ip", client, limit).await?;
+            Coupon::find(&app.config.coupons, code).map_err(|e| errors.push(e)).ok()
+        }
         None => None,
     };
     let (Some(payment_method), true) = (payment_method, errors.is_empty()) else { return Err(Error::Validation(errors)) };

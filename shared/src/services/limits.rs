@@ -2,7 +2,8 @@
 //! mail or burn CPU: one fixed-window counter per (action, address, window), counted with one
 //! conditional `UpdateItem` *before* the expensive work (argon2, mail, captcha drawing), so a
 //! flood is refused cheaply. The address is the one API Gateway saw (`ClientInfo::ip`), never a
-//! client-sent header. Limits come from `Config::limits` (`RATE_LIMIT_*`).
+//! client-sent header; an IPv6 address counts as its /64. Limits come from `Config::limits`
+//! (`RATE_LIMIT_*`).
 
 use crate::App;
 use crate::domain::ClientInfo;
@@ -45,9 +46,52 @@ impl Action {
     }
 }
 
-/// The counter item of `scope` for `subject` in the window `now` falls in.
+/// The counter item of `scope` for `subject` in the window `now` falls in. A subject that is an
+/// IPv6 address counts as its /64 ([`address_subject`]).
 pub(crate) fn counter_key(scope: &str, subject: &str, window_index: i64) -> String {
-    format!("RATE#{scope}#{subject}#{window_index}")
+    format!("RATE#{scope}#{}#{window_index}", address_subject(subject))
+}
+
+/// What a client address counts as: an IPv4 address (also one mapped into IPv6) as itself, an
+/// IPv6 address as its /64 prefix (`2001:db8:1:2::/64`): one subscriber usually gets a whole
+/// /64 and can pick any of its 2^64 addresses, so counting per address would limit nothing.
+/// Anything else (a mail counter's hash, "unknown") is returned as it is.
+pub(crate) fn address_subject(subject: &str) -> std::borrow::Cow<'_, str> {
+    use std::net::{IpAddr, Ipv6Addr};
+    match subject.parse::<IpAddr>() {
+        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string().into(),
+            None => {
+                let s = v6.segments();
+                format!("{}/64", Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0)).into()
+            }
+        },
+        _ => subject.into(),
+    }
+}
+
+/// Counts one attempt of `scope` from the caller's address (a scope of its own, outside
+/// [`Action`], with its limit given); `429 RATE_LIMITED` once the window's budget is spent.
+pub async fn count_address_attempt(app: &App, scope: &str, client: &ClientInfo, limit: RateLimit) -> Result<()> {
+    let now = app.now();
+    let window = limit.window(now);
+    if app.store.take_slot(&counter_key(scope, &client.ip, window.index), limit.max, window.ends_at).await? {
+        return Ok(());
+    }
+    tracing::info!(ip = %client.ip, scope, limit = %limit, "rate limited");
+    Err(Error::RateLimited { retry_after_secs: window.retry_after(now) })
+}
+
+/// Counts one attempt of `scope` by the signed-in account `user` (for guesses that need an
+/// account, e.g. coupon codes); `429 RATE_LIMITED` once the window's budget is spent.
+pub async fn count_account_attempt(app: &App, scope: &str, user: &crate::domain::UserId, limit: RateLimit) -> Result<()> {
+    let now = app.now();
+    let window = limit.window(now);
+    if app.store.take_slot(&counter_key(scope, user.as_str(), window.index), limit.max, window.ends_at).await? {
+        return Ok(());
+    }
+    tracing::info!(user = %user, scope, limit = %limit, "account rate limited");
+    Err(Error::RateLimited { retry_after_secs: window.retry_after(now) })
 }
 
 /// Counts one attempt of `action` from the caller's address; `429 RATE_LIMITED` with
@@ -71,6 +115,19 @@ mod tests {
     #[test]
     fn counter_keys_name_the_scope_the_address_and_the_window() {
         assert_eq!(counter_key("register", "203.0.113.7", 42), "RATE#register#203.0.113.7#42");
+    }
+
+    #[test]
+    fn ipv6_clients_count_per_64_and_ipv4_per_address() {
+        let a = counter_key("login-fail", "2001:db8:1:2:aaaa:bbbb:cccc:dddd", 7);
+        assert_eq!(a, "RATE#login-fail#2001:db8:1:2::/64#7");
+        assert_eq!(counter_key("login-fail", "2001:0db8:0001:0002::1", 7), a, "every address of the /64 shares one counter");
+        assert_ne!(counter_key("login-fail", "2001:db8:1:3::1", 7), a, "the next /64 has its own");
+        assert_eq!(counter_key("x", "::ffff:203.0.113.7", 1), counter_key("x", "203.0.113.7", 1), "IPv4 mapped into IPv6 is IPv4");
+        assert_eq!(counter_key("x", "203.0.113.7", 1), "RATE#x#203.0.113.7#1");
+        for other in ["unknown", "9f86d081884c7d65", "", "2001:db8::zz"] {
+            assert_eq!(address_subject(other), other);
+        }
     }
 
     #[test]

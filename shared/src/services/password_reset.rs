@@ -1,5 +1,5 @@
 //! Password reset (SPEC §3.1): the mailed link, setting a new password with it, and ending the
-//! sessions a password change or reset cut off.
+//! sessions a password change or reset cut off (a reset also revokes every API key).
 
 use super::limits::{self, Action};
 use super::{activity, mailing};
@@ -91,7 +91,10 @@ pub async fn reset_password(app: &App, token: &str, new_password: &str, client: 
         return Err(Error::InvalidToken);
     }
     let ended = end_sessions_after_password_change(app, &user.id, None).await;
-    activity::record(app, &user.id, ActivityKind::PasswordReset, client, Some(format!("{ended} sessions ended"))).await;
-    tracing::info!(user = %user.id, sessions_ended = ended, "password reset");
+    // The reset's key epoch already refuses every API key; this marks them revoked.
+    let keys_revoked = super::api_keys::revoke_all_after_reset(app, &user.id).await;
+    let detail = format!("{ended} sessions ended, {keys_revoked} API keys revoked");
+    activity::record(app, &user.id, ActivityKind::PasswordReset, client, Some(detail)).await;
+    tracing::info!(user = %user.id, sessions_ended = ended, keys_revoked, "password reset");
     Ok(())
 }

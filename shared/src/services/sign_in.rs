@@ -239,6 +239,12 @@ pub async fn complete_mfa(app: &App, mfa_token: &str, code: &str, client: &Clien
         activity::record(app, &user.id, ActivityKind::LoginFailed, client, Some("second factor".into())).await;
         return Err(Error::InvalidCode);
     }
+    // The step token is single use: a copy of it (a log, a proxy, a shoulder) opens no second
+    // session. Marked after the factor check so a mistyped code does not cost a new login.
+    if !app.store.use_once(super::mfa::MFA_TOKEN_TYPE, &claims.jti, claims.exp).await? {
+        tracing::warn!(user = %user.id, "spent mfa step token presented again");
+        return Err(Error::Unauthenticated);
+    }
     start_session(app, user, None, client, Some("with second factor".into()), None).await
 }
 

@@ -173,6 +173,8 @@ impl Store {
     /// address's marker (`EmailTaken` if someone holds it), releases the old marker and switches
     /// the user's address — only if the token is still the user's newest and the address is
     /// still the one it was issued for (`InvalidToken` otherwise). Nothing is half-moved.
+    /// A reset link mailed to the old address dies with it (`REMOVE resetTokenHash`: whoever
+    /// still reads the old mailbox must not take the account back).
     /// `event` (`user.email_changed`) is written in the same transaction.
     pub async fn confirm_email_change(&self, token: &EmailChangeToken, activity: &Activity, now: i64, event: &Event) -> Result<(), Error> {
         let me = s(token.user_id.as_str());
@@ -196,7 +198,7 @@ impl Store {
             .table_name(&self.table)
             .set_key(Some(key(user_pk(&token.user_id), PROFILE)))
             .update_expression(
-                "SET email = :new, pfxEmail = :pfx, emailVerified = :t, updatedAt = :now, version = version + :one REMOVE emailChangeTokenHash, emailChangeSentAt",
+                "SET email = :new, pfxEmail = :pfx, emailVerified = :t, updatedAt = :now, version = version + :one REMOVE emailChangeTokenHash, emailChangeSentAt, resetTokenHash",
             )
             .condition_expression("email = :old AND emailChangeTokenHash = :h")
             .expression_attribute_values(":new", s(&token.new_email))

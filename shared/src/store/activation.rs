@@ -126,13 +126,14 @@ impl Store {
     /// Sets the new password and consumes the reset token, only if it is still the newest one.
     /// A pending email change is voided too: whoever asked for it knew the old password.
     /// Every session opened before is refused from then on (`ADD sessionEpoch`, no session kept:
-    /// `User::session_cut_off`).
+    /// `User::session_cut_off`), and so is every API key made before (`ADD keyEpoch`:
+    /// `User::key_cut_off`): whoever reset the password may be recovering a stolen account.
     /// `event` (`user.password_changed`) is written in the same transaction.
     pub async fn complete_reset(&self, id: &UserId, token_hash: &str, password_hash: &str, now: i64, event: &Event) -> Result<bool, Error> {
         let update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key(user_pk(id), PROFILE)))
-            .update_expression("SET passwordHash = :p, updatedAt = :now, failedLogins = :zero, passwordChangedAt = :now, version = version + :one ADD sessionEpoch :one REMOVE resetTokenHash, lastFailedLoginAt, emailChangeTokenHash, emailChangeSentAt, sessionEpochKeep")
+            .update_expression("SET passwordHash = :p, updatedAt = :now, failedLogins = :zero, passwordChangedAt = :now, version = version + :one ADD sessionEpoch :one, keyEpoch :one REMOVE resetTokenHash, lastFailedLoginAt, emailChangeTokenHash, emailChangeSentAt, sessionEpochKeep")
             .condition_expression("resetTokenHash = :h")
             .expression_attribute_values(":p", s(password_hash))
             .expression_attribute_values(":now", n(now))

@@ -105,6 +105,19 @@ impl Store {
             set("passwordHash", Some(s(&new.password_hash)));
             set("passwordChangedAt", Some(n(new.updated_at)));
         }
+        if old.session_cutoff != new.session_cutoff {
+            // Absolute values are safe here: the write is conditional on the version read.
+            let cutoff = new.session_cutoff.as_ref();
+            set("sessionEpoch", cutoff.map(|c| n(c.epoch)));
+            set("sessionEpochKeep", cutoff.and_then(|c| c.keep.as_ref()).map(s));
+        }
+        if old.reset_token_hash.is_some() && new.reset_token_hash.is_none() {
+            set("resetTokenHash", None);
+        }
+        if old.email_change.is_some() && new.email_change.is_none() {
+            set("emailChangeTokenHash", None);
+            set("emailChangeSentAt", None);
+        }
         if old.role != new.role {
             set("role", Some(s(new.role.as_str())));
         }

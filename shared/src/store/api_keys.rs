@@ -30,6 +30,7 @@ fn to_item(k: &ApiKeyRecord) -> Item {
         item.insert("expiresAt".into(), n(e));
     }
     item.insert("status".into(), s(k.status.as_str()));
+    item.insert("epoch".into(), n(k.epoch));
     item.insert("gsi1pk".into(), s(keys_gsi(&k.user_id)));
     item.insert("gsi1sk".into(), s(k.id.as_str()));
     item
@@ -53,6 +54,7 @@ fn from_item(item: &Item) -> Result<ApiKeyRecord, Error> {
         expires_at: get_n(item, "expiresAt"),
         last_used_at: get_n(item, "lastUsedAt"),
         status: KeyStatus::parse(&get_s(item, "status").unwrap_or_default()),
+        epoch: get_n(item, "epoch").unwrap_or(0),
     })
 }
 

@@ -95,6 +95,9 @@ pub(crate) fn user_to_item(u: &User) -> Item {
             put("sessionEpochKeep", s(keep));
         }
     }
+    if u.key_epoch > 0 {
+        put("keyEpoch", n(u.key_epoch));
+    }
     if let Some(by) = &u.deleted_by {
         put("deletedBy", s(by));
     }
@@ -161,6 +164,7 @@ pub(crate) fn user_from_item(item: &Item) -> Result<User, Error> {
             .map(|token_hash| PendingEmailChange { token_hash, sent_at: get_n(item, "emailChangeSentAt").unwrap_or(0) }),
         session_cutoff: get_n(item, "sessionEpoch")
             .map(|epoch| crate::domain::SessionCutoff { epoch, keep: get_s(item, "sessionEpochKeep") }),
+        key_epoch: get_n(item, "keyEpoch").unwrap_or(0),
         version: get_n(item, "version").unwrap_or(0),
     })
 }
