@@ -273,6 +273,40 @@ pub fn security_notice(lang: Lang, to: &str, username: &str, what: SecurityEvent
     }
 }
 
+/// What an address with no matching account asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AskedFor {
+    /// `forgot-password` for an address no account has.
+    PasswordReset,
+    /// `resend-activation` for an address with no account waiting to be activated.
+    Activation,
+}
+
+/// The mail an address gets when it asked for a reset link or an activation code and no
+/// account matches: the same SES call as for a known address, so the answer's work does not
+/// tell the two apart (SPEC §6), and the person learns that someone asked. English: there is no
+/// account whose language to use.
+pub fn no_account(to: &str, what: AskedFor) -> Mail {
+    let (subject, line) = match what {
+        AskedFor::PasswordReset => {
+            ("Password reset requested", "Someone asked to reset the password of an account with this address, but no account uses it.")
+        }
+        AskedFor::Activation => (
+            "Activation code requested",
+            "Someone asked for an activation code for this address, but no account waiting to be activated uses it. If you already activated your account, just sign in.",
+        ),
+    };
+    let greeting = "Hello,";
+    let tail = "If it was not you, ignore this message: nothing was changed.";
+    let lines = vec![line.to_owned(), tail.to_owned()];
+    Mail {
+        to: to.to_owned(),
+        subject: subject.to_owned(),
+        text: format!("{greeting}\n\n{line}\n\n{tail}\n"),
+        html: html_page(greeting, &lines, None, None),
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SecurityEvent {
     PasswordChanged,
@@ -299,6 +333,18 @@ mod tests {
     fn spanish_users_get_spanish_mail_and_others_english() {
         assert_eq!(activation(Lang::from_primary("es"), "a@x.io", "a", "1", "l").subject, "Activa tu cuenta");
         assert_eq!(activation(Lang::from_primary("fr"), "a@x.io", "a", "1", "l").subject, "Activate your account");
+    }
+
+    #[test]
+    fn the_no_account_notice_carries_no_link_or_code_and_says_what_was_asked() {
+        let reset = no_account("a@x.io", AskedFor::PasswordReset);
+        let activation = no_account("a@x.io", AskedFor::Activation);
+        assert_ne!(reset.subject, activation.subject);
+        for m in [&reset, &activation] {
+            assert_eq!(m.to, "a@x.io");
+            assert!(!m.text.contains("http") && !m.html.contains("href"), "{m:?}");
+            assert!(m.text.contains("ignore this message"));
+        }
     }
 
     #[test]

@@ -20,23 +20,30 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("GET /api/auth/captcha", &["UpdateItem", "PutItem"]),
     ("POST /api/auth/register", &["UpdateItem", "TransactWriteItems"]),
     ("POST /api/auth/register (captcha on)", &["UpdateItem", "DeleteItem", "TransactWriteItems"]),
-    ("POST /api/auth/activate (code)", &["BatchGetItem", "TransactWriteItems", "PutItem"]),
+    ("POST /api/auth/activate (code)", &["BatchGetItem", "UpdateItem", "TransactWriteItems", "PutItem"]),
     ("POST /api/auth/activate (wrong code)", &["BatchGetItem", "UpdateItem"]),
     ("GET /api/auth/activate?token=", &["GetItem", "TransactWriteItems", "PutItem"]),
     ("POST /api/auth/resend-activation", &["UpdateItem", "GetItem", "GetItem", "UpdateItem", "TransactWriteItems"]),
-    ("POST /api/auth/resend-activation (unknown address)", &["UpdateItem", "GetItem"]),
-    ("POST /api/auth/login", &["BatchGetItem", "GetItem", "TransactWriteItems"]),
-    ("POST /api/auth/login (unknown user)", &["BatchGetItem", "UpdateItem"]),
-    ("POST /api/auth/login (wrong password)", &["BatchGetItem", "GetItem", "UpdateItem", "PutItem", "UpdateItem"]),
-    ("POST /api/auth/login (MFA on)", &["BatchGetItem", "GetItem"]),
-    ("POST /api/auth/mfa (TOTP code)", &["UpdateItem", "GetItem", "UpdateItem", "PutItem", "TransactWriteItems"]),
-    ("POST /api/auth/mfa (backup code)", &["UpdateItem", "GetItem", "UpdateItem", "PutItem", "PutItem", "TransactWriteItems"]),
+    ("POST /api/auth/resend-activation (already activated)", &["UpdateItem", "GetItem", "GetItem", "UpdateItem", "TransactWriteItems"]),
+    ("POST /api/auth/resend-activation (unknown address)", &["UpdateItem", "GetItem", "GetItem", "UpdateItem", "TransactWriteItems"]),
+    ("POST /api/auth/login", &["UpdateItem", "GetItem", "GetItem", "UpdateItem", "TransactWriteItems"]),
+    ("POST /api/auth/login (unknown user)", &["UpdateItem", "GetItem", "GetItem", "UpdateItem", "PutItem"]),
+    ("POST /api/auth/login (wrong password)", &["UpdateItem", "GetItem", "GetItem", "UpdateItem", "PutItem"]),
+    ("POST /api/auth/login (MFA on)", &["UpdateItem", "GetItem", "GetItem", "UpdateItem", "UpdateItem", "UpdateItem"]),
+    ("POST /api/auth/mfa (TOTP code)", &["UpdateItem", "GetItem", "UpdateItem", "UpdateItem", "PutItem", "TransactWriteItems"]),
+    (
+        "POST /api/auth/mfa (backup code)",
+        &["UpdateItem", "GetItem", "UpdateItem", "UpdateItem", "PutItem", "PutItem", "TransactWriteItems"],
+    ),
     ("POST /api/auth/refresh", &["GetItem", "GetItem", "TransactWriteItems"]),
     ("POST /api/auth/logout", &["BatchGetItem", "DeleteItem", "PutItem"]),
     ("POST /api/auth/logout-all", &["BatchGetItem", "Query", "BatchWriteItem", "PutItem"]),
     ("GET /api/auth/status", &["BatchGetItem"]),
     ("POST /api/auth/forgot-password", &["UpdateItem", "GetItem", "GetItem", "UpdateItem", "TransactWriteItems", "PutItem"]),
-    ("POST /api/auth/forgot-password (unknown address)", &["UpdateItem", "GetItem"]),
+    (
+        "POST /api/auth/forgot-password (unknown address)",
+        &["UpdateItem", "GetItem", "GetItem", "UpdateItem", "TransactWriteItems", "PutItem"],
+    ),
     ("POST /api/auth/reset-password", &["GetItem", "GetItem", "TransactWriteItems", "Query", "BatchWriteItem", "Query", "PutItem"]),
     ("POST /api/auth/confirm-email", &["GetItem", "TransactWriteItems"]),
     // users
@@ -50,20 +57,29 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("GET /api/users/{id}/avatar", &["GetItem"]),
     ("GET /api/users/me/avatar", &["BatchGetItem"]),
     ("DELETE /api/users/me/avatar", &["BatchGetItem", "UpdateItem"]),
-    ("PUT /api/users/me/password", &["BatchGetItem", "TransactWriteItems", "Query", "BatchWriteItem", "UpdateItem"]),
+    (
+        "PUT /api/users/me/password",
+        &["BatchGetItem", "UpdateItem", "UpdateItem", "TransactWriteItems", "Query", "BatchWriteItem", "UpdateItem"],
+    ),
     ("PUT /api/users/me/password (wrong current password)", &["BatchGetItem", "UpdateItem"]),
-    ("POST /api/users/me/email", &["BatchGetItem", "TransactWriteItems", "UpdateItem", "UpdateItem"]),
+    ("POST /api/users/me/email", &["BatchGetItem", "UpdateItem", "UpdateItem", "TransactWriteItems", "UpdateItem", "UpdateItem"]),
     ("GET /api/users/me/sessions", &["BatchGetItem", "Query"]),
     ("DELETE /api/users/me/sessions/{id}", &["BatchGetItem", "TransactWriteItems", "PutItem"]),
-    ("POST /api/users/me/mfa/totp", &["BatchGetItem", "UpdateItem"]),
+    ("POST /api/users/me/mfa/totp", &["BatchGetItem", "UpdateItem", "UpdateItem", "UpdateItem"]),
     ("POST /api/users/me/mfa/totp/verify", &["BatchGetItem", "UpdateItem", "GetItem", "TransactWriteItems", "UpdateItem"]),
-    ("POST /api/users/me/mfa/backup-codes (backup code)", &["BatchGetItem", "GetItem", "UpdateItem", "PutItem", "UpdateItem", "PutItem"]),
-    ("DELETE /api/users/me/mfa (TOTP code)", &["BatchGetItem", "GetItem", "UpdateItem", "TransactWriteItems", "PutItem", "UpdateItem"]),
+    (
+        "POST /api/users/me/mfa/backup-codes (backup code)",
+        &["BatchGetItem", "UpdateItem", "GetItem", "UpdateItem", "PutItem", "UpdateItem", "UpdateItem", "PutItem"],
+    ),
+    (
+        "DELETE /api/users/me/mfa (TOTP code)",
+        &["BatchGetItem", "UpdateItem", "GetItem", "UpdateItem", "UpdateItem", "TransactWriteItems", "PutItem", "UpdateItem"],
+    ),
     ("GET /api/users/me/usage", &["BatchGetItem", "Query"]),
     ("GET /api/users/me/stats", &["BatchGetItem", "Query"]),
     ("GET /api/users/me/activity", &["BatchGetItem", "Query"]),
     ("GET /api/users/me/export", &["BatchGetItem", "Query", "Query", "Query"]),
-    ("DELETE /api/users/me", &["BatchGetItem", "TransactWriteItems", "Query", "BatchWriteItem", "UpdateItem"]),
+    ("DELETE /api/users/me", &["BatchGetItem", "UpdateItem", "UpdateItem", "TransactWriteItems", "Query", "BatchWriteItem", "UpdateItem"]),
     ("POST /api/users/recover", &["UpdateItem", "GetItem", "GetItem", "TransactWriteItems", "UpdateItem"]),
     // api keys
     ("GET /api/api-keys", &["BatchGetItem", "Query"]),
@@ -151,6 +167,14 @@ async fn auth_requests_make_exactly_the_dynamodb_calls_of_the_table() {
     costs(&t, "POST /api/auth/resend-activation", 202, t.post("/api/auth/resend-activation", json!({"email": u.email}), None)).await;
     let code = t.activation_code(&u.email).await;
     costs(&t, "POST /api/auth/activate (code)", 200, t.post("/api/auth/activate", json!({"code": code}), Some(&u.access))).await;
+    t.clock.advance(time::Duration::seconds(61));
+    costs(
+        &t,
+        "POST /api/auth/resend-activation (already activated)",
+        202,
+        t.post("/api/auth/resend-activation", json!({"email": u.email}), None),
+    )
+    .await;
 
     // Activation by link, on a second account.
     let (name2, email2) = t.new_identity();
@@ -400,9 +424,11 @@ async fn admin_requests_make_exactly_the_dynamodb_calls_of_the_table() {
 #[test]
 fn the_table_meets_the_call_targets() {
     assert_eq!(expected("GET /api/users/me"), ["BatchGetItem"], "GET /api/users/me: 1 call");
+    // Login: the address's failure slot, the name and the user, the account's reserved check
+    // (both conditional writes before argon2, SPEC §6), then the session transaction.
     let login = expected("POST /api/auth/login");
-    let (writes, reads): (Vec<_>, Vec<_>) = login.iter().partition(|op| *op == "TransactWriteItems");
-    assert!(reads.len() <= 2 && writes.len() == 1, "login: at most 2 reads plus the session transaction: {login:?}");
+    let reads = login.iter().filter(|op| op.starts_with("Get") || op.starts_with("BatchGet")).count();
+    assert!(reads <= 2 && login.len() <= 5 && login.last().map(String::as_str) == Some("TransactWriteItems"), "login: {login:?}");
     // Register: one transaction, after the per-address counter (which must count failed
     // attempts too, so it cannot ride in the transaction: docs/decisions.md, "Abuse protection").
     assert_eq!(
@@ -412,6 +438,21 @@ fn the_table_meets_the_call_targets() {
     );
     for (row, ops) in EXPECTED {
         assert!(!ops.iter().any(|op| op.starts_with("Scan")), "{row} scans");
+    }
+}
+
+/// Same answer, same work (SPEC §6, issue 22 finding 6): for a known and an unknown account,
+/// login, forgot-password and resend-activation make the same DynamoDB calls before answering
+/// (the unknown side on a decoy key; docs/decisions.md, "Throttles before the hash").
+#[test]
+fn known_and_unknown_accounts_cost_the_same_calls() {
+    for (known, unknown) in [
+        ("POST /api/auth/login (wrong password)", "POST /api/auth/login (unknown user)"),
+        ("POST /api/auth/forgot-password", "POST /api/auth/forgot-password (unknown address)"),
+        ("POST /api/auth/resend-activation", "POST /api/auth/resend-activation (unknown address)"),
+        ("POST /api/auth/resend-activation", "POST /api/auth/resend-activation (already activated)"),
+    ] {
+        assert_eq!(expected(known), expected(unknown), "{known} and {unknown} make different calls");
     }
 }
 

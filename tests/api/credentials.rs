@@ -19,7 +19,9 @@ async fn admin(t: &TestApp) -> TestUser {
         role: "admin".into(),
         email_verified: true,
     };
-    let created = svc::create_account(&t.app.store, &t.app.hasher, t.app.clock.as_ref(), None, Default::default(), &Actor::cli(), input).await.unwrap();
+    let created = svc::create_account(&t.app.store, &t.app.hasher, t.app.clock.as_ref(), None, Default::default(), &Actor::cli(), input)
+        .await
+        .unwrap();
     t.clock.advance(time::Duration::milliseconds(2));
     let l = t.login(&username, PASSWORD).await;
     l.assert(200, None);

@@ -11,6 +11,7 @@ mod avatars;
 mod billing;
 mod calls;
 mod captcha_providers;
+mod concurrency;
 mod credentials;
 mod csrf;
 mod events;

@@ -70,13 +70,18 @@ impl LockoutPolicy {
     /// 5 free failures, then 30 s, 60 s, 120 s, … capped at 15 minutes.
     pub const DEFAULT: Self = Self { threshold: 5, base_secs: 30, max_secs: 900 };
 
-    /// Seconds still to wait after `failures` failures, the last one at `last_failure_at`.
-    pub fn remaining(&self, failures: u32, last_failure_at: Option<i64>, now: i64) -> Option<u64> {
+    /// How long the account waits after its `failures`-th failure (`None` below the threshold).
+    pub fn wait_secs(&self, failures: u32) -> Option<i64> {
         if failures < self.threshold {
             return None;
         }
         let exponent = (failures - self.threshold).min(20);
-        let wait = self.base_secs.saturating_mul(1_i64 << exponent).min(self.max_secs);
+        Some(self.base_secs.saturating_mul(1_i64 << exponent).min(self.max_secs))
+    }
+
+    /// Seconds still to wait after `failures` failures, the last one at `last_failure_at`.
+    pub fn remaining(&self, failures: u32, last_failure_at: Option<i64>, now: i64) -> Option<u64> {
+        let wait = self.wait_secs(failures)?;
         let remaining = last_failure_at? + wait - now;
         u64::try_from(remaining).ok().filter(|r| *r > 0)
     }
@@ -126,6 +131,7 @@ mod tests {
         assert_eq!(p.remaining(5, Some(1_000), 1_030), None);
         assert_eq!(p.remaining(50, Some(1_000), 1_000), Some(900));
         assert_eq!(p.remaining(u32::MAX, Some(1_000), 1_000), Some(900));
+        assert_eq!((p.wait_secs(4), p.wait_secs(5), p.wait_secs(7)), (None, Some(30), Some(120)));
     }
 
     #[test]

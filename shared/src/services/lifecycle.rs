@@ -68,12 +68,8 @@ pub async fn delete_own(
         return Err(Error::field("reason", "must be at most 500 characters"));
     }
     let user = &principal.user;
-    if password.is_empty()
-        || password.len() > 1024
-        || !app.hasher.verify(password, Some(&user.password_hash)).await.map_err(Error::internal)?.ok()
-    {
-        return Err(Error::InvalidPassword);
-    }
+    // Counted and locked like a login (SPEC §6): a stolen session is no password oracle.
+    super::sign_in::check_password(app, user, password).await?;
     schedule(app, user, reason.map(str::trim).filter(|r| !r.is_empty()), client).await
 }
 

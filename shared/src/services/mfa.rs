@@ -33,20 +33,11 @@ fn totp(app: &App, user: &User, seed: Vec<u8>) -> Result<Totp> {
         .map_err(|e| Error::internal(anyhow::anyhow!("totp: {e}")))
 }
 
-async fn check_password(app: &App, user: &User, password: &str) -> Result<()> {
-    if password.is_empty()
-        || password.len() > 1024
-        || !app.hasher.verify(password, Some(&user.password_hash)).await.map_err(Error::internal)?.ok()
-    {
-        return Err(Error::InvalidPassword);
-    }
-    Ok(())
-}
-
 /// `POST /me/mfa/totp {password}`: a new seed, pending until a code from it is verified.
 pub async fn start(app: &App, principal: &Principal, password: &str) -> Result<Enrolment> {
     let user = &principal.user;
-    check_password(app, user, password).await?;
+    // Counted and locked like a login (SPEC §6): a stolen session is no password oracle.
+    super::sign_in::check_password(app, user, password).await?;
     if user.mfa_enabled {
         return Err(Error::Conflict);
     }
@@ -161,15 +152,18 @@ pub async fn check_factor(app: &App, user: &User, state: &MfaState, code: &str, 
 
 async fn password_and_factor(app: &App, principal: &Principal, password: &str, code: &str, client: &ClientInfo) -> Result<()> {
     let user = &principal.user;
-    check_password(app, user, password).await?;
+    // The password's check is reserved on the account (login's lockout); a wrong second factor
+    // keeps it counted as a failure too, so neither can be guessed through a session.
+    let reserved = super::sign_in::confirm_password(app, user, password).await?;
     let (_, state) = app.store.get_user_and_mfa(&user.id).await?.ok_or(Error::Unauthenticated)?;
     if !state.enabled {
+        reserved.give_back(app).await?;
         return Err(Error::Conflict);
     }
     if !check_factor(app, user, &state, code, client).await? {
         return Err(Error::InvalidCode);
     }
-    Ok(())
+    reserved.give_back(app).await
 }
 
 /// `POST /me/mfa/backup-codes {password, code}`: ten new codes; the old ones stop working.

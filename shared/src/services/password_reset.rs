@@ -7,6 +7,7 @@ use crate::App;
 use crate::domain::{ActivityKind, ClientInfo, Email, LinkToken, PasswordPolicyInput, SessionId, TokenKind, UserId};
 use crate::error::{Error, Result};
 use crate::mail::{self, Lang};
+use crate::store::Account;
 use crate::tokens;
 
 /// Reset links are valid 1 h.
@@ -29,16 +30,37 @@ pub(crate) async fn end_sessions_after_password_change(app: &App, user: &UserId,
 pub async fn forgot_password(app: &App, email: &str, client: &ClientInfo) -> Result<()> {
     let Ok(email) = Email::parse(email, "email") else { return Err(Error::field("email", "must be a valid email address")) };
     limits::count_attempt(app, Action::ForgotPassword, client).await?;
-    let Some(id) = app.store.user_id_by_email(email.as_str()).await? else { return Ok(()) };
-    let Some(user) = app.store.get_user(&id).await? else { return Ok(()) };
+    // Same answer, same work (SPEC §6): an address no account has goes through the same reads,
+    // the recipient's mail slot, the interval write (on a decoy key) and an SES send (a notice
+    // that no account uses the address) — docs/decisions.md, "Throttles before the hash".
+    let id = app.store.user_id_by_email(email.as_str()).await?;
+    let decoy = super::sign_in::decoy_for("forgot", email.as_str());
+    let account = match &id {
+        Some(id) => Account::User(id),
+        None => Account::Unknown(&decoy),
+    };
+    let user = app.store.get_account(account).await?;
     let now = app.now();
+    // The mail slot first: a limited request must not void the link the user already has.
+    if !mailing::reserve(app, email.as_str()).await? {
+        return Ok(());
+    }
+    let Some(user) = user else {
+        if app.store.decoy_mail_interval(account, "resetSentAt", now, mailing::MAIL_INTERVAL_SECS).await? {
+            let entry = activity::entry(app, ActivityKind::PasswordResetRequested, client, None);
+            if let Err(e) = app.store.record_account_activity(account, &entry).await {
+                tracing::error!(error = %e, "reset request activity not recorded");
+            }
+            if let Err(e) = mailing::send_reserved(app, &mail::no_account(email.as_str(), mail::AskedFor::PasswordReset)).await {
+                tracing::error!(error = format!("{e:#}"), "no-account notice failed");
+            }
+        }
+        return Ok(());
+    };
+    let id = user.id.clone();
     let raw = tokens::random_token(32);
     let token =
         LinkToken { hash: tokens::sha256_hex(&raw), kind: TokenKind::PasswordReset, user_id: id.clone(), expires_at: now + RESET_TTL_SECS };
-    // The mail slot first: a limited request must not void the link the user already has.
-    if !mailing::reserve(app, user.email.as_str()).await? {
-        return Ok(());
-    }
     if !app.store.start_reset(&user, &token, now, mailing::MAIL_INTERVAL_SECS).await? {
         tracing::info!(user = %id, "password reset mail throttled");
         return Ok(());

@@ -8,7 +8,7 @@ use crate::App;
 use crate::domain::{ActivityKind, ClientInfo, RefreshRecord, Rotation, Session, SessionId, User, UserId};
 use crate::error::{Error, Result};
 use crate::passwords::Verified;
-use crate::store::LoginName;
+use crate::store::{Account, LoginName};
 use crate::tokens::{self, REFRESH_TOKEN_TTL_SECS};
 
 pub struct Credentials {
@@ -43,36 +43,47 @@ pub async fn login(app: &App, input: Credentials, client: &ClientInfo) -> Result
         other => other,
     };
     let now = app.now();
+    let lockout = &app.config.lockout;
     // Failures, not attempts, count per address: many users behind one NAT may sign in, but
-    // guessing is cut off. The counter is read in the same BatchGetItem as the login name, so
-    // a successful login costs no extra call; only a failure writes it.
+    // guessing is cut off. The address's slot is taken (a conditional write) before anything
+    // else and given back by a correct password, in the session's transaction.
     let limit = app.config.limits.login_failures;
     let window = limit.window(now);
     let counter = limits::counter_key("login-fail", &client.ip, window.index);
-    let (user_id, address_failures) = app.store.resolve_login(name, &counter).await?;
-    if address_failures >= i64::from(limit.max) {
+    if !app.store.take_slot(&counter, limit.max, window.ends_at).await? {
         tracing::info!(ip = %client.ip, limit = %limit, "login rate limited");
         return Err(Error::RateLimited { retry_after_secs: window.retry_after(now) });
     }
-    let user = match &user_id {
-        Some(id) => app.store.get_user(id).await?,
-        None => None,
+    // Same answer, same work (SPEC §6): an unknown name makes the same reads and writes as a
+    // wrong password, on a decoy key no item has (docs/decisions.md, "Throttles before the hash").
+    let decoy = decoy_subject(&name);
+    let user_id = app.store.resolve_login(name).await?;
+    let account = match &user_id {
+        Some(id) => Account::User(id),
+        None => Account::Unknown(&decoy),
     };
-    if let Some(wait) = user.as_ref().and_then(|u| u.lockout_remaining(now, &app.config.lockout)) {
+    let user = app.store.get_account(account).await?;
+    if let Some(wait) = user.as_ref().and_then(|u| u.lockout_remaining(now, lockout)) {
         return Err(Error::RateLimited { retry_after_secs: wait });
+    }
+    // The account's check is reserved (counted as a failure) before the hash; for an unknown
+    // name the same conditional write fails on the decoy key and writes nothing.
+    let reserved = app.store.reserve_password_check(account, user.as_ref(), lockout, now).await?;
+    if let (Some(u), false) = (&user, reserved) {
+        return Err(Error::RateLimited { retry_after_secs: refused_wait(app, u, now) });
     }
     // The same argon2 work whether or not the account exists.
     let verified = app.hasher.verify(&input.password, user.as_ref().map(|u| u.password_hash.as_str())).await.map_err(Error::internal)?;
     let (Some(user), true) = (user, verified.ok()) else {
-        if let Some(id) = &user_id {
-            app.store.record_login_failure(id, now).await?;
-            activity::record(app, id, ActivityKind::LoginFailed, client, None).await;
+        let entry = activity::entry(app, ActivityKind::LoginFailed, client, None);
+        if let Err(e) = app.store.record_account_activity(account, &entry).await {
+            tracing::error!(error = %e, "login failure activity not recorded");
         }
-        app.store.take_slot(&counter, limit.max, window.ends_at).await?;
         tracing::info!(ip = %client.ip, "login failed");
         return Err(Error::InvalidCredentials);
     };
     if let Some(e) = refusal(&user, now) {
+        give_back(app, &user, now, &counter).await?;
         return Err(e);
     }
     let rehash = match verified {
@@ -80,6 +91,8 @@ pub async fn login(app: &App, input: Credentials, client: &ClientInfo) -> Result
         _ => None,
     };
     if user.mfa_enabled {
+        // The password was right: its reservations go back; the second step reserves its own.
+        give_back(app, &user, now, &counter).await?;
         if let Some(hash) = rehash {
             // Keep the upgraded hash even though the login continues in a second step.
             app.store.upgrade_password_hash(&user.id, &hash).await?;
@@ -90,12 +103,88 @@ pub async fn login(app: &App, input: Credentials, client: &ClientInfo) -> Result
             .map_err(Error::internal)?;
         return Err(Error::MfaRequired { mfa_token, expires_in: super::mfa::MFA_TOKEN_TTL_SECS });
     }
-    start_session(app, user, rehash.as_deref(), client, None).await
+    start_session(app, user, rehash.as_deref(), client, None, Some((&counter, window.ends_at))).await
+}
+
+/// A correct password that opens no session (refused account, MFA step next): the account's
+/// reservation and the address's failure slot go back.
+async fn give_back(app: &App, user: &User, reserved_at: i64, counter: &str) -> Result<()> {
+    app.store.release_password_check(user, reserved_at).await?;
+    app.store.release_slot(counter).await
+}
+
+/// The decoy subject of a login name or an address no account has: a hash of the purpose and
+/// the name (so unknown names spread over many keys, like users do).
+pub(crate) fn decoy_for(purpose: &str, name: &str) -> String {
+    tokens::sha256_hex(&format!("{purpose}:{name}"))[..32].to_owned()
+}
+
+fn decoy_subject(name: &LoginName<'_>) -> String {
+    match name {
+        LoginName::Email(e) => decoy_for("login-email", e),
+        LoginName::Username(u) => decoy_for("login-username", &u.to_ascii_lowercase()),
+    }
+}
+
+/// `Retry-After` of a check the lockout refused when the account as read did not look locked
+/// (parallel failures got there first): the wait of the failure that is now at least counted.
+fn refused_wait(app: &App, user: &User, now: i64) -> u64 {
+    let lockout = &app.config.lockout;
+    lockout.remaining(user.failed_logins.saturating_add(1).max(lockout.threshold), Some(now), now).unwrap_or(1)
+}
+
+/// A password check reserved on a signed-in user's account (counted as a failed login until
+/// [`Reserved::give_back`]): the endpoints that confirm a sensitive action with the password
+/// (`PUT /me/password`, `POST /me/email`, MFA changes, `DELETE /me`) share login's lockout.
+pub(crate) struct Reserved {
+    seen: User,
+    at: i64,
+}
+
+impl Reserved {
+    /// The check passed: the reservation goes back.
+    pub(crate) async fn give_back(self, app: &App) -> Result<()> {
+        app.store.release_password_check(&self.seen, self.at).await
+    }
+}
+
+/// Checks the signed-in `user`'s password under the login lockout: `429` while locked, the
+/// check reserved by a conditional write before argon2 (so parallel guesses get no more than
+/// the lockout allows), `400 INVALID_PASSWORD` for a wrong one, which stays counted. The caller
+/// gives the reservation back once everything it asks for (e.g. a second factor too) checked out.
+pub(crate) async fn confirm_password(app: &App, user: &User, given: &str) -> Result<Reserved> {
+    let now = app.now();
+    if let Some(wait) = user.lockout_remaining(now, &app.config.lockout) {
+        return Err(Error::RateLimited { retry_after_secs: wait });
+    }
+    if given.is_empty() || given.len() > 1024 {
+        return Err(Error::InvalidPassword);
+    }
+    if !app.store.reserve_password_check(Account::User(&user.id), Some(user), &app.config.lockout, now).await? {
+        return Err(Error::RateLimited { retry_after_secs: refused_wait(app, user, now) });
+    }
+    let verified = app.hasher.verify(given, Some(&user.password_hash)).await.map_err(Error::internal)?;
+    if !verified.ok() {
+        return Err(Error::InvalidPassword);
+    }
+    Ok(Reserved { seen: user.clone(), at: now })
+}
+
+/// [`confirm_password`] for an action the password alone confirms.
+pub(crate) async fn check_password(app: &App, user: &User, given: &str) -> Result<()> {
+    confirm_password(app, user, given).await?.give_back(app).await
 }
 
 /// Opens a session for a user who proved who they are: the session, its first refresh token,
 /// the login bookkeeping and the activity entry in one transaction.
-async fn start_session(app: &App, user: User, rehash: Option<&str>, client: &ClientInfo, detail: Option<String>) -> Result<Tokens> {
+async fn start_session(
+    app: &App,
+    user: User,
+    rehash: Option<&str>,
+    client: &ClientInfo,
+    detail: Option<String>,
+    release_slot: Option<(&str, i64)>,
+) -> Result<Tokens> {
     let now = app.now();
     let session = Session {
         id: SessionId::generate(app.clock.now()),
@@ -117,7 +206,7 @@ async fn start_session(app: &App, user: User, rehash: Option<&str>, client: &Cli
         epoch: session.epoch,
     };
     let entry = activity::entry(app, ActivityKind::LoginSucceeded, client, detail);
-    app.store.create_session(&session, &refresh, rehash, &entry, now).await?;
+    app.store.create_session(&session, &refresh, rehash, &entry, now, release_slot).await?;
     let (access_token, expires_in) = super::signing::issue_access(app, &user.id, &session.id, user.role).await?;
     tracing::info!(user = %user.id, session = %session.id, "login succeeded");
     let mut user = user;
@@ -126,7 +215,7 @@ async fn start_session(app: &App, user: User, rehash: Option<&str>, client: &Cli
 }
 
 /// `POST /mfa {mfaToken, code}`: the second step of a login. Wrong codes count as failed logins
-/// (same lockout as passwords).
+/// (same lockout as passwords, reserved before the code is compared).
 pub async fn complete_mfa(app: &App, mfa_token: &str, code: &str, client: &ClientInfo) -> Result<Tokens> {
     let now = app.now();
     let claims = app.purpose_tokens()?.verify(mfa_token, super::mfa::MFA_TOKEN_TYPE, now).map_err(|_| Error::Unauthenticated)?;
@@ -142,8 +231,11 @@ pub async fn complete_mfa(app: &App, mfa_token: &str, code: &str, client: &Clien
     if !state.enabled {
         return Err(Error::Unauthenticated);
     }
+    // The code's check is reserved on the account like a password's, before it is compared.
+    if !app.store.reserve_password_check(Account::User(&user.id), Some(&user), &app.config.lockout, now).await? {
+        return Err(Error::RateLimited { retry_after_secs: refused_wait(app, &user, now) });
+    }
     if !super::mfa::check_factor(app, &user, &state, code, client).await? {
-        app.store.record_login_failure(&user.id, now).await?;
         activity::record(app, &user.id, ActivityKind::LoginFailed, client, Some("second factor".into())).await;
         return Err(Error::InvalidCode);
     }
@@ -153,7 +245,7 @@ pub async fn complete_mfa(app: &App, mfa_token: &str, code: &str, client: &Clien
         tracing::warn!(user = %user.id, "spent mfa step token presented again");
         return Err(Error::Unauthenticated);
     }
-    start_session(app, user, None, client, Some("with second factor".into())).await
+    start_session(app, user, None, client, Some("with second factor".into()), None).await
 }
 
 /// Exchanges a refresh token for a new pair. Presenting a token that was already exchanged

@@ -11,7 +11,7 @@ use crate::domain::{
 use crate::error::{Error, FieldError, Result};
 use crate::mail::{self, Lang};
 use crate::secrets::CodePepper;
-use crate::store::NewUser;
+use crate::store::{Account, NewUser};
 use crate::tokens;
 
 /// Activation codes and links are valid 24 h ([`ActivationState::TTL_SECS`]); 5 wrong codes use a code up.
@@ -191,15 +191,16 @@ pub async fn activate_with_code(app: &App, principal: &Principal, code: &str, cl
     if state.expires_at <= now {
         return Err(Error::CodeExpired);
     }
-    if state.attempts >= ACTIVATION_MAX_ATTEMPTS {
+    // The attempt is counted (conditionally) before the code is compared, and the completing
+    // write checks the count again: parallel guesses get no more than the limit between them.
+    if state.attempts >= ACTIVATION_MAX_ATTEMPTS || !app.store.count_activation_attempt(&user.id, ACTIVATION_MAX_ATTEMPTS).await? {
         return Err(Error::InvalidCode);
     }
     if !app.code_pepper()?.matches(&state.code_hash, "activation", user.id.as_str(), code.trim()) {
-        app.store.count_activation_attempt(&user.id, ACTIVATION_MAX_ATTEMPTS).await?;
         return Err(Error::InvalidCode);
     }
     let event = events::activated(&*app.clock, &user.id, "code", None);
-    if !app.store.complete_activation(&user.id, &state.token_hash, now, &event).await? {
+    if !app.store.complete_activation(&user.id, &state.token_hash, now, &event, Some(ACTIVATION_MAX_ATTEMPTS)).await? {
         // Replaced, used up or expired in the meantime.
         return Err(Error::InvalidCode);
     }
@@ -216,7 +217,7 @@ pub async fn activate_with_token(app: &App, token: &str, client: &ClientInfo) ->
         return Err(Error::InvalidToken);
     }
     let event = events::activated(&*app.clock, &found.user_id, "link", None);
-    if !app.store.complete_activation(&found.user_id, &hash, app.now(), &event).await? {
+    if !app.store.complete_activation(&found.user_id, &hash, app.now(), &event, None).await? {
         return Err(Error::InvalidToken);
     }
     activity::record(app, &found.user_id, ActivityKind::Activated, client, Some("by link".into())).await;
@@ -229,18 +230,28 @@ pub async fn activate_with_token(app: &App, token: &str, client: &ClientInfo) ->
 pub async fn resend_activation(app: &App, email: &str, client: &ClientInfo) -> Result<()> {
     let Ok(email) = Email::parse(email, "email") else { return Err(Error::field("email", "must be a valid email address")) };
     limits::count_attempt(app, Action::ResendActivation, client).await?;
-    let Some(id) = app.store.user_id_by_email(email.as_str()).await? else { return Ok(()) };
-    let Some(user) = app.store.get_user(&id).await? else { return Ok(()) };
-    if user.email_verified {
+    // Same answer, same work (SPEC §6): an address with no account, or whose account is already
+    // active, goes through the same reads, the recipient's mail slot, the interval write (on a
+    // decoy key) and an SES send (a notice that nothing awaits activation there).
+    let id = app.store.user_id_by_email(email.as_str()).await?;
+    let decoy = super::sign_in::decoy_for("resend", email.as_str());
+    let user = app.store.get_account(id.as_ref().map_or(Account::Unknown(&decoy), Account::User)).await?;
+    let now = app.now();
+    // The mail slot first: a limited resend must not replace the code the user already has.
+    if !mailing::reserve(app, email.as_str()).await? {
         return Ok(());
     }
-    let now = app.now();
+    let Some(user) = user.filter(|u| !u.email_verified) else {
+        if app.store.decoy_mail_interval(Account::Unknown(&decoy), "actSentAt", now, mailing::MAIL_INTERVAL_SECS).await?
+            && let Err(e) = mailing::send_reserved(app, &mail::no_account(email.as_str(), mail::AskedFor::Activation)).await
+        {
+            tracing::error!(error = format!("{e:#}"), "no-account notice failed");
+        }
+        return Ok(());
+    };
+    let id = user.id.clone();
     let IssuedActivation { state: next, token, code, link_token } = issue_activation(app.code_pepper()?, &id, now);
     let old = user.activation.as_ref().map(|a| a.token_hash.as_str());
-    // The mail slot first: a limited resend must not replace the code the user already has.
-    if !mailing::reserve(app, user.email.as_str()).await? {
-        return Ok(());
-    }
     if app.store.replace_activation(&id, old, &next, &token, mailing::MAIL_INTERVAL_SECS).await? {
         if let Err(e) = mailing::send_reserved(app, &activation_mail(app, &user, &code, &link_token)).await {
             tracing::error!(user = %id, error = format!("{e:#}"), "activation mail failed");

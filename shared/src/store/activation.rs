@@ -14,8 +14,17 @@ impl Store {
     /// and its link token, only if the state is still the one the caller saw. An account whose
     /// stored status is `unverified` moves to `active` in the listing indexes in the same write;
     /// one that is banned or deleted meanwhile keeps its status (a second, rare attempt).
-    /// `event` (`user.activated`) is written in the same transaction.
-    pub async fn complete_activation(&self, id: &UserId, token_hash: &str, now: i64, event: &Event) -> Result<bool, Error> {
+    /// `event` (`user.activated`) is written in the same transaction. With `max_attempts` (the
+    /// code path, whose attempt was counted before the comparison) the write also requires the
+    /// count to be within the limit, so a code compared after the attempts ran out never lands.
+    pub async fn complete_activation(
+        &self,
+        id: &UserId,
+        token_hash: &str,
+        now: i64,
+        event: &Event,
+        max_attempts: Option<u32>,
+    ) -> Result<bool, Error> {
         for move_status in [true, false] {
             let mut expression =
                 "SET emailVerified = :t, updatedAt = :now, version = version + :one REMOVE actCodeHash, actTokenHash, actExpiresAt, actAttempts, actSentAt"
@@ -28,6 +37,10 @@ impl Store {
                 .expression_attribute_values(":now", n(now))
                 .expression_attribute_values(":one", n(1))
                 .expression_attribute_values(":h", s(token_hash));
+            if let Some(max) = max_attempts {
+                condition.push_str(" AND actAttempts <= :max");
+                update = update.expression_attribute_values(":max", n(i64::from(max)));
+            }
             if move_status {
                 let (status_attr, status_key) = super::user_index::status_index_value(id, UserStatus::Active);
                 expression = expression.replacen("SET ", &format!("SET {status_attr} = :sk, ustatus = :active, "), 1);
@@ -51,7 +64,8 @@ impl Store {
         Ok(false)
     }
 
-    /// Counts a wrong activation code; fails (false) once the attempts are used up.
+    /// Counts an activation-code attempt before the code is compared (conditional: the count is
+    /// under `max`); false once the attempts are used up or nothing is pending.
     pub async fn count_activation_attempt(&self, id: &UserId, max: u32) -> Result<bool, Error> {
         self.count_attempt(id, "actAttempts", "actCodeHash", max, "count activation attempt").await
     }

@@ -8,7 +8,12 @@ use crate::error::Error;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
 pub(crate) fn activity_item(user: &UserId, a: &Activity) -> Item {
-    let mut item = key(user_pk(user), format!("ACT#{}", a.id));
+    activity_item_at(user_pk(user), a)
+}
+
+/// An activity item under the partition `pk` (a user's, or a login's decoy key).
+pub(crate) fn activity_item_at(pk: String, a: &Activity) -> Item {
+    let mut item = key(pk, format!("ACT#{}", a.id));
     item.insert("type".into(), s("activity"));
     item.insert("id".into(), s(format!("act_{}", a.id)));
     item.insert("kind".into(), s(a.kind.as_str()));

@@ -45,7 +45,7 @@ pub use uploads::{BatchDeletion, MAX_DELETES_PER_TRANSACTION, QuotaRefusal, Rese
 pub use usage::DAY_RETENTION_SECS;
 pub use user_index::USER_SHARDS;
 pub use user_list::{UserCursor, UserPage};
-pub use users::{LoginName, NewUser, UserPatch};
+pub use users::{Account, LoginName, NewUser, UserPatch};
 
 use crate::error::Error;
 use aws_sdk_dynamodb::Client;

@@ -48,4 +48,42 @@ impl Store {
             Err(e) => Err(sdk_error("rate counter", e)),
         }
     }
+
+    /// Gives one slot of a [`Store::take_slot`] counter back (the login-failure counter after
+    /// a correct password: the slot was taken before the hash): `ADD -1` while above zero.
+    pub async fn release_slot(&self, counter_pk: &str) -> Result<(), Error> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(counter_pk, "RATE")))
+            .update_expression("ADD #count :minus")
+            .condition_expression("#count > :zero")
+            .expression_attribute_names("#count", "count")
+            .expression_attribute_values(":minus", n(-1))
+            .expression_attribute_values(":zero", n(0))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failure(&e) => Ok(()),
+            Err(e) => Err(sdk_error("release rate counter", e)),
+        }
+    }
+
+    /// [`Store::release_slot`] as an item of a caller's transaction (login's session write),
+    /// without a condition that could cancel it: the caller took the slot, and if the window's
+    /// item expired meanwhile the `-1` lands on a key no later window uses, with its TTL.
+    pub(crate) fn slot_release(&self, counter_pk: &str, expires_at: i64) -> Result<TransactWriteItem, Error> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(counter_pk, "RATE")))
+            .update_expression("ADD #count :minus SET #ttl = :ttl")
+            .expression_attribute_names("#count", "count")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":minus", n(-1))
+            .expression_attribute_values(":ttl", ttl(expires_at))
+            .build()?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
 }

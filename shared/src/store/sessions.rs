@@ -63,7 +63,8 @@ fn refresh_item(r: &RefreshRecord) -> Item {
 
 impl Store {
     /// Login's one write: the session, its first refresh token, and the user's login bookkeeping
-    /// (last login, failure counter reset, and an upgraded password hash when parameters changed).
+    /// (last login, failure counter reset, and an upgraded password hash when parameters changed);
+    /// with `release_slot`, the address's login-failure slot the password check took goes back.
     pub async fn create_session(
         &self,
         session: &Session,
@@ -71,6 +72,7 @@ impl Store {
         rehash: Option<&str>,
         activity: &crate::domain::Activity,
         now: i64,
+        release_slot: Option<(&str, i64)>,
     ) -> Result<(), Error> {
         let put_session = Put::builder()
             .table_name(&self.table)
@@ -90,12 +92,15 @@ impl Store {
             update = update.expression_attribute_values(":p", s(hash));
         }
         let update = update.update_expression(expr).build()?;
-        let items = vec![
+        let mut items = vec![
             TransactWriteItem::builder().put(put_session).build(),
             TransactWriteItem::builder().put(put_refresh).build(),
             TransactWriteItem::builder().update(update).build(),
             super::activity::activity_put(self, &session.user_id, activity)?,
         ];
+        if let Some((counter, expires_at)) = release_slot {
+            items.push(self.slot_release(counter, expires_at)?);
+        }
         match self.transact("create session", items).await? {
             Ok(()) => Ok(()),
             Err(_) => Err(Error::Conflict),

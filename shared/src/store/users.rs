@@ -4,8 +4,8 @@
 //! in `user_codec.rs`; activation and password-reset writes in `activation.rs`.
 
 use super::user_codec::{PROFILE, email_pk, marker, user_from_item, user_pk, user_to_item, username_pk};
-use super::{Item, Store, get_n, get_s, is_condition_failure, key, n, s, sdk_error};
-use crate::domain::{AuditEntry, Event, LinkToken, ProfileUpdate, User, UserId};
+use super::{Item, Store, get_s, is_condition_failure, key, n, s, sdk_error};
+use crate::domain::{AuditEntry, Event, LinkToken, LockoutPolicy, ProfileUpdate, User, UserId};
 use crate::error::Error;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 use std::collections::HashMap;
@@ -32,6 +32,24 @@ pub struct NewUser {
 
 /// A change to an existing user, applied with one `UpdateItem`.
 pub type UserPatch = ProfileUpdate;
+
+/// The account a password check is about: a user, or for a login name no account has a decoy
+/// subject (a hash of the name), whose key `USER#-<subject>` no user item can have (user ids
+/// start with `usr_`). The unknown case makes the same calls as the known one on that key.
+#[derive(Debug, Clone, Copy)]
+pub enum Account<'a> {
+    User(&'a UserId),
+    Unknown(&'a str),
+}
+
+impl Account<'_> {
+    fn pk(&self) -> String {
+        match self {
+            Account::User(id) => user_pk(id),
+            Account::Unknown(subject) => format!("USER#-{subject}"),
+        }
+    }
+}
 
 /// Which identifier a login names.
 pub enum LoginName<'a> {
@@ -135,26 +153,22 @@ impl Store {
         }
     }
 
-    /// Resolves a login name to a user id, and reads a counter item in the same round trip
-    /// (the client address's recent failures).
-    pub async fn resolve_login(&self, name: LoginName<'_>, counter_pk: &str) -> Result<(Option<UserId>, i64), Error> {
+    /// Resolves a login name to a user id (the name's uniqueness marker).
+    pub async fn resolve_login(&self, name: LoginName<'_>) -> Result<Option<UserId>, Error> {
         let (pk, sk) = match name {
             LoginName::Email(e) => (email_pk(e), "EMAIL"),
             LoginName::Username(u) => (username_pk(&u.to_ascii_lowercase()), "USERNAME"),
         };
-        let keys = KeysAndAttributes::builder().keys(key(pk.clone(), sk)).keys(key(counter_pk, "RATE")).consistent_read(true).build()?;
-        let out = self.client.batch_get_item().request_items(&self.table, keys).send().await.map_err(|e| sdk_error("resolve login", e))?;
-        let items = out.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default();
-        let mut user = None;
-        let mut failures = 0;
-        for item in &items {
-            if get_s(item, "pk").as_deref() == Some(pk.as_str()) {
-                user = get_s(item, "userId").as_deref().and_then(UserId::parse);
-            } else {
-                failures = get_n(item, "count").unwrap_or(0);
-            }
-        }
-        Ok((user, failures))
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(pk, sk)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| sdk_error("resolve login", e))?;
+        Ok(out.item.and_then(|i| get_s(&i, "userId")).as_deref().and_then(UserId::parse))
     }
 
     /// Looks up the user id behind an email marker.
@@ -171,23 +185,145 @@ impl Store {
         Ok(out.item.and_then(|i| get_s(&i, "userId")).as_deref().and_then(UserId::parse))
     }
 
-    /// Counts a failed password for the account (the lockout reads it back).
-    pub async fn record_login_failure(&self, id: &UserId, now: i64) -> Result<(), Error> {
+    /// The user a password check or a mail request is about, or for a name no account has, the
+    /// same strongly consistent read of [`Account::Unknown`]'s decoy key (never a user).
+    pub async fn get_account(&self, account: Account<'_>) -> Result<Option<User>, Error> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(account.pk(), PROFILE)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| sdk_error("get user", e))?;
+        match account {
+            Account::User(_) => out.item.as_ref().map(user_from_item).transpose(),
+            // A decoy key may hold a mail interval (`decoy_mail_interval`), never a user.
+            Account::Unknown(_) => Ok(None),
+        }
+    }
+
+    /// Reserves one password (or second-factor) check on an account *before* the hash is
+    /// verified: the check counts as a failed login at once (`failedLogins + 1`,
+    /// `lastFailedLoginAt = now`) unless the lockout forbids it, under a condition DynamoDB
+    /// evaluates atomically, so N parallel guesses get no more checks than the lockout allows.
+    /// `seen` is the account as read; its failure count picks the condition: below the
+    /// threshold, `failedLogins < threshold`; at or above it, the count must still be the one
+    /// read (one check per lockout step) and the last failure at least the step's wait ago. A
+    /// correct password gives the reservation back ([`Store::release_password_check`]) or the
+    /// session it opens resets the count. For [`Account::Unknown`] the same call is made on the
+    /// decoy key: `attribute_exists(pk)` fails and nothing is written. False when refused.
+    pub async fn reserve_password_check(
+        &self,
+        account: Account<'_>,
+        seen: Option<&User>,
+        policy: &LockoutPolicy,
+        now: i64,
+    ) -> Result<bool, Error> {
+        let failures = seen.map_or(0, |u| u.failed_logins);
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(account.pk(), PROFILE)))
+            .update_expression("ADD failedLogins :one SET lastFailedLoginAt = :now")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":now", n(now));
+        let update = match policy.wait_secs(failures) {
+            None => update
+                .condition_expression("attribute_exists(pk) AND (attribute_not_exists(failedLogins) OR failedLogins < :threshold)")
+                .expression_attribute_values(":threshold", n(i64::from(policy.threshold))),
+            Some(wait) => update
+                .condition_expression(
+                    "attribute_exists(pk) AND failedLogins = :seen AND (attribute_not_exists(lastFailedLoginAt) OR lastFailedLoginAt <= :cutoff)",
+                )
+                .expression_attribute_values(":seen", n(i64::from(failures)))
+                .expression_attribute_values(":cutoff", n(now - wait)),
+        };
+        match update.send().await {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failure(&e) => Ok(false),
+            Err(e) => Err(sdk_error("reserve password check", e)),
+        }
+    }
+
+    /// Gives back a reservation of [`Store::reserve_password_check`] after a correct password
+    /// whose flow goes on without a session (the MFA step, a confirmed sensitive action): the
+    /// count goes back down and, when no other failure came in between, the last failure's time
+    /// goes back to `seen`'s.
+    pub async fn release_password_check(&self, seen: &User, reserved_at: i64) -> Result<(), Error> {
+        let restore = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(user_pk(&seen.id), PROFILE)))
+            .condition_expression("failedLogins > :zero AND lastFailedLoginAt = :at")
+            .expression_attribute_values(":minus", n(-1))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":at", n(reserved_at));
+        let restore = match seen.last_failed_login_at {
+            Some(prev) => restore
+                .update_expression("ADD failedLogins :minus SET lastFailedLoginAt = :prev")
+                .expression_attribute_values(":prev", n(prev)),
+            None => restore.update_expression("ADD failedLogins :minus REMOVE lastFailedLoginAt"),
+        };
+        match restore.send().await {
+            Ok(_) => return Ok(()),
+            Err(e) if is_condition_failure(&e) => {}
+            Err(e) => return Err(sdk_error("release password check", e)),
+        }
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(key(user_pk(id), PROFILE)))
-            .update_expression("ADD failedLogins :one SET lastFailedLoginAt = :now")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":now", n(now))
+            .set_key(Some(key(user_pk(&seen.id), PROFILE)))
+            .update_expression("ADD failedLogins :minus")
+            .condition_expression("failedLogins > :zero")
+            .expression_attribute_values(":minus", n(-1))
+            .expression_attribute_values(":zero", n(0))
             .send()
             .await;
         match result {
             Ok(_) => Ok(()),
             Err(e) if is_condition_failure(&e) => Ok(()),
-            Err(e) => Err(sdk_error("record login failure", e)),
+            Err(e) => Err(sdk_error("release password check", e)),
+        }
+    }
+
+    /// The stand-in for `start_reset` / `replace_activation` when no account (or no pending
+    /// activation) matches the address: the same `TransactWriteItems`, on the decoy key, under
+    /// the same per-address interval (`attr` is `resetSentAt` or `actSentAt`), so a repeated
+    /// request within the interval is refused (and mails nothing) as it would be for an account.
+    /// The decoy item holds only that time and expires with the interval. False when refused.
+    pub async fn decoy_mail_interval(&self, account: Account<'_>, attr: &str, now: i64, min_interval: i64) -> Result<bool, Error> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(account.pk(), PROFILE)))
+            .update_expression("SET #sent = :now, #ttl = :ttl")
+            .condition_expression("attribute_not_exists(#sent) OR #sent <= :cutoff")
+            .expression_attribute_names("#sent", attr)
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":cutoff", n(now - min_interval))
+            .expression_attribute_values(":ttl", super::ttl(now + min_interval))
+            .build()?;
+        Ok(self.transact("decoy mail interval", vec![TransactWriteItem::builder().update(update).build()]).await?.is_ok())
+    }
+
+    /// Records an activity entry of a login or mail request: on the user, or for an unknown one the same
+    /// `PutItem` on the decoy key under a condition no item meets, so nothing is written.
+    pub async fn record_account_activity(&self, account: Account<'_>, a: &crate::domain::Activity) -> Result<(), Error> {
+        if let Account::User(id) = account {
+            return self.record_activity(id, a).await;
+        }
+        let item = super::activity::activity_item_at(account.pk(), a);
+        let result =
+            self.client.put_item().table_name(&self.table).set_item(Some(item)).condition_expression("attribute_exists(pk)").send().await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failure(&e) => Ok(()),
+            Err(e) => Err(sdk_error("record activity", e)),
         }
     }
 

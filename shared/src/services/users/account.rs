@@ -21,21 +21,10 @@ fn lang(user: &User) -> Lang {
     Lang::from_primary(user.preferences.language.primary())
 }
 
-/// Checks the caller's current password, counting a wrong one as a failed login.
+/// Checks the caller's current password, counting a wrong one as a failed login (the check is
+/// reserved on the account before argon2: `services::sign_in::confirm_password`).
 async fn check_current_password(app: &App, user: &User, given: &str) -> Result<()> {
-    let now = app.now();
-    if let Some(wait) = user.lockout_remaining(now, &app.config.lockout) {
-        return Err(Error::RateLimited { retry_after_secs: wait });
-    }
-    if given.is_empty() || given.len() > 1024 {
-        return Err(Error::InvalidPassword);
-    }
-    let verified = app.hasher.verify(given, Some(&user.password_hash)).await.map_err(Error::internal)?;
-    if !verified.ok() {
-        app.store.record_login_failure(&user.id, now).await?;
-        return Err(Error::InvalidPassword);
-    }
-    Ok(())
+    crate::services::sign_in::check_password(app, user, given).await
 }
 
 pub struct PasswordChange {
