@@ -10,7 +10,7 @@ use serde_json::json;
 const NEW_PASSWORD: &str = "Fresh-Horse-Battery-9";
 
 /// An activated, signed-in admin created the way `accounts-admin create-admin` does.
-async fn admin(t: &TestApp) -> TestUser {
+pub(crate) async fn admin(t: &TestApp) -> TestUser {
     let (username, email) = t.new_identity();
     let input = NewAccount {
         username: username.clone(),

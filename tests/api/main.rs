@@ -17,6 +17,7 @@ mod csrf;
 mod events;
 mod fault_tolerance;
 mod faults;
+mod fuzz;
 mod hardening;
 mod helpers;
 mod lifecycle;
