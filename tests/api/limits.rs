@@ -4,7 +4,7 @@
 //! them for the other modules.
 
 use crate::helpers::{PASSWORD, Resp, TestApp, TestUser};
-use accounts_core::config::RateLimits;
+use accounts_core::config::{Config, RateLimits};
 use accounts_core::domain::{LockoutPolicy, RateLimit};
 use axum::body::Body;
 use futures::future::{BoxFuture, FutureExt};
@@ -547,4 +547,33 @@ async fn public_resources_choose_their_own_caching_but_are_never_sniffed() {
     assert_private(&missing, "missing avatar");
     let own = t.get("/api/users/me/avatar", Some(&u.access)).await;
     assert!(own.headers["cache-control"].to_str().unwrap().starts_with("private"), "{:?}", own.headers);
+}
+
+#[test]
+fn the_template_passes_the_password_settings_with_defaults_the_config_accepts() {
+    let template: serde_yaml::Value = serde_yaml::from_str(include_str!("../../template.yaml")).unwrap();
+    let env = &template["Globals"]["Function"]["Environment"]["Variables"];
+    let mut vars: Vec<(String, String)> = Vec::new();
+    for (var, param) in [
+        ("PASSWORD_POLICY", "PasswordPolicy"),
+        ("PASSWORD_MIN_LENGTH", "PasswordMinLength"),
+        ("BREACHED_PASSWORD_CHECK", "BreachedPasswordCheck"),
+    ] {
+        assert!(format!("{:?}", env[var]).contains(param), "{var} is not passed from {param}");
+        let default = template["Parameters"][param]["Default"].as_str().unwrap_or_else(|| panic!("{param} has no default"));
+        vars.push((var.to_owned(), default.to_owned()));
+    }
+    vars.extend(
+        [
+            ("TABLE_NAME", "t"),
+            ("BUCKET_NAME", "b"),
+            ("MAIL_FROM", "a@example.com"),
+            ("PUBLIC_BASE_URL", "https://x.example"),
+            ("JWT_ISSUER", "https://x.example"),
+            ("JWT_AUDIENCE", "a"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned())),
+    );
+    let config = Config::from_lookup(|k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).unwrap();
+    assert_eq!(config.passwords, accounts_core::config::PasswordSettings::default(), "the template's defaults are the code's");
 }
