@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from local_env import settings  # noqa: E402
-from mail import fetch, mails  # noqa: E402
+from mail import Cursor, fetch, mails  # noqa: E402
 
 
 def call(base: str, method: str, path: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict]:
@@ -50,7 +50,7 @@ def expect(what: str, got: tuple[int, dict], status: int) -> dict:
 
 def activation_code(endpoint: str, to: str) -> str:
     for _ in range(60):
-        for _id, recipients, _subject, body in mails(fetch(endpoint)):
+        for _id, recipients, _subject, body in mails(fetch(endpoint, Cursor())):
             if to in recipients:
                 found = re.search(r"\b(\d{6})\b", body)
                 if found:
