@@ -5,9 +5,8 @@
 //! polling. Each test has its own table, bus, rule and queue.
 
 use crate::faults::{Failure, Faults, Target, Times};
-use crate::helpers::{PASSWORD, TestApp, TestUser, sdk_config};
+use crate::helpers::{PASSWORD, TestApp, sdk_config};
 use accounts_core::domain::EventKind;
-use accounts_core::services::admin::{self as admin_svc, Actor, NewAccount};
 use accounts_core::services::purge;
 use accounts_events::{Record, Relay};
 use aws_lambda_events::dynamodb::Event as StreamEvent;
@@ -185,29 +184,7 @@ fn kinds_of(received: &[(String, Value)], user: &str) -> Vec<String> {
     received.iter().filter(|(_, d)| d["userId"] == user).map(|(k, _)| k.clone()).collect()
 }
 
-async fn admin(t: &TestApp) -> TestUser {
-    let (username, email) = t.new_identity();
-    let input = NewAccount {
-        username: username.clone(),
-        email: email.clone(),
-        password: PASSWORD.into(),
-        role: "admin".into(),
-        email_verified: true,
-    };
-    let created =
-        admin_svc::create_account(&t.app.store, &t.app.hasher, t.app.clock.as_ref(), None, Default::default(), &Actor::cli(), input)
-            .await
-            .unwrap();
-    let l = t.login(&username, PASSWORD).await;
-    l.assert(200, None);
-    TestUser {
-        id: created.user.id.to_string(),
-        username,
-        email,
-        access: l.data()["accessToken"].as_str().unwrap().into(),
-        refresh: l.data()["refreshToken"].as_str().unwrap().into(),
-    }
-}
+use crate::credentials::admin;
 
 fn tick(t: &TestApp, secs: i64) {
     t.clock.advance(time::Duration::seconds(secs));
