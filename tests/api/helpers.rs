@@ -104,8 +104,26 @@ pub struct TestApp {
     /// Every AWS operation the app made (DynamoDB, S3, SES), once per operation however many
     /// attempts it took. Dropping the `TestApp` fails the test if any of them was a `Scan`.
     pub calls: CallRecorder,
-    /// `(path prefix, router)`: which function API Gateway would send a path to.
-    routes: Vec<(&'static str, Router)>,
+    /// Which function API Gateway would send a path to.
+    routes: Gateway,
+}
+
+/// API Gateway's routing: `(path prefix, router)` pairs, one per function, in
+/// `accounts_core::api::gateway_routes` order. Cheap to clone (the routers share the `App`), so
+/// a server task can own one (browser_support.rs's `Site`).
+#[derive(Clone)]
+pub struct Gateway(Vec<(&'static str, Router)>);
+
+impl Gateway {
+    pub fn new(app: &Arc<App>) -> Self {
+        Self(accounts_core::api::gateway_routes(app))
+    }
+
+    /// The router of the function serving `path`: the first whose prefix is the path or one of
+    /// its parent folders; `None` when no function serves it (API Gateway's 404).
+    pub fn router_for(&self, path: &str) -> Option<Router> {
+        self.0.iter().find(|(prefix, _)| path == *prefix || path.starts_with(&format!("{prefix}/"))).map(|(_, r)| r.clone())
+    }
 }
 
 /// A response, with the body parsed as JSON (`Null` when empty).
@@ -244,7 +262,7 @@ impl TestApp {
         }
         calls.take();
         calls.restore(start_up);
-        let routes = accounts_core::api::gateway_routes(&app);
+        let routes = Gateway::new(&app);
         Self { routes, app, clock, dynamo, table, bucket, calls }
     }
 
@@ -257,7 +275,7 @@ impl TestApp {
         let mut app = App::new_observed(config, &sdk_config().await, self.clock.clone(), Some(calls.interceptor())).await.unwrap();
         app.mailer = accounts_core::mail::Mailer::new(app_mail_client(None, &calls).await, app.config.mail_from.clone());
         let app = Arc::new(app);
-        let routes = accounts_core::api::gateway_routes(&app);
+        let routes = Gateway::new(&app);
         Self {
             routes,
             app,
@@ -269,15 +287,15 @@ impl TestApp {
         }
     }
 
+    /// API Gateway's routing of this app (which function serves a path).
+    pub fn gateway(&self) -> Gateway {
+        self.routes.clone()
+    }
+
     /// Sends a request to the function API Gateway would route it to.
     pub async fn send(&self, request: Request<Body>) -> Resp {
         let path = request.uri().path().to_owned();
-        let router = self
-            .routes
-            .iter()
-            .find(|(prefix, _)| path == *prefix || path.starts_with(&format!("{prefix}/")))
-            .map(|(_, r)| r.clone())
-            .unwrap_or_else(|| panic!("no function serves {path}"));
+        let router = self.routes.router_for(&path).unwrap_or_else(|| panic!("no function serves {path}"));
         let response = router.oneshot(request).await.unwrap();
         let status = response.status().as_u16();
         let headers = response.headers().clone();

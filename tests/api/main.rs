@@ -9,6 +9,8 @@ mod api_keys;
 mod auth;
 mod avatars;
 mod billing;
+mod browser;
+mod browser_support;
 mod calls;
 mod captcha_providers;
 mod concurrency;
