@@ -30,6 +30,7 @@ pub mod domain;
 pub(crate) mod envelope;
 pub mod error;
 pub mod http;
+pub mod i18n;
 pub mod kms;
 #[cfg(test)]
 mod layering;
@@ -44,6 +45,7 @@ pub mod secrets;
 pub mod services;
 pub mod store;
 pub mod tokens;
+pub mod web;
 
 pub use app::App;
 pub use error::{Error, Result};

@@ -11,7 +11,7 @@ pub mod well_known;
 
 pub use dto::UserResponse;
 
-/// `(path prefix, router)` for every function, as API Gateway (template.yaml) and the
+/// `(path prefix, router)` for every function, the first that matches wins, as API Gateway (template.yaml) and the
 /// `cargo lambda watch` router send paths to them: what tests and the bench drive in process.
 #[cfg(feature = "test-support")]
 pub fn gateway_routes(app: &std::sync::Arc<crate::App>) -> Vec<(&'static str, axum::Router)> {
@@ -24,5 +24,7 @@ pub fn gateway_routes(app: &std::sync::Arc<crate::App>) -> Vec<(&'static str, ax
         ("/api/plans", billing::router(app.clone())),
         ("/api/subscription", billing::router(app.clone())),
         ("/api/admin", admin::router(app.clone())),
+        // Last: the `$default` route, every other path.
+        ("", crate::web::router(app.clone())),
     ]
 }
