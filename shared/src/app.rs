@@ -143,6 +143,9 @@ impl App {
         if let Some(name) = &config.jwt_issuer_parameter {
             let value = parameter(&parameters, "JWT_ISSUER_PARAMETER", name)?.expose().trim().trim_end_matches('/').to_owned();
             anyhow::ensure!(url::Url::parse(&value).is_ok_and(|u| u.scheme() == "https"), "JWT_ISSUER_PARAMETER must hold an https URL");
+            if config.public_base_url.is_empty() {
+                config.public_base_url = value.clone();
+            }
             config.jwt_issuer = value;
         }
         if let Some(name) = &config.coupons_parameter {

@@ -87,14 +87,28 @@ impl FormState {
         self
     }
 
-    /// The message of a field, if it failed.
+    /// The message of a field, if it failed. The services name fields as the JSON API does
+    /// (`newPassword`); forms name them in snake case (`new_password`): both are the same field.
     pub fn error(&self, field: &str) -> Option<&str> {
-        self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+        self.errors.iter().find(|e| snake_case(&e.field) == field).map(|e| e.message.as_str())
     }
 
     pub fn value(&self, field: &str) -> &str {
         self.values.iter().find(|(f, _)| f == field).map(|(_, v)| v.as_str()).unwrap_or_default()
     }
+}
+
+fn snake_case(field: &str) -> String {
+    let mut out = String::with_capacity(field.len() + 2);
+    for c in field.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The person-facing text of an error: the catalog's `error-<CODE>` in the page's language,
@@ -219,6 +233,8 @@ mod tests {
         let form = FormState::new().failed(Lang::En, &Error::field("email", "is not a valid address"));
         assert_eq!(form.error("email"), Some("is not a valid address"));
         assert_eq!(form.error("username"), None);
+        let form = FormState::new().failed(Lang::En, &Error::field("newPassword", "is too short"));
+        assert_eq!(form.error("new_password"), Some("is too short"), "the API's field names are the form's");
         let form = FormState::new().failed(Lang::En, &Error::InvalidCredentials);
         assert!(form.alert.is_some());
         assert_eq!(form.error("password"), None);
