@@ -364,3 +364,21 @@ pub async fn serve_purge() -> Result<(), lambda_http::Error> {
     }))
     .await
 }
+
+/// `(path prefix, router)` for every function, the first that matches wins, as API Gateway (template.yaml) and the
+/// `cargo lambda watch` router send paths to them: what tests and the bench drive in process.
+#[cfg(feature = "test-support")]
+pub fn gateway_routes(app: &std::sync::Arc<crate::App>) -> Vec<(&'static str, axum::Router)> {
+    vec![
+        ("/api/auth", crate::api::auth::router(app.clone())),
+        ("/.well-known", crate::api::auth::router(app.clone())),
+        ("/api/users", crate::api::users::router(app.clone())),
+        ("/api/api-keys", crate::api::api_keys::router(app.clone())),
+        ("/api/uploads", crate::api::uploads::router(app.clone())),
+        ("/api/plans", crate::api::billing::router(app.clone())),
+        ("/api/subscription", crate::api::billing::router(app.clone())),
+        ("/api/admin", crate::api::admin::router(app.clone())),
+        // Last: the `$default` route, every other path.
+        ("", crate::web::router(app.clone())),
+    ]
+}

@@ -50,7 +50,8 @@ impl Lang {
         for lang in Lang::ALL {
             // The ranges that name this language decide; `*` only speaks for the others.
             let named = ranges.iter().filter(|(_, r, _)| matches!(r, Range::Primary(p) if p.eq_ignore_ascii_case(lang.code())));
-            let chosen = named.max_by_key(|(at, _, q)| (*q, std::cmp::Reverse(*at))).or_else(|| ranges.iter().find(|(_, r, _)| *r == Range::Any));
+            let chosen =
+                named.max_by_key(|(at, _, q)| (*q, std::cmp::Reverse(*at))).or_else(|| ranges.iter().find(|(_, r, _)| *r == Range::Any));
             if let Some((at, _, q)) = chosen {
                 let rank = (*q, std::cmp::Reverse(*at), lang);
                 if *q > 0 && best.is_none_or(|b| (rank.0, rank.1) > (b.0, b.1)) {

@@ -60,7 +60,8 @@ async fn a_form_post_without_the_csrf_token_or_from_another_origin_is_refused_wi
     let r = b.post_with("/sign-in", &fields, &[("origin", "null"), ("sec-fetch-site", "same-origin")]).await;
     assert_eq!(r.status, 303, "{}", r.text());
     // Not a form at all.
-    let r = b.post_raw("/sign-in", "application/json", &json!({"login": u.username, "password": PASSWORD, "csrf": token}).to_string()).await;
+    let r =
+        b.post_raw("/sign-in", "application/json", &json!({"login": u.username, "password": PASSWORD, "csrf": token}).to_string()).await;
     assert_eq!(r.status, 415);
 }
 
@@ -74,7 +75,10 @@ async fn signing_in_sets_the_session_cookies_and_goes_to_the_account_or_next() {
     assert_eq!(r.headers["location"], "/account");
     let set: Vec<_> = r.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect();
     for name in ["__Host-access_token=", "__Host-session=rt_"] {
-        assert!(set.iter().any(|c| c.starts_with(name) && c.contains("Path=/;") && c.contains("HttpOnly; Secure; SameSite=Lax")), "{set:?}");
+        assert!(
+            set.iter().any(|c| c.starts_with(name) && c.contains("Path=/;") && c.contains("HttpOnly; Secure; SameSite=Lax")),
+            "{set:?}"
+        );
     }
     let account = b.get("/account").await;
     assert_eq!(account.status, 200);
@@ -115,7 +119,10 @@ async fn a_wrong_password_shows_the_form_again_with_the_login_kept_and_no_enumer
     assert!(wrong.text().contains(&format!("value=\"{}\"", u.username)), "the login is kept");
     assert!(!wrong.text().contains("Wrong-Pass-123"), "a password is never echoed");
     // Same page for a known and an unknown account, but for the login typed back.
-    assert_eq!(wrong.text().replace(&u.username, "X"), unknown.text().replace("nobody_here", "X").replace(&b.csrf(&unknown), &b.csrf(&wrong)));
+    assert_eq!(
+        wrong.text().replace(&u.username, "X"),
+        unknown.text().replace("nobody_here", "X").replace(&b.csrf(&unknown), &b.csrf(&wrong))
+    );
 }
 
 #[tokio::test]
@@ -165,8 +172,19 @@ async fn with_the_captcha_on_sign_up_shows_the_image_and_needs_its_answer() {
     t.app.store.put_captcha(&id, &hash, t.app.now() + 300).await.unwrap();
     let csrf = b.csrf(&page);
     let (username, email) = t.new_identity();
-    let wrong =
-        b.post("/sign-up", &[("username", &username), ("email", &email), ("password", PASSWORD), ("captcha_id", &id), ("captcha", "zzzzz"), ("csrf", &csrf)]).await;
+    let wrong = b
+        .post(
+            "/sign-up",
+            &[
+                ("username", &username),
+                ("email", &email),
+                ("password", PASSWORD),
+                ("captcha_id", &id),
+                ("captcha", "zzzzz"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
     assert_eq!(wrong.status, 400);
     assert!(wrong.text().contains("id=\"captcha-image\""), "a new captcha comes with the error");
     // The wrong answer used that captcha up; a fresh one with the right answer works.
@@ -175,7 +193,17 @@ async fn with_the_captcha_on_sign_up_shows_the_image_and_needs_its_answer() {
     let hash = t.app.code_pepper().unwrap().hash("captcha", &id2, "k7m2x");
     t.app.store.put_captcha(&id2, &hash, t.app.now() + 300).await.unwrap();
     let r = b
-        .post("/sign-up", &[("username", &username), ("email", &email), ("password", PASSWORD), ("captcha_id", &id2), ("captcha", "K7M2X"), ("csrf", &csrf)])
+        .post(
+            "/sign-up",
+            &[
+                ("username", &username),
+                ("email", &email),
+                ("password", PASSWORD),
+                ("captcha_id", &id2),
+                ("captcha", "K7M2X"),
+                ("csrf", &csrf),
+            ],
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text());
 }
@@ -342,7 +370,8 @@ async fn static_files_are_served_under_hashed_names_for_ever_and_others_are_404(
     let t = TestApp::spawn().await;
     let mut b = PageClient::new(&t);
     let html = b.get("/sign-in").await.text();
-    let css = html.split("href=\"").find_map(|s| s.split('"').next().filter(|p| p.starts_with("/static/app.") && p.ends_with(".css"))).unwrap();
+    let css =
+        html.split("href=\"").find_map(|s| s.split('"').next().filter(|p| p.starts_with("/static/app.") && p.ends_with(".css"))).unwrap();
     let js = html.split("src=\"").find_map(|s| s.split('"').next().filter(|p| p.ends_with(".js"))).unwrap();
     for (path, kind) in [(css, "text/css"), (js, "text/javascript")] {
         let r = b.get(path).await;
