@@ -113,10 +113,7 @@ pub fn email_change_confirmation(lang: Lang, to: &str, username: &str, link: &st
 /// Tells the current address that a change to `new_redacted` was asked for.
 pub fn email_change_notice(lang: Lang, to: &str, username: &str, new_redacted: &str) -> Mail {
     let greeting = greeting(lang, username);
-    let lines = [
-        text_with(lang, "email-change-notice-intro", &[("new_address", new_redacted)]),
-        text(lang, "email-change-notice-advice"),
-    ];
+    let lines = [text_with(lang, "email-change-notice-intro", &[("new_address", new_redacted)]), text(lang, "email-change-notice-advice")];
     Mail {
         to: to.to_owned(),
         subject: text(lang, "email-change-notice-subject"),
@@ -128,8 +125,7 @@ pub fn email_change_notice(lang: Lang, to: &str, username: &str, new_redacted: &
 /// Confirms a scheduled deletion and says how to undo it.
 pub fn deletion_scheduled(lang: Lang, to: &str, username: &str, purge_date: &str, recovery_code: &str) -> Mail {
     let greeting = greeting(lang, username);
-    let lines =
-        [text_with(lang, "deletion-scheduled-intro", &[("purge_date", purge_date)]), text(lang, "deletion-scheduled-advice")];
+    let lines = [text_with(lang, "deletion-scheduled-intro", &[("purge_date", purge_date)]), text(lang, "deletion-scheduled-advice")];
     Mail {
         to: to.to_owned(),
         subject: text(lang, "deletion-scheduled-subject"),
