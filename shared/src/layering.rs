@@ -9,10 +9,11 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// The adapters: they own an SDK or a crate and sit below the services.
-const ADAPTERS: [&str; 13] = [
+const ADAPTERS: [&str; 14] = [
     "store",
     "avatars",
     "mail",
+    "i18n",
     "objects",
     "payments",
     "passwords",
@@ -42,6 +43,7 @@ const RULES: &[Rule] = &[
         modules: &[
             "http",
             "api",
+            "web",
             "services",
             "store",
             "config",
@@ -49,6 +51,7 @@ const RULES: &[Rule] = &[
             "App",
             "avatars",
             "mail",
+            "i18n",
             "objects",
             "payments",
             "passwords",
@@ -63,14 +66,16 @@ const RULES: &[Rule] = &[
         crates: SDK_CRATES,
     },
     // Adapters serve the services; they never call up into them or the HTTP side.
-    Rule { layer: &ADAPTERS, modules: &["services", "http", "api"], crates: &[] },
+    Rule { layer: &ADAPTERS, modules: &["services", "http", "api", "web"], crates: &[] },
     // The error map and the envelope are used by every layer, so they are below `http`.
     Rule { layer: &["error.rs", "envelope.rs"], modules: &["http", "api", "services", "store"], crates: &[] },
     // Use cases know no HTTP and no SDK.
-    Rule { layer: &["services"], modules: &["http", "api"], crates: SDK_CRATES },
+    Rule { layer: &["services"], modules: &["http", "api", "web"], crates: SDK_CRATES },
     // Routes call services, never the store; the HTTP glue calls services for its principal.
-    Rule { layer: &["api"], modules: &["store"], crates: &[] },
-    Rule { layer: &["http"], modules: &["store", "api"], crates: &[] },
+    Rule { layer: &["api"], modules: &["store", "web"], crates: &[] },
+    // The pages are a second presentation of the same services: no store, no JSON routes.
+    Rule { layer: &["web"], modules: &["store", "api"], crates: &[] },
+    Rule { layer: &["http"], modules: &["store", "api", "web"], crates: &[] },
 ];
 
 /// One reference of a source file: the line and what it reaches (`module:http`, `crate:lambda_http`).

@@ -109,14 +109,14 @@ pub struct TestApp {
 }
 
 /// API Gateway's routing: `(path prefix, router)` pairs, one per function, in
-/// `accounts_core::api::gateway_routes` order. Cheap to clone (the routers share the `App`), so
+/// `accounts_core::app::gateway_routes` order. Cheap to clone (the routers share the `App`), so
 /// a server task can own one (browser_support.rs's `Site`).
 #[derive(Clone)]
 pub struct Gateway(Vec<(&'static str, Router)>);
 
 impl Gateway {
     pub fn new(app: &Arc<App>) -> Self {
-        Self(accounts_core::api::gateway_routes(app))
+        Self(accounts_core::app::gateway_routes(app))
     }
 
     /// The router of the function serving `path`: the first whose prefix is the path or one of

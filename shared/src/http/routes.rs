@@ -39,6 +39,11 @@ impl RouteTable {
         &self.paths
     }
 
+    /// The routes without state or layers (the pages add HTML fallbacks of their own).
+    pub fn into_inner(self) -> Router<Arc<App>> {
+        self.router
+    }
+
     /// The group's router: the state, then the layers and fallbacks every group gets.
     pub fn finish(self, app: Arc<App>) -> Router {
         super::finish(self.router.with_state(app.clone()), &app.config)

@@ -158,7 +158,10 @@ pub async fn register(app: &App, input: Registration, client: &ClientInfo) -> Re
 }
 
 fn activation_mail(app: &App, user: &User, code: &str, link_token: &str) -> mail::Mail {
-    let link = format!("{}/api/auth/activate?token={link_token}", app.config.public_base_url);
+    // The hosted page, whose button POSTs the token: a link never acts on GET (SPEC §3.8), since
+    // mail scanners and previews open links. `GET /api/auth/activate?token=` still works for
+    // API callers.
+    let link = format!("{}/activate?token={link_token}", app.config.public_base_url);
     let lang = Lang::from_primary(user.preferences.language.primary());
     mail::activation(lang, user.email.as_str(), user.username.as_str(), code, &link)
 }
@@ -209,7 +212,8 @@ pub async fn activate_with_code(app: &App, principal: &Principal, code: &str, cl
     Ok(())
 }
 
-/// `GET /activate?token=` from the mail link.
+/// `GET /api/auth/activate?token=`: the token of the mail's link, for API callers (the mail
+/// itself links to the hosted `/activate` page).
 pub async fn activate_with_token(app: &App, token: &str, client: &ClientInfo) -> Result<()> {
     let hash = tokens::sha256_hex(token);
     let Some(found) = app.store.get_link_token(&hash).await? else { return Err(Error::InvalidToken) };

@@ -1,0 +1,147 @@
+//! The hosted pages (SPEC §3.8): server-rendered HTML for every path outside `/api` and
+//! `/.well-known`, served by the `web` function. A page handler parses its form, calls the same
+//! `services::*` function as the JSON route, and renders a template (askama: checked when the
+//! crate compiles); it never reaches the store. The browser session and the CSRF defence are in
+//! [`session`], the answer's headers in [`page`], the embedded styles and script in [`assets`].
+//!
+//! Every page works without JavaScript; `static/app.js` only adds conveniences (copy buttons).
+
+mod account;
+mod assets;
+mod page;
+mod public;
+mod session;
+
+pub use page::CONTENT_SECURITY_POLICY;
+pub use session::{PageCookies, Visitor, page_cookies};
+
+use crate::App;
+use crate::error::Error;
+use crate::http::{self, MAX_JSON_BODY, RouteTable};
+use crate::i18n::Lang;
+use axum::Router;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use page::{Chrome, MessagePage, Page};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
+
+/// The `web` function's router.
+pub fn router(app: Arc<App>) -> Router {
+    table()
+        .into_inner()
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(app)
+        .layer(axum::middleware::from_fn(http::request_id))
+}
+
+/// Every page route (see [`RouteTable`]).
+pub fn table() -> RouteTable {
+    public::table().merge(account::table()).route("/static/{file}", get(assets::serve))
+}
+
+async fn not_found(mut visitor: Visitor) -> Page {
+    page::error_page(&mut visitor, &Error::NotFound)
+}
+
+async fn method_not_allowed(mut visitor: Visitor) -> Page {
+    page::error_page(&mut visitor, &Error::MethodNotAllowed)
+}
+
+/// A form post that passed the CSRF check: the visitor (whose session is looked at only after
+/// the check, so a refused post rotates nothing) and the parsed form.
+pub struct Submitted<T>(pub Visitor, pub T);
+
+#[derive(Deserialize)]
+struct CsrfField {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Why a form post was not even looked at: a page in the browser's language.
+pub struct Refused {
+    lang: Lang,
+    status: StatusCode,
+    title: &'static str,
+    message: &'static str,
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        tracing::info!(status = self.status.as_u16(), reason = self.message, "form post refused");
+        let c =
+            Chrome { lang: self.lang, theme: None, csrf: String::new(), username: None, css: assets::css_path(), js: assets::js_path() };
+        let page = MessagePage { title: c.t(self.title), message: c.t(self.message), next: Some(("/".into(), c.t("nav-home"))), c };
+        let body = askama::Template::render(&page).unwrap_or_default();
+        Page::bare(self.status, body).into_response()
+    }
+}
+
+fn refused(headers: &axum::http::HeaderMap, status: StatusCode, message: &'static str) -> Refused {
+    let lang = Lang::negotiate(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok())).unwrap_or(Lang::En);
+    let title = if status == StatusCode::FORBIDDEN { "page-forbidden" } else { "page-error" };
+    Refused { lang, status, title, message }
+}
+
+impl<T: DeserializeOwned> FromRequest<Arc<App>> for Submitted<T> {
+    type Rejection = Refused;
+
+    async fn from_request(req: Request, app: &Arc<App>) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let form_type = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
+        if !form_type {
+            return Err(refused(&parts.headers, StatusCode::UNSUPPORTED_MEDIA_TYPE, "refused-form-type"));
+        }
+        // A foreign page may not post here at all, whatever it sends.
+        if http::check_origin(&parts.method, &parts.headers, &app.config).is_err() {
+            return Err(refused(&parts.headers, StatusCode::FORBIDDEN, "refused-csrf"));
+        }
+        let Ok(bytes) = axum::body::to_bytes(body, MAX_JSON_BODY).await else {
+            return Err(refused(&parts.headers, StatusCode::PAYLOAD_TOO_LARGE, "refused-too-large"));
+        };
+        let token = serde_urlencoded::from_bytes::<CsrfField>(&bytes).map(|f| f.csrf).unwrap_or_default();
+        if !session::csrf_valid(app, &parts.headers, &token) {
+            return Err(refused(&parts.headers, StatusCode::FORBIDDEN, "refused-csrf"));
+        }
+        let visitor = match Visitor::from_request_parts(&mut parts, app).await {
+            Ok(v) => v,
+            Err(never) => match never {},
+        };
+        match serde_urlencoded::from_bytes::<T>(&bytes) {
+            Ok(form) => Ok(Submitted(visitor, form)),
+            Err(_) => Err(refused(&parts.headers, StatusCode::BAD_REQUEST, "refused-malformed")),
+        }
+    }
+}
+
+/// A path of ours to go to after signing in: only a same-origin absolute path (`/account/…`),
+/// never `//host` or a scheme, so `?next=` cannot send anyone elsewhere.
+pub fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.contains("://") && n.len() <= 512 => n,
+        _ => "/account",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_only_leads_to_paths_of_ours() {
+        assert_eq!(safe_next(Some("/account/mfa")), "/account/mfa");
+        for bad in ["//evil.example", "https://evil.example/", "/\\evil.example", "account", "", "/x://y"] {
+            assert_eq!(safe_next(Some(bad)), "/account", "{bad}");
+        }
+        assert_eq!(safe_next(None), "/account");
+    }
+}

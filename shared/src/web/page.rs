@@ -1,0 +1,255 @@
+//! What every page answer shares: the layout's context ([`Chrome`]), the state of a submitted
+//! form ([`FormState`]), and the response with the headers SPEC §3.8 asks for: a
+//! `Content-Security-Policy` without `unsafe-inline`, `frame-ancestors 'none'`, and
+//! `Referrer-Policy: no-referrer` on pages whose address carries a token (`same-origin`
+//! elsewhere, so form posts keep a real `Origin`).
+
+use super::assets;
+use super::session::Visitor;
+use crate::error::{Error, FieldError};
+use crate::i18n::{self, Lang};
+use askama::Template;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+/// Scripts and styles only from our origin (the embedded static files); images also as `data:`
+/// (the captcha, the TOTP QR code); forms post only to us; no framing, no `<base>`.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The layout's context: language, theme, CSRF token, who is signed in, the asset names.
+pub struct Chrome {
+    pub lang: Lang,
+    pub theme: Option<&'static str>,
+    pub csrf: String,
+    /// The signed-in account's username (the header then shows the account link and sign-out).
+    pub username: Option<String>,
+    pub css: &'static str,
+    pub js: &'static str,
+}
+
+impl Chrome {
+    pub fn of(visitor: &Visitor) -> Self {
+        Self {
+            lang: visitor.lang,
+            theme: visitor.theme,
+            csrf: visitor.csrf.clone(),
+            username: visitor.principal.as_ref().map(|p| p.user.username.as_str().to_owned()),
+            css: assets::css_path(),
+            js: assets::js_path(),
+        }
+    }
+
+    /// A message of the catalog in the page's language.
+    pub fn t(&self, id: &str) -> String {
+        i18n::text(self.lang, id)
+    }
+
+    /// A message with one argument.
+    pub fn t1(&self, id: &str, name: &str, value: &str) -> String {
+        i18n::text_with(self.lang, id, &[(name, value)])
+    }
+
+    pub fn lang_code(&self) -> &'static str {
+        self.lang.code()
+    }
+}
+
+/// A submitted form coming back: what was typed (never passwords) and what was wrong with it.
+#[derive(Default)]
+pub struct FormState {
+    values: Vec<(String, String)>,
+    errors: Vec<FieldError>,
+    /// A form-level message (`role="alert"`).
+    pub alert: Option<String>,
+}
+
+impl FormState {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Keeps a typed value so the form shows it again.
+    pub fn keep(mut self, field: &str, value: &str) -> Self {
+        self.values.push((field.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// The form after `error`: field errors next to their fields, anything else as the alert.
+    pub fn failed(mut self, lang: Lang, error: &Error) -> Self {
+        match error {
+            Error::Validation(fields) | Error::WeakPassword(fields) => {
+                self.errors = fields.clone();
+                self.alert = Some(i18n::text(lang, "form-has-errors"));
+            }
+            other => self.alert = Some(error_message(lang, other)),
+        }
+        self
+    }
+
+    /// The message of a field, if it failed. The services name fields as the JSON API does
+    /// (`newPassword`); forms name them in snake case (`new_password`): both are the same field.
+    pub fn error(&self, field: &str) -> Option<&str> {
+        self.errors.iter().find(|e| snake_case(&e.field) == field).map(|e| e.message.as_str())
+    }
+
+    pub fn value(&self, field: &str) -> &str {
+        self.values.iter().find(|(f, _)| f == field).map(|(_, v)| v.as_str()).unwrap_or_default()
+    }
+}
+
+fn snake_case(field: &str) -> String {
+    let mut out = String::with_capacity(field.len() + 2);
+    for c in field.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The person-facing text of an error: the catalog's `error-<CODE>` in the page's language,
+/// else the error's own (English) message; a 5xx never shows internals.
+pub fn error_message(lang: Lang, error: &Error) -> String {
+    let id = format!("error-{}", error.code());
+    if i18n::has(lang, &id) {
+        i18n::text(lang, &id)
+    } else if error.status().is_server_error() {
+        i18n::text(lang, "error-INTERNAL")
+    } else {
+        error.to_string()
+    }
+}
+
+/// An HTML answer with the pages' security headers and the visitor's cookies.
+pub struct Page {
+    status: StatusCode,
+    body: String,
+    location: Option<String>,
+    cookies: Vec<HeaderValue>,
+    token_in_address: bool,
+}
+
+impl Page {
+    /// `template` rendered with status 200.
+    pub fn render(visitor: &mut Visitor, template: &impl Template) -> Self {
+        Self::render_status(visitor, StatusCode::OK, template)
+    }
+
+    pub fn render_status(visitor: &mut Visitor, status: StatusCode, template: &impl Template) -> Self {
+        match template.render() {
+            Ok(body) => Self { status, body, location: None, cookies: visitor.take_cookies(), token_in_address: false },
+            Err(e) => {
+                tracing::error!(error = %e, "template failed to render");
+                Self {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    body: "<!doctype html><title>Error</title><p>Something went wrong.</p>".into(),
+                    location: None,
+                    cookies: visitor.take_cookies(),
+                    token_in_address: false,
+                }
+            }
+        }
+    }
+
+    /// A page without a visitor (a refused post: nothing about the session is touched).
+    pub fn bare(status: StatusCode, body: String) -> Self {
+        Self { status, body, location: None, cookies: Vec::new(), token_in_address: true }
+    }
+
+    /// `303 See Other` to a path of ours (after a successful form post).
+    pub fn redirect(visitor: &mut Visitor, to: &str) -> Self {
+        Self {
+            status: StatusCode::SEE_OTHER,
+            body: String::new(),
+            location: Some(to.to_owned()),
+            cookies: visitor.take_cookies(),
+            token_in_address: false,
+        }
+    }
+
+    /// The page was reached with a token in its address: send no `Referer` from it.
+    pub fn token_in_address(mut self) -> Self {
+        self.token_in_address = true;
+        self
+    }
+}
+
+impl IntoResponse for Page {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, self.body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        let referrer = if self.token_in_address { "no-referrer" } else { "same-origin" };
+        headers.insert(header::REFERRER_POLICY, HeaderValue::from_static(referrer));
+        if let Some(v) = self.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+            headers.insert(header::LOCATION, v);
+        }
+        for c in self.cookies {
+            headers.append(header::SET_COOKIE, c);
+        }
+        response
+    }
+}
+
+/// A page that is only a heading and a message (errors, 404, the CSRF refusal).
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct MessagePage {
+    pub c: Chrome,
+    pub title: String,
+    pub message: String,
+    /// A link onwards: `(href, label)`.
+    pub next: Option<(String, String)>,
+}
+
+/// The answer to a page request that failed outside any form: the error's status and message.
+pub fn error_page(visitor: &mut Visitor, error: &Error) -> Page {
+    let c = Chrome::of(visitor);
+    let status = error.status();
+    let title = c.t(if status == StatusCode::NOT_FOUND {
+        "page-not-found"
+    } else if status == StatusCode::FORBIDDEN {
+        "page-forbidden"
+    } else {
+        "page-error"
+    });
+    let message = error_message(visitor.lang, error);
+    let next = Some(("/".to_owned(), c.t("nav-home")));
+    Page::render_status(visitor, status, &MessagePage { c, title, message, next })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_errors_go_next_to_their_fields_and_other_errors_to_the_alert() {
+        let form = FormState::new().failed(Lang::En, &Error::field("email", "is not a valid address"));
+        assert_eq!(form.error("email"), Some("is not a valid address"));
+        assert_eq!(form.error("username"), None);
+        let form = FormState::new().failed(Lang::En, &Error::field("newPassword", "is too short"));
+        assert_eq!(form.error("new_password"), Some("is too short"), "the API's field names are the form's");
+        let form = FormState::new().failed(Lang::En, &Error::InvalidCredentials);
+        assert!(form.alert.is_some());
+        assert_eq!(form.error("password"), None);
+    }
+
+    #[test]
+    fn a_server_error_never_shows_its_cause() {
+        let text = error_message(Lang::En, &Error::internal(anyhow::anyhow!("table accounts-prod: secret detail")));
+        assert!(!text.contains("secret detail"), "{text}");
+    }
+
+    #[test]
+    fn the_policy_allows_no_inline_script_or_style_and_no_framing() {
+        assert!(!CONTENT_SECURITY_POLICY.contains("unsafe-inline"));
+        assert!(CONTENT_SECURITY_POLICY.contains("frame-ancestors 'none'"));
+        assert!(CONTENT_SECURITY_POLICY.contains("script-src 'self'"));
+    }
+}
