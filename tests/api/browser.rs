@@ -2,6 +2,7 @@
 //! harness is browser_support.rs). Few and long: the edge cases live in handler-level tests.
 
 use crate::browser_support::{Browser, Scheme, Site};
+use crate::helpers::PASSWORD;
 
 /// The harness end to end: a page served over HTTP by the gateway dispatch (the discovery
 /// document, from the auth function), read in the browser; `prefers-color-scheme` emulation
@@ -30,9 +31,9 @@ async fn the_browser_reads_pages_the_gateway_serves_and_can_prefer_dark() {
     assert_eq!(browser.path().await, "/.well-known/openid-configuration?q=typed+value&s=b");
     assert!(!browser.has("form#probe").await, "the answer replaced the form's page");
 
-    // A path no function serves is API Gateway's 404, not a page of ours.
-    browser.open(&site.url("/no-such-function")).await;
-    assert!(browser.text_of("body").await.contains("Not Found"));
+    // Every other path goes to the web function (API Gateway's `$default`): its 404 is a page.
+    browser.open(&site.url("/no-such-page")).await;
+    assert!(browser.has("main#main h1").await, "an HTML 404: {}", browser.text_of("body").await);
 
     browser.open(&site.url("/.well-known/openid-configuration")).await;
     browser.set_color_scheme(Scheme::Dark).await;
@@ -46,7 +47,8 @@ async fn the_browser_reads_pages_the_gateway_serves_and_can_prefer_dark() {
 }
 
 /// The axe wiring can fail: an image without a text alternative (axe's critical `image-alt`)
-/// is reported with its node, and a page without one is clean. The browser is a Spanish one.
+/// is reported with its node, and a page without one is clean. The browser is a Spanish one,
+/// and the pages answer it in Spanish.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn axe_reports_an_image_without_alt_text_in_a_spanish_browser() {
     let browser = Browser::start_in("es").await;
@@ -66,4 +68,104 @@ async fn axe_reports_an_image_without_alt_text_in_a_spanish_browser() {
 
     browser.open(&page("<img id=named alt='A dot' src='data:image/gif;base64,R0lGODlhAQABAAAAACw='>")).await;
     browser.assert_accessible("a page whose image has alt text").await;
+
+    let site = Site::start(|_| {}).await;
+    for (path, name) in [("/sign-in", "sign-in-es"), ("/sign-up", "sign-up-es")] {
+        browser.visit(&site, path, name).await;
+        assert_eq!(browser.find("html").await.attr("lang").await.unwrap().as_deref(), Some("es"), "{path} in Spanish");
+    }
+}
+
+/// One user's way through the hosted pages, in the browser: sign-up with the captcha on, the
+/// activation link (fetched by a mail scanner first), sign-in, a forged form refused, sign-out,
+/// sign-in with the TOTP step (enrolled through the API: the console's MFA page is not there
+/// yet), a forgotten password reset by mail, the old password refused and the new one working.
+/// axe runs on every page; each page kind is saved light and dark in docs/screenshots/.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_signs_up_signs_in_with_a_second_factor_and_resets_the_password_through_the_pages() {
+    let site = Site::start(|c| c.require_captcha = true).await;
+    let browser = Browser::start().await;
+    let (username, email) = site.new_identity();
+
+    // Sign-up: the captcha's answer is in its image; plant one the test knows.
+    browser.visit(&site, "/sign-up", "sign-up").await;
+    assert!(browser.has("img#captcha-image").await);
+    let captcha_id = browser.value_of("form#sign-up [name=\"captcha_id\"]").await;
+    assert!(captcha_id.starts_with("cap_"), "{captcha_id}");
+    site.plant_captcha_answer(&captcha_id, "k7m2x").await;
+    browser.fill("form#sign-up", &[("username", &username), ("email", &email), ("password", PASSWORD), ("captcha", "k7m2x")]).await;
+    browser.submit("form#sign-up").await;
+    assert!(browser.has("div.alert.ok").await, "sign-up answers with a notice: {}", browser.text_of("main").await);
+    browser.check_page("sign-up-done").await;
+
+    // The activation link: a mail scanner's GET and HEAD do not use it up.
+    let activation = site.mailed_link(&email, "/activate?token=").await;
+    assert_eq!(site.prefetch(&activation).await, (200, 200), "a prefetched link shows the page");
+    browser.open(&activation).await;
+    browser.check_page("activate").await;
+    browser.submit("form#activate").await;
+    assert!(browser.has("main a[href=\"/sign-in\"]").await, "activated: {}", browser.text_of("main").await);
+    browser.check_page("activated").await;
+
+    // A form posted without its csrf field is refused with a page, not JSON, and signs no one in.
+    browser.visit(&site, "/sign-in", "sign-in").await;
+    browser.fill("form#sign-in", &[("login", &username), ("password", PASSWORD)]).await;
+    browser.client.execute("document.querySelector('form#sign-in [name=\"csrf\"]').remove()", vec![]).await.unwrap();
+    browser.submit("form#sign-in").await;
+    browser.check_page("refused").await;
+    assert!(!browser.text_of("body").await.trim_start().starts_with('{'), "a page, not JSON");
+    browser.open(&site.url("/account")).await;
+    assert!(browser.path().await.starts_with("/sign-in"), "not signed in: {}", browser.path().await);
+
+    // Sign-in, the account page, sign-out.
+    browser.open(&site.url("/sign-in")).await;
+    browser.fill("form#sign-in", &[("login", &username), ("password", PASSWORD)]).await;
+    browser.submit("form#sign-in").await;
+    assert_eq!(browser.path().await, "/account");
+    assert!(browser.text_of("main").await.contains(&email));
+    browser.check_page("account").await;
+    browser.submit("form#sign-out").await;
+    assert_eq!(browser.path().await, "/sign-in");
+
+    // TOTP, enrolled through the API; the page asks for the code after the password.
+    let access = site.login(&username, PASSWORD).await.data()["accessToken"].as_str().unwrap().to_owned();
+    let r = site.post("/api/users/me/mfa/totp", serde_json::json!({"password": PASSWORD}), Some(&access)).await;
+    let secret = r.data()["secret"].as_str().unwrap().to_owned();
+    site.post("/api/users/me/mfa/totp/verify", serde_json::json!({"code": crate::mfa::code_at(&site, &secret)}), Some(&access))
+        .await
+        .assert(200, None);
+    site.clock.advance(time::Duration::seconds(30));
+    browser.fill("form#sign-in", &[("login", &email), ("password", PASSWORD)]).await;
+    browser.submit("form#sign-in").await;
+    browser.check_page("sign-in-mfa").await;
+    browser.fill("form#mfa", &[("code", &crate::mfa::code_at(&site, &secret))]).await;
+    browser.submit("form#mfa").await;
+    assert_eq!(browser.path().await, "/account");
+    browser.submit("form#sign-out").await;
+
+    // Forgotten password: the mailed link (fetched by a scanner first) sets a new one.
+    browser.visit(&site, "/forgot-password", "forgot-password").await;
+    browser.fill("form#forgot-password", &[("email", &email)]).await;
+    browser.submit("form#forgot-password").await;
+    assert!(browser.has("div.alert.ok").await, "{}", browser.text_of("main").await);
+    let reset = site.mailed_link(&email, "/reset-password?token=").await;
+    assert_eq!(site.prefetch(&reset).await, (200, 200));
+    browser.open(&reset).await;
+    browser.check_page("reset-password").await;
+    let new_password = "An0ther-Long-Passphrase";
+    browser.fill("form#reset-password", &[("new_password", new_password)]).await;
+    browser.submit("form#reset-password").await;
+    assert!(browser.has("main a[href=\"/sign-in\"]").await, "reset: {}", browser.text_of("main").await);
+
+    browser.open(&site.url("/sign-in")).await;
+    browser.fill("form#sign-in", &[("login", &username), ("password", PASSWORD)]).await;
+    browser.submit("form#sign-in").await;
+    assert!(browser.has("div.alert.error").await, "the old password no longer works: {}", browser.text_of("main").await);
+    browser.check_page("sign-in-error").await;
+    browser.fill("form#sign-in", &[("login", &username), ("password", new_password)]).await;
+    browser.submit("form#sign-in").await;
+    site.clock.advance(time::Duration::seconds(30));
+    browser.fill("form#mfa", &[("code", &crate::mfa::code_at(&site, &secret))]).await;
+    browser.submit("form#mfa").await;
+    assert_eq!(browser.path().await, "/account");
 }

@@ -59,7 +59,8 @@ fn require_tools() {
 /// A [`TestApp`] served over HTTP at `http://127.0.0.1:PORT`, its public base URL and issuer,
 /// so the browser gets the cookies and links a deployment would give it (plain http: the
 /// cookies have unprefixed names). Requests are dispatched like API Gateway: by path prefix to
-/// the functions of `gateway_routes`; a path no function serves is API Gateway's 404.
+/// the functions of `gateway_routes`, whose last entry (the web function, API Gateway's
+/// `$default` route) takes every other path; a gateway without a default would answer 404.
 /// Derefs to its `TestApp` (mail, clock, store).
 pub struct Site {
     pub t: TestApp,
@@ -387,7 +388,6 @@ impl Browser {
         }
     }
 
-    #[allow(dead_code, reason = "for the hosted pages' tests (issue 14), which land with the pages")]
     /// Saves a PNG of the viewport as docs/screenshots/`name` (e.g. `sign-in-dark.png`).
     pub async fn screenshot(&self, name: &str) {
         let png = self.client.screenshot().await.unwrap();
@@ -397,7 +397,6 @@ impl Browser {
         std::fs::write(dir.join(name), png).unwrap();
     }
 
-    #[allow(dead_code, reason = "for the hosted pages' tests (issue 14), which land with the pages")]
     /// Light and dark screenshots of the current page: docs/screenshots/`page`-light.png and
     /// -dark.png (the page is reloaded under each scheme; the scheme is left light).
     pub async fn screenshots(&self, page: &str) {
@@ -491,5 +490,70 @@ async fn wait_until_listening(port: u16) {
     while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
         assert!(started.elapsed() < PATIENCE, "{CHROMEDRIVER} did not listen on port {port} in {PATIENCE:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+// ---- what the pages' tests need from the app ----------------------------------------------
+
+impl Site {
+    /// The newest mail to `to`'s link to `path` (e.g. `/reset-password`), absolute, as the
+    /// user would click it.
+    pub async fn mailed_link(&self, to: &str, path: &str) -> String {
+        let (_, body) = self.last_mail(to).await;
+        let start = self.url(path);
+        let at = body.find(&start).unwrap_or_else(|| panic!("no link to {start} in the mail to {to}: {body}"));
+        body[at..]
+            .chars()
+            .take_while(|c| !c.is_whitespace() && !matches!(c, '"' | '\'' | '<' | '>'))
+            .collect::<String>()
+            .replace("&amp;", "&")
+    }
+
+    /// Replaces the answer of the captcha `id` (the one the page shows) by `answer`, as the
+    /// image would have shown it.
+    pub async fn plant_captcha_answer(&self, id: &str, answer: &str) {
+        let hash = self.app.code_pepper().unwrap().hash("captcha", id, answer);
+        self.app.store.put_captcha(id, &hash, self.app.now() + 300).await.unwrap();
+    }
+
+    /// What a mail scanner or a link preview does before the user clicks: `GET` and `HEAD`
+    /// the link (no cookies, no JavaScript). The statuses, for the test to look at.
+    pub async fn prefetch(&self, link: &str) -> (u16, u16) {
+        let link = link.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let agent = ureq::Agent::new_with_config(
+                ureq::config::Config::builder().http_status_as_error(false).timeout_global(Some(PATIENCE)).build(),
+            );
+            let get = agent.get(&link).call().unwrap().status().as_u16();
+            let head = agent.head(&link).call().unwrap().status().as_u16();
+            (get, head)
+        })
+        .await
+        .unwrap()
+    }
+}
+
+impl Browser {
+    /// The `value` attribute of the element `css` matches (e.g. a hidden field).
+    pub async fn value_of(&self, css: &str) -> String {
+        self.find(css).await.prop("value").await.unwrap().unwrap_or_default()
+    }
+
+    /// Opens `path` of `site`, checks it with axe and saves its light and dark screenshots
+    /// as docs/screenshots/`name`-{light,dark}.png.
+    pub async fn visit(&self, site: &Site, path: &str, name: &str) {
+        self.open(&site.url(path)).await;
+        self.check_page(name).await;
+    }
+
+    /// The pages' contract (`<html lang>`, `<main id="main">`, an
+    /// `<h1>`), axe, and the light and dark screenshots of the page the browser is on.
+    pub async fn check_page(&self, name: &str) {
+        let path = self.path().await;
+        for part in ["html[lang]", "main#main", "h1"] {
+            assert!(self.has(part).await, "{name} ({path}) has no {part}: {}", self.text_of("body").await);
+        }
+        self.assert_accessible(name).await;
+        self.screenshots(name).await;
     }
 }
