@@ -381,3 +381,30 @@ async fn static_files_are_served_under_hashed_names_for_ever_and_others_are_404(
     }
     assert_eq!(b.get("/static/app.0000000000.css").await.status, 404);
 }
+
+#[tokio::test]
+async fn the_email_change_link_is_confirmed_only_by_the_pages_button() {
+    let t = TestApp::spawn().await;
+    let u = t.user().await;
+    let new_email = format!("new-{}", u.email);
+    t.post("/api/users/me/email", json!({"newEmail": new_email, "password": PASSWORD}), Some(&u.access)).await.assert(202, None);
+    let (_, mail) = t.last_mail(&new_email).await;
+    assert!(mail.contains("http://accounts.test/confirm-email?token="), "{mail}");
+    let token = t.mailed_token(&new_email).await;
+    let mut b = PageClient::new(&t);
+    for method in ["HEAD", "GET"] {
+        let r = b.request(method, &format!("/confirm-email?token={token}")).await;
+        assert_eq!(r.status, 200, "{method}");
+        assert_eq!(r.headers["referrer-policy"], "no-referrer");
+    }
+    assert_eq!(t.get("/api/users/me", Some(&u.access)).await.data()["email"], u.email.as_str(), "a prefetch changes nothing");
+    let page = b.get(&format!("/confirm-email?token={token}")).await;
+    assert!(page.text().contains("<form id=\"confirm-email\""));
+    let csrf = b.csrf(&page);
+    let r = b.post("/confirm-email", &[("token", &token), ("csrf", &csrf)]).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    t.login(&new_email, PASSWORD).await.assert(200, None);
+    let again = b.post("/confirm-email", &[("token", &token), ("csrf", &csrf)]).await;
+    assert_eq!(again.status, 400);
+    assert!(again.text().contains("<form id=\"confirm-email\"") && again.text().contains("role=\"alert\""));
+}
