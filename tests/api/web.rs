@@ -381,3 +381,55 @@ async fn static_files_are_served_under_hashed_names_for_ever_and_others_are_404(
     }
     assert_eq!(b.get("/static/app.0000000000.css").await.status, 404);
 }
+
+#[tokio::test]
+async fn the_email_change_link_is_confirmed_only_by_the_pages_button() {
+    let t = TestApp::spawn().await;
+    let u = t.user().await;
+    let new_email = format!("new-{}", u.email);
+    t.post("/api/users/me/email", json!({"newEmail": new_email, "password": PASSWORD}), Some(&u.access)).await.assert(202, None);
+    let (_, mail) = t.last_mail(&new_email).await;
+    assert!(mail.contains("http://accounts.test/confirm-email?token="), "{mail}");
+    let token = t.mailed_token(&new_email).await;
+    let mut b = PageClient::new(&t);
+    for method in ["HEAD", "GET"] {
+        let r = b.request(method, &format!("/confirm-email?token={token}")).await;
+        assert_eq!(r.status, 200, "{method}");
+        assert_eq!(r.headers["referrer-policy"], "no-referrer");
+    }
+    assert_eq!(t.get("/api/users/me", Some(&u.access)).await.data()["email"], u.email.as_str(), "a prefetch changes nothing");
+    let page = b.get(&format!("/confirm-email?token={token}")).await;
+    assert!(page.text().contains("<form id=\"confirm-email\""));
+    let csrf = b.csrf(&page);
+    let r = b.post("/confirm-email", &[("token", &token), ("csrf", &csrf)]).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    t.login(&new_email, PASSWORD).await.assert(200, None);
+    let again = b.post("/confirm-email", &[("token", &token), ("csrf", &csrf)]).await;
+    assert_eq!(again.status, 400);
+    assert!(again.text().contains("<form id=\"confirm-email\"") && again.text().contains("role=\"alert\""));
+}
+
+#[tokio::test]
+async fn signing_up_in_spanish_keeps_spanish_for_the_mail_and_the_account() {
+    let t = TestApp::spawn().await;
+    let (username, email) = t.new_identity();
+    let mut b = PageClient::new(&t);
+    b.accept_language("es");
+    let csrf = b.fresh_csrf().await;
+    let r = b.post("/sign-up", &[("username", &username), ("email", &email), ("password", PASSWORD), ("csrf", &csrf)]).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.text().contains("<html lang=\"es\""));
+    let (subject, _) = t.last_mail(&email).await;
+    assert_eq!(subject, "Activa tu cuenta");
+    // Signed in later from a browser that asks for English, the account's language wins.
+    let token = t.mailed_token(&email).await;
+    t.get(&format!("/api/auth/activate?token={token}"), None).await.assert(200, None);
+    let mut b = PageClient::new(&t);
+    b.accept_language("en");
+    b.sign_in(&username, PASSWORD).await;
+    assert!(b.get("/account").await.text().contains("<html lang=\"es\""));
+    // The JSON API's register leaves the default (English).
+    let (u2, e2) = t.new_identity();
+    t.register(&u2, &e2, PASSWORD).await.assert(201, None);
+    assert_eq!(t.last_mail(&e2).await.0, "Activate your account");
+}

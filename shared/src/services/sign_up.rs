@@ -6,7 +6,8 @@ use super::{Principal, activity};
 use super::{events, mailing};
 use crate::App;
 use crate::domain::{
-    ActivationState, ActivityKind, ClientInfo, Email, LinkToken, Password, PasswordPolicyInput, Role, TokenKind, User, UserId, Username,
+    ActivationState, ActivityKind, ClientInfo, Email, Language, LinkToken, Password, PasswordPolicyInput, Role, TokenKind, User, UserId,
+    Username,
 };
 use crate::error::{Error, FieldError, Result};
 use crate::mail::{self, Lang};
@@ -68,6 +69,9 @@ pub struct Registration {
     pub password: String,
     /// `(captchaId, answer)` when the client sent them.
     pub captcha: Option<(String, String)>,
+    /// The language the person signed up in (the hosted pages'), kept as
+    /// `preferences.language` so the activation mail and later pages speak it; `None`: English.
+    pub language: Option<Language>,
 }
 
 pub struct Registered {
@@ -129,7 +133,10 @@ pub async fn register(app: &App, input: Registration, client: &ClientInfo) -> Re
     let id = UserId::generate(app.clock.now());
     let password_hash = app.hasher.hash(password.expose()).await.map_err(Error::internal)?;
     let issued = issue_activation(app.code_pepper()?, &id, now);
-    let user = User::new_account(id, &username, &email, password_hash, Role::User, Some(issued.state), now);
+    let mut user = User::new_account(id, &username, &email, password_hash, Role::User, Some(issued.state), now);
+    if let Some(language) = input.language {
+        user.preferences.language = language;
+    }
     let entry = activity::entry(app, ActivityKind::Registered, client, None);
     let unverified_purge_at = Some(now + i64::from(app.config.unverified_ttl_days) * 86_400);
     // The activation mail is counted on the recipient's mail counter inside the transaction,

@@ -26,6 +26,8 @@ pub struct Chrome {
     pub username: Option<String>,
     pub css: &'static str,
     pub js: &'static str,
+    /// What a new password must be (the configured policy), for the hint under such fields.
+    pub password_hint: String,
 }
 
 impl Chrome {
@@ -37,6 +39,7 @@ impl Chrome {
             username: visitor.principal.as_ref().map(|p| p.user.username.as_str().to_owned()),
             css: assets::css_path(),
             js: assets::js_path(),
+            password_hint: visitor.password_hint.clone(),
         }
     }
 
