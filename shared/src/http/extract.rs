@@ -7,8 +7,8 @@ use crate::domain::ClientInfo;
 use crate::error::{Error, FieldError};
 use axum::extract::multipart::MultipartError;
 use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
-use axum::http::{StatusCode, header};
 use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
 
@@ -163,11 +163,7 @@ mod tests {
 }
 
 fn multipart_error(e: MultipartError, name: &str) -> Error {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        Error::PayloadTooLarge
-    } else {
-        Error::field(name, "the multipart body is malformed")
-    }
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE { Error::PayloadTooLarge } else { Error::field(name, "the multipart body is malformed") }
 }
 
 /// The bytes of the one file part `name` left in `multipart` (at most `max` of them); any

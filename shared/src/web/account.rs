@@ -232,7 +232,14 @@ fn profile_state(p: &Principal) -> FormState {
         .keep("website", u.website.as_deref().unwrap_or_default())
 }
 
-fn profile_of(visitor: &mut Visitor, p: &Principal, status: StatusCode, form: FormState, avatar_form: FormState, done: Option<&str>) -> Page {
+fn profile_of(
+    visitor: &mut Visitor,
+    p: &Principal,
+    status: StatusCode,
+    form: FormState,
+    avatar_form: FormState,
+    done: Option<&str>,
+) -> Page {
     let c = Chrome::of(visitor);
     let avatar = avatar_path(&p.user).unwrap_or_else(|| format!("/api/users/{}/avatar", p.user.id));
     let page = ProfilePage { s: Section::new(&c, "/account/profile", notice(&c, done)), form, avatar_form, avatar, c };
@@ -405,7 +412,14 @@ fn toggle_name(group: &str, key: &str) -> String {
     name
 }
 
-fn settings_of(visitor: &mut Visitor, p: &Principal, status: StatusCode, form: FormState, sent: Option<&[(String, String)]>, done: Option<&str>) -> Page {
+fn settings_of(
+    visitor: &mut Visitor,
+    p: &Principal,
+    status: StatusCode,
+    form: FormState,
+    sent: Option<&[(String, String)]>,
+    done: Option<&str>,
+) -> Page {
     let c = Chrome::of(visitor);
     let x = &p.user.settings;
     let (n, pr, a) = (&x.notifications, &x.privacy, &x.app);
@@ -722,7 +736,14 @@ struct SessionsPage {
     alert: Option<String>,
 }
 
-async fn sessions_of(app: &App, visitor: &mut Visitor, p: &Principal, status: StatusCode, alert: Option<String>, done: Option<&str>) -> Page {
+async fn sessions_of(
+    app: &App,
+    visitor: &mut Visitor,
+    p: &Principal,
+    status: StatusCode,
+    alert: Option<String>,
+    done: Option<&str>,
+) -> Page {
     let rows = match sessions::list(app, p).await {
         Ok(list) => list
             .into_iter()
@@ -865,9 +886,7 @@ async fn api_key_create(State(app): State<Arc<App>>, Submitted(mut visitor, sent
         Err(e) => Err(e),
     };
     match result {
-        Ok(created) => {
-            api_keys_of(&app, &mut visitor, &p, StatusCode::OK, key_form(), Some(created.secret), None).await
-        }
+        Ok(created) => api_keys_of(&app, &mut visitor, &p, StatusCode::OK, key_form(), Some(created.secret), None).await,
         Err(e) => {
             let mut state = FormState::new().keep("name", name);
             for scope in &scopes {
@@ -1044,7 +1063,8 @@ async fn delete_submit(State(app): State<Arc<App>>, Submitted(mut visitor, form)
     match lifecycle::delete_own(&app, &p, &form.password, lifecycle::CONFIRMATION, reason, &visitor.client).await {
         Ok(scheduled) => {
             visitor.sign_out(&app);
-            let page = DeletedPage { c: Chrome::of(&visitor), recovery_code: scheduled.recovery_code, purge_at: When::at(scheduled.purge_at) };
+            let page =
+                DeletedPage { c: Chrome::of(&visitor), recovery_code: scheduled.recovery_code, purge_at: When::at(scheduled.purge_at) };
             Page::render(&mut visitor, &page)
         }
         Err(e) => {
@@ -1074,14 +1094,7 @@ mod tests {
 
     #[test]
     fn only_known_notices_are_shown() {
-        let c = Chrome {
-            lang: crate::i18n::Lang::En,
-            theme: None,
-            csrf: String::new(),
-            username: None,
-            css: "",
-            js: "",
-        };
+        let c = Chrome { lang: crate::i18n::Lang::En, theme: None, csrf: String::new(), username: None, css: "", js: "" };
         assert!(notice(&c, Some("done=saved")).is_some());
         assert!(notice(&c, Some("done=%3Cscript%3E")).is_none());
         assert!(notice(&c, None).is_none());

@@ -18,8 +18,8 @@ pub use session::{PageCookies, Visitor, page_cookies};
 use crate::App;
 use crate::error::Error;
 use crate::http::{self, MAX_JSON_BODY, RouteTable};
-use crate::services::users::avatar::MAX_UPLOAD_BYTES;
 use crate::i18n::Lang;
+use crate::services::users::avatar::MAX_UPLOAD_BYTES;
 use axum::Router;
 use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
 use axum::http::{StatusCode, header};
@@ -74,14 +74,8 @@ pub struct Refused {
 impl IntoResponse for Refused {
     fn into_response(self) -> Response {
         tracing::info!(status = self.status.as_u16(), reason = self.message, "form post refused");
-        let c = Chrome {
-            lang: self.lang,
-            theme: None,
-            csrf: String::new(),
-            username: None,
-            css: assets::css_path(),
-            js: assets::js_path(),
-        };
+        let c =
+            Chrome { lang: self.lang, theme: None, csrf: String::new(), username: None, css: assets::css_path(), js: assets::js_path() };
         let page = MessagePage { title: c.t(self.title), message: c.t(self.message), next: Some(("/".into(), c.t("nav-home"))), c };
         let body = askama::Template::render(&page).unwrap_or_default();
         Page::bare(self.status, body).into_response()

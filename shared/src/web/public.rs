@@ -87,12 +87,8 @@ async fn sign_up_page(State(app): State<Arc<App>>, mut visitor: Visitor) -> Page
 
 async fn sign_up_submit(State(app): State<Arc<App>>, Submitted(mut visitor, form): Submitted<SignUpForm>) -> Page {
     let captcha = (!form.captcha.is_empty()).then(|| (form.captcha_id.clone(), form.captcha.clone()));
-    let registration = sign_up::Registration {
-        username: form.username.clone(),
-        email: form.email.clone(),
-        password: form.password,
-        captcha,
-    };
+    let registration =
+        sign_up::Registration { username: form.username.clone(), email: form.email.clone(), password: form.password, captcha };
     match sign_up::register(&app, registration, &visitor.client).await {
         Ok(done) => {
             let text = if done.mail_sent { "sign-up-done-text" } else { "sign-up-done-no-mail" };

@@ -86,7 +86,6 @@ impl Visitor {
         self.set_cookies.extend(cookie(names.session, "", 0));
         self.principal = None;
     }
-
 }
 
 /// Whether `token` (a form's `csrf` field) belongs to the CSRF cookie of the request (constant
