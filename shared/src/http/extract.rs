@@ -128,40 +128,6 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[derive(serde::Deserialize, Debug)]
-    #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
-    struct Sample {
-        email: String,
-        age: Option<u32>,
-    }
-
-    #[test]
-    fn an_unknown_field_is_a_validation_error_naming_it() {
-        let err = parse_json::<Sample>(br#"{"email":"a","role":"admin"}"#).unwrap_err();
-        assert_eq!(err.code(), "VALIDATION_FAILED");
-        assert!(matches!(err, Error::Validation(ref f) if f[0].field == "role"));
-    }
-
-    #[test]
-    fn a_missing_field_is_a_validation_error_naming_it() {
-        let err = parse_json::<Sample>(br#"{}"#).unwrap_err();
-        assert!(matches!(err, Error::Validation(ref f) if f[0].field == "email"));
-    }
-
-    #[test]
-    fn malformed_json_and_wrong_types_are_invalid_json() {
-        assert_eq!(parse_json::<Sample>(b"{not json").unwrap_err().code(), "INVALID_JSON");
-        assert_eq!(parse_json::<Sample>(br#"{"email": 5}"#).unwrap_err().code(), "INVALID_JSON");
-        assert_eq!(parse_json::<Sample>(b"").unwrap_err().code(), "INVALID_JSON");
-        assert_eq!(parse_json::<Sample>(b"[]").unwrap_err().code(), "INVALID_JSON");
-    }
-}
-
 fn multipart_error(e: MultipartError, name: &str) -> Error {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE { Error::PayloadTooLarge } else { Error::field(name, "the multipart body is malformed") }
 }
@@ -194,5 +160,39 @@ pub async fn read_file_part(multipart: &mut Multipart, name: &str, max: usize) -
         None => Err(Error::field(name, "is required")),
         Some(b) if b.is_empty() => Err(Error::field(name, "is empty")),
         Some(b) => Ok(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Sample {
+        email: String,
+        age: Option<u32>,
+    }
+
+    #[test]
+    fn an_unknown_field_is_a_validation_error_naming_it() {
+        let err = parse_json::<Sample>(br#"{"email":"a","role":"admin"}"#).unwrap_err();
+        assert_eq!(err.code(), "VALIDATION_FAILED");
+        assert!(matches!(err, Error::Validation(ref f) if f[0].field == "role"));
+    }
+
+    #[test]
+    fn a_missing_field_is_a_validation_error_naming_it() {
+        let err = parse_json::<Sample>(br#"{}"#).unwrap_err();
+        assert!(matches!(err, Error::Validation(ref f) if f[0].field == "email"));
+    }
+
+    #[test]
+    fn malformed_json_and_wrong_types_are_invalid_json() {
+        assert_eq!(parse_json::<Sample>(b"{not json").unwrap_err().code(), "INVALID_JSON");
+        assert_eq!(parse_json::<Sample>(br#"{"email": 5}"#).unwrap_err().code(), "INVALID_JSON");
+        assert_eq!(parse_json::<Sample>(b"").unwrap_err().code(), "INVALID_JSON");
+        assert_eq!(parse_json::<Sample>(b"[]").unwrap_err().code(), "INVALID_JSON");
     }
 }

@@ -302,11 +302,11 @@ async fn mfa_submit(State(app): State<Arc<App>>, Submitted(mut visitor, form): S
 struct Empty {}
 
 async fn sign_out(State(app): State<Arc<App>>, Submitted(mut visitor, Empty {}): Submitted<Empty>) -> Page {
-    if let Some(p) = visitor.principal.clone() {
-        if let Err(e) = sign_in::logout(&app, &p, &visitor.client).await {
-            // The cookies go anyway; the session then ends by itself.
-            tracing::warn!(error = %e, "sign-out could not end the session");
-        }
+    if let Some(p) = visitor.principal.clone()
+        && let Err(e) = sign_in::logout(&app, &p, &visitor.client).await
+    {
+        // The cookies go anyway; the session then ends by itself.
+        tracing::warn!(error = %e, "sign-out could not end the session");
     }
     visitor.sign_out(&app);
     Page::redirect(&mut visitor, "/sign-in")

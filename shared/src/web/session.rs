@@ -126,10 +126,10 @@ fn theme(principal: Option<&Principal>) -> Option<&'static str> {
 /// exchanged for a new pair (whose cookies `set` collects), else none.
 async fn session(app: &App, headers: &HeaderMap, client: &ClientInfo, set: &mut Vec<HeaderValue>) -> Option<Principal> {
     let names = page_cookies(app);
-    if let Some(token) = http::read_cookie(headers, names.access).filter(|t| !t.is_empty()) {
-        if let Ok(p) = authn::authenticate(app, &token).await {
-            return Some(p);
-        }
+    if let Some(token) = http::read_cookie(headers, names.access).filter(|t| !t.is_empty())
+        && let Ok(p) = authn::authenticate(app, &token).await
+    {
+        return Some(p);
     }
     let refresh = http::read_cookie(headers, names.session).filter(|t| !t.is_empty())?;
     match sign_in::refresh(app, &refresh, client).await {
