@@ -26,8 +26,9 @@ const SECTIONS: [(&str, &str); 12] = [
 ];
 
 /// Every form post of the console (with the fields it needs, minus the token).
-const POSTS: [(&str, &[(&str, &str)]); 13] = [
+const POSTS: [(&str, &[(&str, &str)]); 14] = [
     ("/account/resend-activation", &[]),
+    ("/account/avatar/remove", &[]),
     ("/account/profile", &[("name", "Mallory")]),
     ("/account/preferences", &[("theme", "dark"), ("language", "es"), ("timezone", "UTC")]),
     ("/account/settings", &[("default_folder", "/x")]),
@@ -190,6 +191,11 @@ async fn the_avatar_upload_uses_the_avatar_service_and_shows_the_new_picture() {
     assert!(bad.field_error("avatar").is_some(), "{}", bad.body);
     let empty = b.post_multipart("/account/avatar", &[("csrf", &csrf)], ("avatar", "image/png", b"")).await.status(400);
     assert!(empty.field_error("avatar").is_some());
+
+    assert!(page.has_id("avatar-remove"));
+    b.submit("/account/profile", "/account/avatar/remove", &[]).await.redirects_to("/account/profile?done=avatar-removed");
+    assert_eq!(t.get("/api/users/me", Some(&u.access)).await.data()["avatarUrl"], serde_json::Value::Null);
+    assert!(!b.get("/account/profile").await.ok().has_id("avatar-remove"), "nothing left to remove");
 }
 
 #[tokio::test]

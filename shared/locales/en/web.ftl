@@ -117,6 +117,7 @@ account-resend-activation = Send the activation email again
 
 done-saved = Your changes were saved.
 done-avatar = Your new picture was saved.
+done-avatar-removed = Your picture was removed.
 done-activation-sent = If your account still needs activating, a new activation email is on its way.
 done-session-revoked = The session was signed out.
 done-key-revoked = The API key was revoked. It no longer works.
@@ -131,6 +132,7 @@ avatar-alt = Your current profile picture
 field-avatar = New picture
 avatar-hint = PNG, JPEG, GIF or WebP, at most 5 MB.
 avatar-button = Upload the picture
+avatar-remove-button = Remove the picture
 
 field-theme = Theme
 theme-auto = Same as my device

@@ -117,6 +117,7 @@ account-resend-activation = Enviar de nuevo el correo de activación
 
 done-saved = Se han guardado los cambios.
 done-avatar = Se ha guardado tu nueva imagen.
+done-avatar-removed = Se ha quitado tu imagen.
 done-activation-sent = Si tu cuenta aún necesita activarse, te hemos enviado un nuevo correo de activación.
 done-session-revoked = Se ha cerrado la sesión.
 done-key-revoked = Se ha revocado la clave de API. Ya no funciona.
@@ -131,6 +132,7 @@ avatar-alt = Tu imagen de perfil actual
 field-avatar = Nueva imagen
 avatar-hint = PNG, JPEG, GIF o WebP, de 5 MB como máximo.
 avatar-button = Subir la imagen
+avatar-remove-button = Quitar la imagen
 
 field-theme = Tema
 theme-auto = El de mi dispositivo

@@ -35,6 +35,7 @@ pub fn table() -> RouteTable {
         .route("/account/resend-activation", post(resend_activation))
         .route("/account/profile", get(profile_page).post(profile_submit))
         .route("/account/avatar", post(avatar_submit).layer(DefaultBodyLimit::max(MAX_UPLOAD_BODY)))
+        .route("/account/avatar/remove", post(avatar_remove))
         .route("/account/preferences", get(preferences_page).post(preferences_submit))
         .route("/account/settings", get(settings_page).post(settings_submit))
         .route("/account/password", get(password_page).post(password_submit))
@@ -125,6 +126,7 @@ fn notice(c: &Chrome, query: Option<&str>) -> Option<String> {
     let id = match done.as_ref() {
         "saved" => "done-saved",
         "avatar" => "done-avatar",
+        "avatar-removed" => "done-avatar-removed",
         "activation-sent" => "done-activation-sent",
         "session-revoked" => "done-session-revoked",
         "key-revoked" => "done-key-revoked",
@@ -212,6 +214,8 @@ struct ProfilePage {
     avatar_form: FormState,
     /// The current avatar (the default picture when there is none).
     avatar: String,
+    /// Whether the account has an avatar of its own (which it may remove).
+    own_avatar: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -241,8 +245,10 @@ fn profile_of(
     done: Option<&str>,
 ) -> Page {
     let c = Chrome::of(visitor);
-    let avatar = avatar_path(&p.user).unwrap_or_else(|| format!("/api/users/{}/avatar", p.user.id));
-    let page = ProfilePage { s: Section::new(&c, "/account/profile", notice(&c, done)), form, avatar_form, avatar, c };
+    let own = avatar_path(&p.user);
+    let own_avatar = own.is_some();
+    let avatar = own.unwrap_or_else(|| format!("/api/users/{}/avatar", p.user.id));
+    let page = ProfilePage { s: Section::new(&c, "/account/profile", notice(&c, done)), form, avatar_form, avatar, own_avatar, c };
     Page::render_status(visitor, status, &page)
 }
 
@@ -300,6 +306,21 @@ async fn avatar_submit(State(app): State<Arc<App>>, SubmittedUpload(mut visitor,
             // A refused image (wrong type, too large, undecodable) is about the file field.
             let field_error = FormState::new().failed_at(visitor.lang, &e, "avatar");
             profile_of(&mut visitor, &p, e.status(), profile_state(&p), field_error, None)
+        }
+    }
+}
+
+/// Back to the default picture (`DELETE /api/users/me/avatar`).
+async fn avatar_remove(State(app): State<Arc<App>>, Submitted(mut visitor, Empty {}): Submitted<Empty>) -> Page {
+    let p = match holder(&mut visitor, "/account/profile") {
+        Ok(p) => p,
+        Err(page) => return page,
+    };
+    match avatar::remove(&app, &p.user).await {
+        Ok(()) => Page::redirect(&mut visitor, "/account/profile?done=avatar-removed"),
+        Err(e) => {
+            let state = FormState::new().failed(visitor.lang, &e);
+            profile_of(&mut visitor, &p, e.status(), profile_state(&p), state, None)
         }
     }
 }
