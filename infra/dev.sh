@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make dev`: serve the whole API locally on http://127.0.0.1:${WATCH_PORT:-9000}/api/...
+# `make dev`: serve the whole API and the pages locally on http://127.0.0.1:${WATCH_PORT:-9000}/ (API under /api/...)
 #   tools (pinned, .tools/venv) -> moto on 127.0.0.1:${MOTO_PORT:-4566} -> table/bucket/SES
 #   identity, events bus and queue -> mail printer and events relay (background) -> build ->
 #   `cargo lambda watch` (foreground).
@@ -19,12 +19,14 @@ export TABLE_NAME="${TABLE_NAME:-accounts}" BUCKET_NAME="${BUCKET_NAME:-accounts
 
 mail_pid=""
 relay_pid=""
+ready_pid=""
 source "$ROOT/infra/emulator.sh"
 cleanup() { # before emulator.sh stops moto
   echo
   echo "dev: shutting down"
   if [[ -n "$mail_pid" ]]; then kill "$mail_pid" 2>/dev/null || true; fi
   if [[ -n "$relay_pid" ]]; then kill "$relay_pid" 2>/dev/null || true; fi
+  if [[ -n "$ready_pid" ]]; then kill "$ready_pid" 2>/dev/null || true; fi
 }
 
 echo "dev: [1/5] tools"
@@ -53,7 +55,18 @@ echo "dev: lifecycle events: make events (printed from the local queue the bus f
 WATCH_PORT="$WATCH_PORT" "$VENV/bin/python" "$ROOT/infra/events_relay.py" &
 relay_pid=$!
 
-echo "dev: [5/5] cargo lambda watch on http://127.0.0.1:$WATCH_PORT (routes: /api/auth/*, /api/users[/*], /api/uploads[/*], /api/plans, /api/subscription, /api/api-keys[/*], /api/admin/*, /.well-known/*; Ctrl-C to stop)"
+echo "dev: [5/5] cargo lambda watch on http://127.0.0.1:$WATCH_PORT (routes: /api/auth/*, /api/users[/*], /api/uploads[/*], /api/plans, /api/subscription, /api/api-keys[/*], /api/admin/*, /.well-known/*; every other path: the pages; Ctrl-C to stop)"
+# Once the pages answer, say where a person starts (the web function starts on that request).
+(
+  for _ in $(seq 1 600); do
+    if [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 "http://127.0.0.1:$WATCH_PORT/sign-in" || true)" == 200 ]]; then
+      echo "dev: ready - open http://127.0.0.1:$WATCH_PORT/sign-up to create an account, http://127.0.0.1:$WATCH_PORT/sign-in to sign in"
+      exit 0
+    fi
+    sleep 1
+  done
+) &
+ready_pid=$!
 # Routes and function environment come from [workspace.metadata.lambda.*] in Cargo.toml,
 # except the emulator endpoint and the table and bucket names, which are not listed there so
 # that MOTO_PORT, TABLE_NAME and BUCKET_NAME can move them.

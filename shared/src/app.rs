@@ -143,6 +143,9 @@ impl App {
         if let Some(name) = &config.jwt_issuer_parameter {
             let value = parameter(&parameters, "JWT_ISSUER_PARAMETER", name)?.expose().trim().trim_end_matches('/').to_owned();
             anyhow::ensure!(url::Url::parse(&value).is_ok_and(|u| u.scheme() == "https"), "JWT_ISSUER_PARAMETER must hold an https URL");
+            if config.public_base_url.is_empty() {
+                config.public_base_url = value.clone();
+            }
             config.jwt_issuer = value;
         }
         if let Some(name) = &config.coupons_parameter {
@@ -360,4 +363,22 @@ pub async fn serve_purge() -> Result<(), lambda_http::Error> {
         }
     }))
     .await
+}
+
+/// `(path prefix, router)` for every function, the first that matches wins, as API Gateway (template.yaml) and the
+/// `cargo lambda watch` router send paths to them: what tests and the bench drive in process.
+#[cfg(feature = "test-support")]
+pub fn gateway_routes(app: &std::sync::Arc<crate::App>) -> Vec<(&'static str, axum::Router)> {
+    vec![
+        ("/api/auth", crate::api::auth::router(app.clone())),
+        ("/.well-known", crate::api::auth::router(app.clone())),
+        ("/api/users", crate::api::users::router(app.clone())),
+        ("/api/api-keys", crate::api::api_keys::router(app.clone())),
+        ("/api/uploads", crate::api::uploads::router(app.clone())),
+        ("/api/plans", crate::api::billing::router(app.clone())),
+        ("/api/subscription", crate::api::billing::router(app.clone())),
+        ("/api/admin", crate::api::admin::router(app.clone())),
+        // Last: the `$default` route, every other path.
+        ("", crate::web::router(app.clone())),
+    ]
 }

@@ -141,7 +141,10 @@ impl Config {
         let table_name = required("TABLE_NAME");
         let bucket_name = required("BUCKET_NAME");
         let mail_from = required("MAIL_FROM");
-        let public_base_url = required("PUBLIC_BASE_URL");
+        // Where mail links lead: the hosted pages, served from the API's own origin, unless a
+        // product with its own front-end names it (SPEC §3.8). Empty: the issuer (set below or,
+        // in AWS, once the issuer is read from SSM at start).
+        let public_base_url = lookup("PUBLIC_BASE_URL").map(|v| v.trim().to_owned()).unwrap_or_default();
         // JWT_ISSUER, or (AWS) the SSM parameter holding it: a function cannot name the API it
         // serves in its own template without a circular dependency.
         let jwt_issuer_parameter = lookup("JWT_ISSUER_PARAMETER").map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
@@ -297,7 +300,7 @@ impl Config {
             table_name,
             bucket_name,
             mail_from,
-            public_base_url: public_base_url.trim_end_matches('/').to_owned(),
+            public_base_url: if public_base_url.is_empty() { &jwt_issuer } else { &public_base_url }.trim_end_matches('/').to_owned(),
             jwt_issuer: jwt_issuer.trim_end_matches('/').to_owned(),
             jwt_issuer_parameter,
             jwt_audience,
@@ -631,9 +634,19 @@ mod tests {
     }
 
     #[test]
+    fn mail_links_lead_to_the_hosted_pages_on_the_issuer_unless_a_front_end_is_named() {
+        let without: Vec<_> = GOOD.iter().copied().filter(|(k, _)| *k != "PUBLIC_BASE_URL").collect();
+        assert_eq!(Config::from_lookup(env(&without)).unwrap().public_base_url, "https://accounts.example.com");
+        let mut empty = without.clone();
+        empty.push(("PUBLIC_BASE_URL", " "));
+        assert_eq!(Config::from_lookup(env(&empty)).unwrap().public_base_url, "https://accounts.example.com");
+        assert_eq!(Config::from_lookup(env(GOOD)).unwrap().public_base_url, "https://example.com");
+    }
+
+    #[test]
     fn every_missing_variable_is_named_in_one_error() {
         let err = Config::from_lookup(env(&[])).unwrap_err();
-        for name in ["TABLE_NAME", "BUCKET_NAME", "MAIL_FROM", "PUBLIC_BASE_URL", "JWT_ISSUER", "JWT_AUDIENCE"] {
+        for name in ["TABLE_NAME", "BUCKET_NAME", "MAIL_FROM", "JWT_ISSUER", "JWT_AUDIENCE"] {
             assert!(err.to_string().contains(name), "{name} missing from {err}");
         }
     }

@@ -9,10 +9,11 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// The adapters: they own an SDK or a crate and sit below the services.
-const ADAPTERS: [&str; 13] = [
+const ADAPTERS: [&str; 14] = [
     "store",
     "avatars",
     "mail",
+    "i18n",
     "objects",
     "payments",
     "passwords",
@@ -50,6 +51,7 @@ const RULES: &[Rule] = &[
             "App",
             "avatars",
             "mail",
+            "i18n",
             "objects",
             "payments",
             "passwords",

@@ -5,7 +5,7 @@
 //! - [`domain`]: validated values and entities, and the types two layers share
 //!   ([`ClientInfo`](domain::ClientInfo), [`Secret`](domain::Secret), the API key prefix); it
 //!   imports no other layer, not even [`config`].
-//! - [`store`] and the adapters ([`avatars`], [`mail`], [`objects`], [`payments`], [`passwords`],
+//! - [`store`] and the adapters ([`avatars`], [`mail`], [`i18n`], [`objects`], [`payments`], [`passwords`],
 //!   [`tokens`], [`captcha`], [`crypto`], [`kms`], [`secrets`], [`outbound`], [`breached`]) own their SDKs and crates and never
 //!   import a layer above them; a port such as [`payments::PaymentProvider`] lives with its adapter.
 //! - [`services`]: the use cases; never `http` or `api`, and neither `aws_sdk_*` nor

@@ -1,5 +1,7 @@
 //! Outgoing mail through SES, and its templates (text + HTML, English and Spanish, picked from
-//! the user's `preferences.language`, English otherwise). Codes appear in both parts because
+//! the user's `preferences.language`, English otherwise). The words come from the message
+//! catalog ([`crate::i18n`], `shared/locales/*/mail.ftl`); the structure of each mail, and the
+//! HTML escaping of everything put into it, stay here. Codes appear in both parts because
 //! some clients (and the local emulator) show only one.
 
 use anyhow::Context as _;
@@ -43,22 +45,8 @@ impl Mailer {
     }
 }
 
-/// Which language a template is rendered in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    En,
-    Es,
-}
-
-impl Lang {
-    /// From a BCP 47 primary subtag; anything we have no templates for is English.
-    pub fn from_primary(primary: &str) -> Self {
-        match primary {
-            "es" => Lang::Es,
-            _ => Lang::En,
-        }
-    }
-}
+pub use crate::i18n::Lang;
+use crate::i18n::{text, text_with};
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
@@ -81,125 +69,54 @@ fn html_page(greeting: &str, paragraphs: &[String], code: Option<&str>, link: Op
     format!("<!doctype html><html><body style=\"font-family:sans-serif\">{body}</body></html>")
 }
 
+/// `Hello {username},` / `Hola {username}:`.
+fn greeting(lang: Lang, username: &str) -> String {
+    text_with(lang, "greeting", &[("username", username)])
+}
+
 /// The activation mail: a 6-digit code and a link, both valid 24 h.
 pub fn activation(lang: Lang, to: &str, username: &str, code: &str, link: &str) -> Mail {
-    let (subject, greeting, lines, label) = match lang {
-        Lang::En => (
-            "Activate your account",
-            format!("Hello {username},"),
-            vec![
-                "Welcome! Enter this code to activate your account, or open the link below. Both are valid for 24 hours.".to_owned(),
-                "If you did not sign up, ignore this message.".to_owned(),
-            ],
-            "Activate my account",
-        ),
-        Lang::Es => (
-            "Activa tu cuenta",
-            format!("Hola {username}:"),
-            vec![
-                "¡Bienvenido! Introduce este código para activar tu cuenta o abre el enlace de abajo. Ambos son válidos durante 24 horas."
-                    .to_owned(),
-                "Si no te has registrado, ignora este mensaje.".to_owned(),
-            ],
-            "Activar mi cuenta",
-        ),
-    };
+    let greeting = greeting(lang, username);
+    let lines = [text(lang, "activation-intro"), text(lang, "activation-ignore")];
     Mail {
         to: to.to_owned(),
-        subject: subject.to_owned(),
+        subject: text(lang, "activation-subject"),
         text: format!("{greeting}\n\n{}\n\n{code}\n\n{link}\n\n{}\n", lines[0], lines[1]),
-        html: html_page(&greeting, &lines, Some(code), Some((label, link))),
+        html: html_page(&greeting, &lines, Some(code), Some((&text(lang, "activation-link"), link))),
     }
 }
 
 /// The password reset mail: a single-use link valid 1 h.
 pub fn password_reset(lang: Lang, to: &str, username: &str, link: &str) -> Mail {
-    let (subject, greeting, lines, label) = match lang {
-        Lang::En => (
-            "Reset your password",
-            format!("Hello {username},"),
-            vec![
-                "Someone asked to reset the password of your account. Open the link below within 1 hour to choose a new one; it works once. A new password signs out every session and revokes all your API keys.".to_owned(),
-                "If it was not you, ignore this message: your password stays as it is.".to_owned(),
-            ],
-            "Choose a new password",
-        ),
-        Lang::Es => (
-            "Restablece tu contraseña",
-            format!("Hola {username}:"),
-            vec![
-                "Alguien ha pedido restablecer la contraseña de tu cuenta. Abre el enlace de abajo en menos de 1 hora para elegir una nueva; solo funciona una vez. Una contraseña nueva cierra todas las sesiones y revoca todas tus claves de API.".to_owned(),
-                "Si no has sido tú, ignora este mensaje: tu contraseña no cambia.".to_owned(),
-            ],
-            "Elegir una contraseña nueva",
-        ),
-    };
+    let greeting = greeting(lang, username);
+    let lines = [text(lang, "password-reset-intro"), text(lang, "password-reset-ignore")];
     Mail {
         to: to.to_owned(),
-        subject: subject.to_owned(),
+        subject: text(lang, "password-reset-subject"),
         text: format!("{greeting}\n\n{}\n\n{link}\n\n{}\n", lines[0], lines[1]),
-        html: html_page(&greeting, &lines, None, Some((label, link))),
+        html: html_page(&greeting, &lines, None, Some((&text(lang, "password-reset-link"), link))),
     }
 }
 
 /// The link that completes an email change, sent to the new address (1 h, single use).
 pub fn email_change_confirmation(lang: Lang, to: &str, username: &str, link: &str) -> Mail {
-    let (subject, greeting, lines, label) = match lang {
-        Lang::En => (
-            "Confirm your new email address",
-            format!("Hello {username},"),
-            vec![
-                "Open the link below within 1 hour to make this the email address of your account; it works once.".to_owned(),
-                "If you did not ask for this, ignore this message: nothing changes.".to_owned(),
-            ],
-            "Confirm this address",
-        ),
-        Lang::Es => (
-            "Confirma tu nueva dirección de correo",
-            format!("Hola {username}:"),
-            vec![
-                "Abre el enlace de abajo en menos de 1 hora para que esta sea la dirección de correo de tu cuenta; solo funciona una vez."
-                    .to_owned(),
-                "Si no lo has pedido, ignora este mensaje: no cambiará nada.".to_owned(),
-            ],
-            "Confirmar esta dirección",
-        ),
-    };
+    let greeting = greeting(lang, username);
+    let lines = [text(lang, "email-change-confirmation-intro"), text(lang, "email-change-confirmation-ignore")];
     Mail {
         to: to.to_owned(),
-        subject: subject.to_owned(),
+        subject: text(lang, "email-change-confirmation-subject"),
         text: format!("{greeting}\n\n{}\n\n{link}\n\n{}\n", lines[0], lines[1]),
-        html: html_page(&greeting, &lines, None, Some((label, link))),
+        html: html_page(&greeting, &lines, None, Some((&text(lang, "email-change-confirmation-link"), link))),
     }
 }
 
 /// Tells the current address that a change to `new_redacted` was asked for.
 pub fn email_change_notice(lang: Lang, to: &str, username: &str, new_redacted: &str) -> Mail {
-    let (subject, greeting, lines) = match lang {
-        Lang::En => (
-            "Your email address is about to change",
-            format!("Hello {username},"),
-            vec![
-                format!(
-                    "Someone signed in to your account asked to change its email address to {new_redacted}. This address keeps working until the link sent there is opened."
-                ),
-                "If it was not you, change your password at once and sign out your other sessions.".to_owned(),
-            ],
-        ),
-        Lang::Es => (
-            "Tu dirección de correo va a cambiar",
-            format!("Hola {username}:"),
-            vec![
-                format!(
-                    "Alguien con acceso a tu cuenta ha pedido cambiar su dirección de correo a {new_redacted}. Esta dirección sigue funcionando hasta que se abra el enlace enviado allí."
-                ),
-                "Si no has sido tú, cambia tu contraseña de inmediato y cierra tus otras sesiones.".to_owned(),
-            ],
-        ),
-    };
+    let greeting = greeting(lang, username);
+    let lines = [text_with(lang, "email-change-notice-intro", &[("new_address", new_redacted)]), text(lang, "email-change-notice-advice")];
     Mail {
         to: to.to_owned(),
-        subject: subject.to_owned(),
+        subject: text(lang, "email-change-notice-subject"),
         text: format!("{greeting}\n\n{}\n\n{}\n", lines[0], lines[1]),
         html: html_page(&greeting, &lines, None, None),
     }
@@ -207,31 +124,11 @@ pub fn email_change_notice(lang: Lang, to: &str, username: &str, new_redacted: &
 
 /// Confirms a scheduled deletion and says how to undo it.
 pub fn deletion_scheduled(lang: Lang, to: &str, username: &str, purge_date: &str, recovery_code: &str) -> Mail {
-    let (subject, greeting, lines) = match lang {
-        Lang::En => (
-            "Your account will be deleted",
-            format!("Hello {username},"),
-            vec![
-                format!(
-                    "Your account is scheduled for permanent deletion on {purge_date}. Until then you can restore it with this recovery code and your email address (POST /api/users/recover)."
-                ),
-                "If you did not ask for this, restore the account at once and change your password.".to_owned(),
-            ],
-        ),
-        Lang::Es => (
-            "Tu cuenta se eliminará",
-            format!("Hola {username}:"),
-            vec![
-                format!(
-                    "Tu cuenta se eliminará definitivamente el {purge_date}. Hasta entonces puedes restaurarla con este código de recuperación y tu correo (POST /api/users/recover)."
-                ),
-                "Si no lo has pedido tú, restaura la cuenta de inmediato y cambia tu contraseña.".to_owned(),
-            ],
-        ),
-    };
+    let greeting = greeting(lang, username);
+    let lines = [text_with(lang, "deletion-scheduled-intro", &[("purge_date", purge_date)]), text(lang, "deletion-scheduled-advice")];
     Mail {
         to: to.to_owned(),
-        subject: subject.to_owned(),
+        subject: text(lang, "deletion-scheduled-subject"),
         text: format!("{greeting}\n\n{}\n\n{recovery_code}\n\n{}\n", lines[0], lines[1]),
         html: html_page(&greeting, &lines, Some(recovery_code), None),
     }
@@ -239,37 +136,15 @@ pub fn deletion_scheduled(lang: Lang, to: &str, username: &str, purge_date: &str
 
 /// A notice that something security-relevant happened to the account.
 pub fn security_notice(lang: Lang, to: &str, username: &str, what: SecurityEvent) -> Mail {
-    use SecurityEvent::*;
-    let (subject, line) = match (lang, what) {
-        (Lang::En, PasswordChanged) => {
-            ("Your password was changed", "The password of your account was just changed and your other sessions were signed out.")
-        }
-        (Lang::Es, PasswordChanged) => {
-            ("Tu contraseña ha cambiado", "Se acaba de cambiar la contraseña de tu cuenta y se han cerrado tus otras sesiones.")
-        }
-        (Lang::En, MfaEnabled) => ("Two-factor authentication is on", "Two-factor authentication was just turned on for your account."),
-        (Lang::Es, MfaEnabled) => {
-            ("La verificación en dos pasos está activada", "Se acaba de activar la verificación en dos pasos en tu cuenta.")
-        }
-        (Lang::En, MfaDisabled) => ("Two-factor authentication is off", "Two-factor authentication was just turned off for your account."),
-        (Lang::Es, MfaDisabled) => {
-            ("La verificación en dos pasos está desactivada", "Se acaba de desactivar la verificación en dos pasos en tu cuenta.")
-        }
-        (Lang::En, AccountRecovered) => ("Your account was restored", "Your account was restored and will not be deleted."),
-        (Lang::Es, AccountRecovered) => ("Tu cuenta se ha restaurado", "Tu cuenta se ha restaurado y no se eliminará."),
-        (Lang::En, ApiKeyCreated) => ("A new API key was created", "A new API key was just created for your account."),
-        (Lang::Es, ApiKeyCreated) => ("Se ha creado una clave de API", "Se acaba de crear una clave de API nueva para tu cuenta."),
-    };
-    let (greeting, tail) = match lang {
-        Lang::En => (format!("Hello {username},"), "If it was not you, reset your password at once and review your account."),
-        Lang::Es => (format!("Hola {username}:"), "Si no has sido tú, restablece tu contraseña de inmediato y revisa tu cuenta."),
-    };
-    let lines = vec![line.to_owned(), tail.to_owned()];
+    let id = what.message_id();
+    let greeting = greeting(lang, username);
+    let (line, tail) = (text(lang, id), text(lang, "security-advice"));
+    let mail_text = format!("{greeting}\n\n{line}\n\n{tail}\n");
     Mail {
         to: to.to_owned(),
-        subject: subject.to_owned(),
-        text: format!("{greeting}\n\n{line}\n\n{tail}\n"),
-        html: html_page(&greeting, &lines, None, None),
+        subject: text(lang, &format!("{id}-subject")),
+        text: mail_text,
+        html: html_page(&greeting, &[line, tail], None, None),
     }
 }
 
@@ -287,23 +162,19 @@ pub enum AskedFor {
 /// tell the two apart (SPEC §6), and the person learns that someone asked. English: there is no
 /// account whose language to use.
 pub fn no_account(to: &str, what: AskedFor) -> Mail {
-    let (subject, line) = match what {
-        AskedFor::PasswordReset => {
-            ("Password reset requested", "Someone asked to reset the password of an account with this address, but no account uses it.")
-        }
-        AskedFor::Activation => (
-            "Activation code requested",
-            "Someone asked for an activation code for this address, but no account waiting to be activated uses it. If you already activated your account, just sign in.",
-        ),
+    let lang = Lang::En;
+    let id = match what {
+        AskedFor::PasswordReset => "no-account-password-reset",
+        AskedFor::Activation => "no-account-activation",
     };
-    let greeting = "Hello,";
-    let tail = "If it was not you, ignore this message: nothing was changed.";
-    let lines = vec![line.to_owned(), tail.to_owned()];
+    let greeting = text(lang, "greeting-anonymous");
+    let (line, tail) = (text(lang, id), text(lang, "no-account-ignore"));
+    let mail_text = format!("{greeting}\n\n{line}\n\n{tail}\n");
     Mail {
         to: to.to_owned(),
-        subject: subject.to_owned(),
-        text: format!("{greeting}\n\n{line}\n\n{tail}\n"),
-        html: html_page(greeting, &lines, None, None),
+        subject: text(lang, &format!("{id}-subject")),
+        text: mail_text,
+        html: html_page(&greeting, &[line, tail], None, None),
     }
 }
 
@@ -316,16 +187,29 @@ pub enum SecurityEvent {
     AccountRecovered,
 }
 
+impl SecurityEvent {
+    /// The catalog message of its line (`<id>-subject` is its subject).
+    fn message_id(self) -> &'static str {
+        match self {
+            SecurityEvent::PasswordChanged => "security-password-changed",
+            SecurityEvent::MfaEnabled => "security-mfa-enabled",
+            SecurityEvent::MfaDisabled => "security-mfa-disabled",
+            SecurityEvent::ApiKeyCreated => "security-api-key-created",
+            SecurityEvent::AccountRecovered => "security-account-recovered",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_activation_code_and_link_are_in_both_parts() {
-        let m = activation(Lang::En, "a@example.com", "alice", "123456", "https://x/api/auth/activate?token=t");
+        let m = activation(Lang::En, "a@example.com", "alice", "123456", "https://x/activate?token=t");
         for part in [&m.text, &m.html] {
             assert!(part.contains("123456"));
-            assert!(part.contains("https://x/api/auth/activate?token=t"));
+            assert!(part.contains("https://x/activate?token=t"));
         }
     }
 
@@ -360,5 +244,62 @@ mod tests {
         assert!(m.text.contains("https://x/confirm-email?token=t") && m.html.contains("https://x/confirm-email?token=t"));
         let n = email_change_notice(Lang::En, "old@example.com", "ana", "n***@example.com");
         assert!(n.text.contains("n***@example.com") && n.html.contains("n***@example.com"));
+    }
+
+    /// Every mail in both languages, every security event included.
+    fn every_mail(lang: Lang) -> Vec<Mail> {
+        let mut all = vec![
+            activation(lang, "a@x.io", "ana", "123456", "https://x/activate?token=t"),
+            password_reset(lang, "a@x.io", "ana", "https://x/reset-password?token=t"),
+            email_change_confirmation(lang, "a@x.io", "ana", "https://x/confirm-email?token=t"),
+            email_change_notice(lang, "a@x.io", "ana", "n***@x.io"),
+            deletion_scheduled(lang, "a@x.io", "ana", "2026-12-09", "ABCD-EFGH"),
+        ];
+        let events = [
+            SecurityEvent::PasswordChanged,
+            SecurityEvent::MfaEnabled,
+            SecurityEvent::MfaDisabled,
+            SecurityEvent::ApiKeyCreated,
+            SecurityEvent::AccountRecovered,
+        ];
+        all.extend(events.into_iter().map(|e| security_notice(lang, "a@x.io", "ana", e)));
+        all.extend([AskedFor::PasswordReset, AskedFor::Activation].map(|w| no_account("a@x.io", w)));
+        all
+    }
+
+    #[test]
+    fn every_mail_is_worded_from_the_catalog_in_both_languages() {
+        for lang in Lang::ALL {
+            let mails = every_mail(lang);
+            for m in &mails {
+                // A missing message renders as its id (lower case, dashes, no spaces).
+                let paragraphs: Vec<&str> = m.text.split("\n\n").collect();
+                for line in std::iter::once(m.subject.as_str()).chain(paragraphs.iter().copied()) {
+                    let line = line.trim();
+                    let id_like = line.len() > 3 && line.bytes().all(|b| b.is_ascii_lowercase() || b == b'-');
+                    assert!(!id_like, "{lang:?}: {line:?} looks like a missing message in {m:?}");
+                }
+                assert!(!m.text.contains('{') && !m.html.contains('{'), "an unresolved placeable in {m:?}");
+                assert!(!m.text.contains('\u{2068}') && !m.html.contains('\u{2068}'), "isolation marks in {m:?}");
+            }
+            let subjects: std::collections::BTreeSet<&str> = mails.iter().map(|m| m.subject.as_str()).collect();
+            assert_eq!(subjects.len(), mails.len(), "every mail has a subject of its own");
+        }
+    }
+
+    #[test]
+    fn spanish_mail_keeps_its_wording_and_values() {
+        let m = deletion_scheduled(Lang::Es, "a@x.io", "ana", "2026-12-09", "ABCD-EFGH");
+        assert_eq!(m.subject, "Tu cuenta se eliminará");
+        assert_eq!(
+            m.text,
+            "Hola ana:\n\nTu cuenta se eliminará definitivamente el 2026-12-09. Hasta entonces puedes restaurarla con este código de recuperación y tu correo (POST /api/users/recover).\n\nABCD-EFGH\n\nSi no lo has pedido tú, restaura la cuenta de inmediato y cambia tu contraseña.\n"
+        );
+        let n = security_notice(Lang::Es, "a@x.io", "ana", SecurityEvent::ApiKeyCreated);
+        assert_eq!(n.subject, "Se ha creado una clave de API");
+        assert!(n.text.contains("Se acaba de crear una clave de API nueva para tu cuenta."));
+        let e = email_change_notice(Lang::En, "a@x.io", "<ana>", "n***@x.io");
+        assert!(e.text.starts_with("Hello <ana>,\n\nSomeone signed in to your account asked to change its email address to n***@x.io."));
+        assert!(e.html.contains("<p>Hello &lt;ana&gt;,</p>"), "{}", e.html);
     }
 }

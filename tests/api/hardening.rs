@@ -69,6 +69,8 @@ fn each_function_reaches_only_the_s3_prefixes_it_uses() {
     let (avatars, uploads, bucket) = ("${Bucket.Arn}/avatars/*", "${Bucket.Arn}/uploads/*", "Bucket.Arn");
     let expected: BTreeMap<&str, BTreeSet<(String, String)>> = BTreeMap::from([
         ("users", grants(&[("s3:GetObject", avatars), ("s3:PutObject", avatars), ("s3:DeleteObject", avatars)])),
+        // The pages' avatar upload calls the users service in process.
+        ("web", grants(&[("s3:GetObject", avatars), ("s3:PutObject", avatars), ("s3:DeleteObject", avatars)])),
         (
             "uploads",
             grants(&[("s3:PutObject", uploads), ("s3:GetObject", uploads), ("s3:DeleteObject", uploads), ("s3:ListBucket", bucket)]),
@@ -89,7 +91,9 @@ fn each_function_reaches_only_the_s3_prefixes_it_uses() {
 fn the_argon2_heavy_functions_have_reserved_concurrency_from_a_parameter() {
     let t = template();
     let functions = functions(&t);
-    for (function, parameter) in [("auth", "AuthReservedConcurrency"), ("users", "UsersReservedConcurrency")] {
+    for (function, parameter) in
+        [("auth", "AuthReservedConcurrency"), ("users", "UsersReservedConcurrency"), ("web", "WebReservedConcurrency")]
+    {
         let reserved = serde_yaml::to_string(&functions[function]["ReservedConcurrentExecutions"]).unwrap();
         assert!(reserved.contains(parameter), "{function}: {reserved}");
         let p = &t["Parameters"][parameter];

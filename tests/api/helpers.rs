@@ -244,7 +244,7 @@ impl TestApp {
         }
         calls.take();
         calls.restore(start_up);
-        let routes = accounts_core::api::gateway_routes(&app);
+        let routes = accounts_core::app::gateway_routes(&app);
         Self { routes, app, clock, dynamo, table, bucket, calls }
     }
 
@@ -257,7 +257,7 @@ impl TestApp {
         let mut app = App::new_observed(config, &sdk_config().await, self.clock.clone(), Some(calls.interceptor())).await.unwrap();
         app.mailer = accounts_core::mail::Mailer::new(app_mail_client(None, &calls).await, app.config.mail_from.clone());
         let app = Arc::new(app);
-        let routes = accounts_core::api::gateway_routes(&app);
+        let routes = accounts_core::app::gateway_routes(&app);
         Self {
             routes,
             app,

@@ -36,4 +36,5 @@ mod tokens;
 mod uploads;
 mod usage;
 mod users;
+mod web;
 mod web_account;

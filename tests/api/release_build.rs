@@ -50,7 +50,7 @@ fn template_code_uris() -> BTreeSet<String> {
 #[test]
 fn template_code_uris_and_function_packages_match_one_to_one() {
     let functions = function_binaries();
-    assert_eq!(functions.len(), 8, "auth, users, api-keys, admin, uploads, billing, purge and events: {functions:?}");
+    assert_eq!(functions.len(), 9, "auth, users, api-keys, admin, uploads, billing, purge, events and web: {functions:?}");
     let built: BTreeSet<String> = functions.iter().map(|f| format!("target/lambda/{f}/")).collect();
     assert_eq!(template_code_uris(), built, "template.yaml CodeUris vs what `make build` writes");
 }

@@ -406,8 +406,10 @@ fn only_the_functions_that_use_a_secret_can_read_it() {
     assert!(functions.len() >= 7, "{:?}", functions.keys());
     let globals = &template["Globals"]["Function"]["Environment"]["Variables"];
     for (var, parameter, expected) in [
-        ("CODE_PEPPER_PARAMETER", "CodePepperParameter", BTreeSet::from(["admin", "api-keys", "auth", "users"])),
-        ("MFA_SEAL_KEY_PARAMETER", "MfaSealKeyParameter", BTreeSet::from(["auth", "users"])),
+        // web: the pages call the auth, users and api-keys services in process (and key their
+        // CSRF tokens with the pepper).
+        ("CODE_PEPPER_PARAMETER", "CodePepperParameter", BTreeSet::from(["admin", "api-keys", "auth", "users", "web"])),
+        ("MFA_SEAL_KEY_PARAMETER", "MfaSealKeyParameter", BTreeSet::from(["auth", "users", "web"])),
     ] {
         assert!(globals[var].is_null(), "{var} must not be global: every function could then read it");
         assert!(!template["Parameters"][parameter].is_null(), "{parameter}");

@@ -282,23 +282,25 @@ fn kms_grants(template: &serde_yaml::Value) -> Vec<(String, Vec<String>, serde_y
 }
 
 #[test]
-fn only_the_auth_function_can_sign_and_only_with_the_stacks_tagged_keys() {
+fn only_the_functions_that_start_sessions_can_sign_and_only_with_the_stacks_tagged_keys() {
+    // auth (the JSON login) and web (the pages' sign-in) issue access tokens; nothing else.
+    const ISSUERS: [&str; 2] = ["AuthFunction", "WebFunction"];
     let template = template();
     let grants = kms_grants(&template);
-    assert_eq!(grants.len(), 1, "exactly one KMS statement: {grants:?}");
-    let (function, actions, statement) = &grants[0];
-    assert_eq!(function, "AuthFunction");
-    assert_eq!(actions, &["kms:Sign", "kms:GetPublicKey"]);
-    let condition = format!("{:?}", statement["Condition"]["StringEquals"]["aws:ResourceTag/accounts:signing"]);
-    assert!(condition.contains("AWS::StackName"), "sign only keys tagged for this stack: {condition}");
-    // The key exists, is RSA and carries the tag; only the auth function is told its ARN.
+    assert_eq!(grants.iter().map(|(f, _, _)| f.as_str()).collect::<Vec<_>>(), ISSUERS, "one KMS statement each: {grants:?}");
+    for (_, actions, statement) in &grants {
+        assert_eq!(actions, &["kms:Sign", "kms:GetPublicKey"]);
+        let condition = format!("{:?}", statement["Condition"]["StringEquals"]["aws:ResourceTag/accounts:signing"]);
+        assert!(condition.contains("AWS::StackName"), "sign only keys tagged for this stack: {condition}");
+    }
+    // The key exists, is RSA and carries the tag; only the issuing functions are told its ARN.
     let key = &template["Resources"]["SigningKey"]["Properties"];
     assert_eq!((key["KeySpec"].as_str(), key["KeyUsage"].as_str()), (Some("RSA_2048"), Some("SIGN_VERIFY")));
     assert_eq!(key["Tags"][0]["Key"].as_str(), Some(accounts_core::kms::SIGNING_KEY_TAG));
     assert!(template["Globals"]["Function"]["Environment"]["Variables"]["SIGNING_KEY"].is_null());
     for (name, resource) in template["Resources"].as_mapping().unwrap() {
         let has_key = !resource["Properties"]["Environment"]["Variables"]["SIGNING_KEY"].is_null();
-        assert_eq!(has_key, name.as_str() == Some("AuthFunction"), "{name:?}");
+        assert_eq!(has_key, name.as_str().is_some_and(|n| ISSUERS.contains(&n)), "{name:?}");
     }
 }
 

@@ -59,7 +59,7 @@ impl Stack {
         let recorder = CallRecorder::new();
         let app = Arc::new(App::new_observed(config, &sdk, Arc::new(SystemClock), Some(recorder.interceptor())).await?);
         accounts_core::services::signing::load(&app).await?;
-        let routes = accounts_core::api::gateway_routes(&app);
+        let routes = accounts_core::app::gateway_routes(&app);
         recorder.take();
         Ok(Self { app, recorder, routes, next_ip: std::cell::Cell::new(1) })
     }

@@ -25,7 +25,8 @@ field-new-password = New password
 field-current-password = Current password
 field-mfa-code = Code from your authenticator app, or a backup code
 field-recovery-code = Recovery code
-password-hint = At least 8 characters, with upper- and lower-case letters and a digit.
+password-hint-classic = At least { $min } characters, with upper- and lower-case letters and a digit.
+password-hint-nist = At least { $min } characters. Avoid common passwords and your username.
 captcha-alt = Distorted characters to type in the field below
 
 sign-up-title = Create your account

@@ -25,7 +25,8 @@ field-new-password = Contraseña nueva
 field-current-password = Contraseña actual
 field-mfa-code = Código de tu aplicación de autenticación o un código de respaldo
 field-recovery-code = Código de recuperación
-password-hint = Al menos 8 caracteres, con mayúsculas, minúsculas y un dígito.
+password-hint-classic = Al menos { $min } caracteres, con mayúsculas, minúsculas y un dígito.
+password-hint-nist = Al menos { $min } caracteres. Evita las contraseñas comunes y tu nombre de usuario.
 captcha-alt = Caracteres distorsionados que debes escribir en el campo de abajo
 
 sign-up-title = Crea tu cuenta

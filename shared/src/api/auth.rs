@@ -78,6 +78,7 @@ async fn register(State(app): State<Arc<App>>, client: ClientInfo, Json(body): J
             email: body.email.unwrap_or_default(),
             password: body.password.unwrap_or_default(),
             captcha,
+            language: None,
         },
         &client,
     )

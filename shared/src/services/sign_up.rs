@@ -6,7 +6,8 @@ use super::{Principal, activity};
 use super::{events, mailing};
 use crate::App;
 use crate::domain::{
-    ActivationState, ActivityKind, ClientInfo, Email, LinkToken, Password, PasswordPolicyInput, Role, TokenKind, User, UserId, Username,
+    ActivationState, ActivityKind, ClientInfo, Email, Language, LinkToken, Password, PasswordPolicyInput, Role, TokenKind, User, UserId,
+    Username,
 };
 use crate::error::{Error, FieldError, Result};
 use crate::mail::{self, Lang};
@@ -68,6 +69,9 @@ pub struct Registration {
     pub password: String,
     /// `(captchaId, answer)` when the client sent them.
     pub captcha: Option<(String, String)>,
+    /// The language the person signed up in (the hosted pages'), kept as
+    /// `preferences.language` so the activation mail and later pages speak it; `None`: English.
+    pub language: Option<Language>,
 }
 
 pub struct Registered {
@@ -129,7 +133,10 @@ pub async fn register(app: &App, input: Registration, client: &ClientInfo) -> Re
     let id = UserId::generate(app.clock.now());
     let password_hash = app.hasher.hash(password.expose()).await.map_err(Error::internal)?;
     let issued = issue_activation(app.code_pepper()?, &id, now);
-    let user = User::new_account(id, &username, &email, password_hash, Role::User, Some(issued.state), now);
+    let mut user = User::new_account(id, &username, &email, password_hash, Role::User, Some(issued.state), now);
+    if let Some(language) = input.language {
+        user.preferences.language = language;
+    }
     let entry = activity::entry(app, ActivityKind::Registered, client, None);
     let unverified_purge_at = Some(now + i64::from(app.config.unverified_ttl_days) * 86_400);
     // The activation mail is counted on the recipient's mail counter inside the transaction,
@@ -158,7 +165,10 @@ pub async fn register(app: &App, input: Registration, client: &ClientInfo) -> Re
 }
 
 fn activation_mail(app: &App, user: &User, code: &str, link_token: &str) -> mail::Mail {
-    let link = format!("{}/api/auth/activate?token={link_token}", app.config.public_base_url);
+    // The hosted page, whose button POSTs the token: a link never acts on GET (SPEC §3.8), since
+    // mail scanners and previews open links. `GET /api/auth/activate?token=` still works for
+    // API callers.
+    let link = format!("{}/activate?token={link_token}", app.config.public_base_url);
     let lang = Lang::from_primary(user.preferences.language.primary());
     mail::activation(lang, user.email.as_str(), user.username.as_str(), code, &link)
 }
@@ -209,7 +219,8 @@ pub async fn activate_with_code(app: &App, principal: &Principal, code: &str, cl
     Ok(())
 }
 
-/// `GET /activate?token=` from the mail link.
+/// `GET /api/auth/activate?token=`: the token of the mail's link, for API callers (the mail
+/// itself links to the hosted `/activate` page).
 pub async fn activate_with_token(app: &App, token: &str, client: &ClientInfo) -> Result<()> {
     let hash = tokens::sha256_hex(token);
     let Some(found) = app.store.get_link_token(&hash).await? else { return Err(Error::InvalidToken) };

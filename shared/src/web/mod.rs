@@ -74,8 +74,15 @@ pub struct Refused {
 impl IntoResponse for Refused {
     fn into_response(self) -> Response {
         tracing::info!(status = self.status.as_u16(), reason = self.message, "form post refused");
-        let c =
-            Chrome { lang: self.lang, theme: None, csrf: String::new(), username: None, css: assets::css_path(), js: assets::js_path() };
+        let c = Chrome {
+            lang: self.lang,
+            theme: None,
+            csrf: String::new(),
+            username: None,
+            css: assets::css_path(),
+            js: assets::js_path(),
+            password_hint: String::new(),
+        };
         let page = MessagePage { title: c.t(self.title), message: c.t(self.message), next: Some(("/".into(), c.t("nav-home"))), c };
         let body = askama::Template::render(&page).unwrap_or_default();
         Page::bare(self.status, body).into_response()

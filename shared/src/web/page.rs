@@ -26,6 +26,8 @@ pub struct Chrome {
     pub username: Option<String>,
     pub css: &'static str,
     pub js: &'static str,
+    /// What a new password must be (the configured policy), for the hint under such fields.
+    pub password_hint: String,
 }
 
 impl Chrome {
@@ -37,6 +39,7 @@ impl Chrome {
             username: visitor.principal.as_ref().map(|p| p.user.username.as_str().to_owned()),
             css: assets::css_path(),
             js: assets::js_path(),
+            password_hint: visitor.password_hint.clone(),
         }
     }
 
@@ -107,7 +110,7 @@ impl FormState {
         state
     }
 
-    /// The message of a field, if it failed.
+    /// The message of a field (by its page name: [`FormState::failed`] maps the API's), if it failed.
     pub fn error(&self, field: &str) -> Option<&str> {
         self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
     }
@@ -254,6 +257,8 @@ mod tests {
         let form = FormState::new().failed(Lang::En, &Error::field("email", "is not a valid address"));
         assert_eq!(form.error("email"), Some("is not a valid address"));
         assert_eq!(form.error("username"), None);
+        let form = FormState::new().failed(Lang::En, &Error::field("newPassword", "is too short"));
+        assert_eq!(form.error("new_password"), Some("is too short"), "the API's field names are the form's");
         let form = FormState::new().failed(Lang::En, &Error::InvalidCredentials);
         assert!(form.alert.is_some());
         assert_eq!(form.error("password"), None);

@@ -87,8 +87,13 @@ async fn sign_up_page(State(app): State<Arc<App>>, mut visitor: Visitor) -> Page
 
 async fn sign_up_submit(State(app): State<Arc<App>>, Submitted(mut visitor, form): Submitted<SignUpForm>) -> Page {
     let captcha = (!form.captcha.is_empty()).then(|| (form.captcha_id.clone(), form.captcha.clone()));
-    let registration =
-        sign_up::Registration { username: form.username.clone(), email: form.email.clone(), password: form.password, captcha };
+    let registration = sign_up::Registration {
+        username: form.username.clone(),
+        email: form.email.clone(),
+        password: form.password,
+        captcha,
+        language: crate::domain::Language::parse(visitor.lang.code()),
+    };
     match sign_up::register(&app, registration, &visitor.client).await {
         Ok(done) => {
             let text = if done.mail_sent { "sign-up-done-text" } else { "sign-up-done-no-mail" };
@@ -152,46 +157,47 @@ fn link_token(raw: String) -> Option<String> {
     (!raw.is_empty() && raw.len() <= MAX_TOKEN).then_some(raw)
 }
 
-async fn activate_page(mut visitor: Visitor, Query(q): Query<TokenQuery>) -> Page {
-    match link_token(q.token) {
-        Some(token) => token_page(&mut visitor, ACTIVATE, token, None, StatusCode::OK),
-        None => super::page::error_page(&mut visitor, &Error::InvalidToken).token_in_address(),
+/// `GET` of a link page: the button, never the action.
+fn link_page(visitor: &mut Visitor, which: (&'static str, &str), token: String) -> Page {
+    match link_token(token) {
+        Some(token) => token_page(visitor, which, token, None, StatusCode::OK),
+        None => super::page::error_page(visitor, &Error::InvalidToken).token_in_address(),
     }
+}
+
+/// The answer to a link page's button: done, or the button again with why not.
+fn link_done(visitor: &mut Visitor, which: (&'static str, &str), token: String, result: crate::Result<()>) -> Page {
+    let prefix = which.1;
+    match result {
+        Ok(()) => {
+            let text = Chrome::of(visitor).t(&format!("{prefix}-done-text"));
+            message(visitor, StatusCode::OK, &format!("{prefix}-done-title"), text, Some(("/sign-in", "nav-sign-in"))).token_in_address()
+        }
+        Err(e) => {
+            let alert = Some(super::page::error_message(visitor.lang, &e));
+            token_page(visitor, which, token, alert, e.status())
+        }
+    }
+}
+
+async fn activate_page(mut visitor: Visitor, Query(q): Query<TokenQuery>) -> Page {
+    link_page(&mut visitor, ACTIVATE, q.token)
 }
 
 async fn activate_submit(State(app): State<Arc<App>>, Submitted(mut visitor, form): Submitted<TokenForm>) -> Page {
     let Some(token) = link_token(form.token) else { return super::page::error_page(&mut visitor, &Error::InvalidToken) };
-    match sign_up::activate_with_token(&app, &token, &visitor.client).await {
-        Ok(()) => {
-            let text = Chrome::of(&visitor).t("activate-done-text");
-            message(&mut visitor, StatusCode::OK, "activate-done-title", text, Some(("/sign-in", "nav-sign-in"))).token_in_address()
-        }
-        Err(e) => {
-            let alert = Some(super::page::error_message(visitor.lang, &e));
-            token_page(&mut visitor, ACTIVATE, token, alert, e.status())
-        }
-    }
+    let result = sign_up::activate_with_token(&app, &token, &visitor.client).await;
+    link_done(&mut visitor, ACTIVATE, token, result)
 }
 
 async fn confirm_page(mut visitor: Visitor, Query(q): Query<TokenQuery>) -> Page {
-    match link_token(q.token) {
-        Some(token) => token_page(&mut visitor, CONFIRM_EMAIL, token, None, StatusCode::OK),
-        None => super::page::error_page(&mut visitor, &Error::InvalidToken).token_in_address(),
-    }
+    link_page(&mut visitor, CONFIRM_EMAIL, q.token)
 }
 
 async fn confirm_submit(State(app): State<Arc<App>>, Submitted(mut visitor, form): Submitted<TokenForm>) -> Page {
     let Some(token) = link_token(form.token) else { return super::page::error_page(&mut visitor, &Error::InvalidToken) };
-    match crate::services::users::account::confirm_email_change(&app, &token, &visitor.client).await {
-        Ok(()) => {
-            let text = Chrome::of(&visitor).t("confirm-email-done-text");
-            message(&mut visitor, StatusCode::OK, "confirm-email-done-title", text, Some(("/sign-in", "nav-sign-in"))).token_in_address()
-        }
-        Err(e) => {
-            let alert = Some(super::page::error_message(visitor.lang, &e));
-            token_page(&mut visitor, CONFIRM_EMAIL, token, alert, e.status())
-        }
-    }
+    let result = crate::services::users::account::confirm_email_change(&app, &token, &visitor.client).await;
+    link_done(&mut visitor, CONFIRM_EMAIL, token, result)
 }
 
 // ---- sign-in -----------------------------------------------------------------------------------

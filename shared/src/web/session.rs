@@ -18,7 +18,7 @@
 //! [`http::check_origin`]. Anything else is a 403 page.
 
 use crate::App;
-use crate::domain::{ClientInfo, Theme};
+use crate::domain::{ClientInfo, PasswordPolicy, Theme};
 use crate::http::{self, CookieNames};
 use crate::i18n::Lang;
 use crate::secrets::CodePepper;
@@ -62,6 +62,8 @@ pub struct Visitor {
     pub client: ClientInfo,
     /// The token every form of this answer carries.
     pub csrf: String,
+    /// What a new password must be, in the visitor's language (from the configured policy).
+    pub password_hint: String,
     set_cookies: Vec<HeaderValue>,
 }
 
@@ -112,6 +114,15 @@ fn language(principal: Option<&Principal>, headers: &HeaderMap) -> Lang {
         .and_then(|p| lang_of(p.user.preferences.language.primary()))
         .or_else(|| Lang::negotiate(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok())))
         .unwrap_or(Lang::En)
+}
+
+/// The rule of the configured password policy, for the hint under a new-password field.
+fn password_hint(policy: PasswordPolicy, lang: Lang) -> String {
+    let (id, min) = match policy {
+        PasswordPolicy::Classic { min_length } => ("password-hint-classic", min_length),
+        PasswordPolicy::Nist { min_length } => ("password-hint-nist", min_length),
+    };
+    crate::i18n::text_with(lang, id, &[("min", &min.to_string())])
 }
 
 fn theme(principal: Option<&Principal>) -> Option<&'static str> {
@@ -168,8 +179,10 @@ impl FromRequestParts<Arc<App>> for Visitor {
             (Some(p), Some(c)) => p.hash("csrf", c, ""),
             _ => String::new(),
         };
+        let lang = language(principal.as_ref(), &parts.headers);
         Ok(Visitor {
-            lang: language(principal.as_ref(), &parts.headers),
+            password_hint: password_hint(app.config.passwords.policy, lang),
+            lang,
             theme: theme(principal.as_ref()),
             principal,
             client,
@@ -190,6 +203,14 @@ mod tests {
         assert_eq!(lang_of("EN_gb"), Some(Lang::En));
         assert_eq!(lang_of("fr"), None);
         assert_eq!(lang_of(""), None);
+    }
+
+    #[test]
+    fn the_password_hint_follows_the_configured_policy() {
+        let classic = password_hint(PasswordPolicy::Classic { min_length: 10 }, Lang::En);
+        assert!(classic.contains("10") && classic.contains("digit"), "{classic}");
+        let nist = password_hint(PasswordPolicy::Nist { min_length: 15 }, Lang::Es);
+        assert!(nist.contains("15") && !nist.contains("dígito"), "{nist}");
     }
 
     #[test]
