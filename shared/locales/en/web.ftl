@@ -109,6 +109,8 @@ section-activity = Activity
 section-export = Export your data
 section-delete = Delete account
 save-button = Save
+copy-button = Copy
+copied = Copied
 sign-in-password-changed = Your password was changed and every session was signed out. Sign in with the new password.
 
 account-not-activated-title = Activate your account first

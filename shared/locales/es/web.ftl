@@ -109,6 +109,8 @@ section-activity = Actividad
 section-export = Exportar tus datos
 section-delete = Eliminar la cuenta
 save-button = Guardar
+copy-button = Copiar
+copied = Copiado
 sign-in-password-changed = Tu contraseña se ha cambiado y se han cerrado todas las sesiones. Inicia sesión con la nueva contraseña.
 
 account-not-activated-title = Activa primero tu cuenta
