@@ -1115,7 +1115,15 @@ mod tests {
 
     #[test]
     fn only_known_notices_are_shown() {
-        let c = Chrome { lang: crate::i18n::Lang::En, theme: None, csrf: String::new(), username: None, css: "", js: "" };
+        let c = Chrome {
+            lang: crate::i18n::Lang::En,
+            theme: None,
+            csrf: String::new(),
+            username: None,
+            css: "",
+            js: "",
+            password_hint: String::new(),
+        };
         assert!(notice(&c, Some("done=saved")).is_some());
         assert!(notice(&c, Some("done=%3Cscript%3E")).is_none());
         assert!(notice(&c, None).is_none());
