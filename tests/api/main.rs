@@ -39,3 +39,4 @@ mod uploads;
 mod usage;
 mod users;
 mod web;
+mod web_account;

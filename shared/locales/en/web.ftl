@@ -93,3 +93,161 @@ error-METHOD_NOT_ALLOWED = This page cannot be used that way.
 error-FORBIDDEN = You are not allowed to do this.
 error-INTERNAL = Something went wrong on our side. Try again in a moment.
 error-DEPENDENCY_UNAVAILABLE = The service is busy. Try again in a moment.
+
+# The account console (shared/src/web/account.rs).
+sections-label = Account sections
+section-overview = Overview
+section-profile = Profile
+section-preferences = Preferences
+section-settings = Settings
+section-password = Password
+section-email = Email address
+section-mfa = Two-step verification
+section-sessions = Sessions
+section-api-keys = API keys
+section-activity = Activity
+section-export = Export your data
+section-delete = Delete account
+save-button = Save
+copy-button = Copy
+copied = Copied
+sign-in-password-changed = Your password was changed and every session was signed out. Sign in with the new password.
+
+account-not-activated-title = Activate your account first
+account-not-activated-next = Back to your account
+account-not-activated-text = Your account is not activated yet. Open the link in the activation email, or ask for a new one.
+account-resend-activation = Send the activation email again
+
+done-saved = Your changes were saved.
+done-avatar = Your new picture was saved.
+done-avatar-removed = Your picture was removed.
+done-activation-sent = If your account still needs activating, a new activation email is on its way.
+done-session-revoked = The session was signed out.
+done-key-revoked = The API key was revoked. It no longer works.
+done-mfa-off = Two-step verification is off.
+
+field-name = Display name
+field-bio = About you
+field-location = Location
+field-website = Website
+avatar-title = Profile picture
+avatar-alt = Your current profile picture
+field-avatar = New picture
+avatar-hint = PNG, JPEG, GIF or WebP, at most 5 MB.
+avatar-button = Upload the picture
+avatar-remove-button = Remove the picture
+
+field-theme = Theme
+theme-auto = Same as my device
+theme-light = Light
+theme-dark = Dark
+field-language = Language
+field-timezone = Time zone
+timezone-hint = An IANA time zone name, such as Europe/Madrid or America/New_York.
+
+settings-notifications = Email me about
+settings-privacy = Privacy
+settings-app = Uploads
+setting-notifications-email = Account news by email
+setting-notifications-push = Push notifications
+setting-notifications-uploads = Finished uploads
+setting-notifications-sharing = Things shared with me
+setting-notifications-storage = Storage running low
+setting-notifications-security = Security alerts
+setting-notifications-marketing = Offers and product news
+setting-privacy-public-profile = Show my profile to anyone
+setting-privacy-show-activity = Show my activity on my profile
+setting-privacy-allow-indexing = Let search engines index my profile
+setting-app-auto-upload = Upload automatically
+setting-app-compression-enabled = Compress uploads
+setting-app-thumbnail-generation = Make thumbnails
+field-default-folder = Default folder
+
+password-intro = Changing your password signs you out everywhere, this browser included.
+password-button = Change the password
+
+email-current = Your account's address is { $email }.
+email-intro = We will send a link to the new address. The current address keeps working until the link is opened.
+field-new-email = New email address
+email-button = Send the confirmation link
+email-done = If { $email } can be used, a confirmation link is on its way there. It works once, within 1 hour.
+
+mfa-status-on = Two-step verification is on.
+mfa-status-off = Two-step verification is off.
+mfa-start-intro = With two-step verification, signing in also asks for a code from an authenticator app on your phone. Enter your password to start.
+mfa-start-button = Set up two-step verification
+mfa-enrol-intro = Scan this code with your authenticator app, then enter the 6-digit code it shows.
+mfa-qr-alt = QR code to add this account to an authenticator app
+mfa-secret-intro = Cannot scan it? Enter this key instead:
+mfa-enrol-again = Enter the 6-digit code your authenticator app shows for this account.
+field-totp-code = 6-digit code from your authenticator app
+mfa-verify-button = Turn on two-step verification
+mfa-start-over = Start again
+mfa-codes-notice = Save these backup codes now: they are shown only this once.
+mfa-codes-intro = Each backup code signs you in once if you lose your phone. Keep them somewhere safe.
+mfa-codes-done = I have saved them
+mfa-manage-intro = To get new backup codes or to turn two-step verification off, enter your password and a code from your authenticator app (or a backup code).
+mfa-regenerate-button = Get new backup codes
+mfa-disable-button = Turn off two-step verification
+
+sessions-intro = These browsers and apps are signed in to your account. Sign out any you do not recognise.
+sessions-caption = Signed-in sessions
+sessions-device = Device
+sessions-ip = IP address
+sessions-created = Signed in
+sessions-last-used = Last active
+sessions-actions = Actions
+sessions-this-one = this browser
+sessions-revoke = Sign out
+sessions-revoke-label = Sign out the session on { $device }
+
+keys-intro = API keys let your own scripts use the API as you. A key can read, or read and change, your profile, settings and uploads.
+field-key-name = Name
+field-scopes = What the key may do
+scope-read = Read
+scope-write = Change
+field-expires-in = Expires
+key-expires-never = Never
+key-expires-30d = In 30 days
+key-expires-90d = In 90 days
+key-expires-365d = In a year
+key-create-button = Create the key
+key-created = Your new key is below. Copy it now: it is shown only this once.
+keys-list-title = Your keys
+keys-none = You have no API keys.
+keys-caption = API keys
+keys-prefix = Starts with
+keys-created = Created
+keys-last-used = Last used
+keys-expires = Expires
+keys-status = Status
+keys-never = Never
+keys-revoke = Revoke
+keys-revoke-label = Revoke the key { $name }
+key-status-active = Active
+key-status-revoked = Revoked
+key-status-expired = Expired
+
+activity-intro = What happened on your account in the last 90 days, newest first.
+activity-none = Nothing yet.
+activity-caption = Account activity
+activity-when = When
+activity-what = What
+activity-detail = Detail
+activity-more = Older activity
+
+export-intro = Download everything we store about you as one JSON file: your profile, sessions, activity and API keys (never passwords or keys themselves).
+export-button = Download my data
+
+delete-intro = Your account will be deleted after a grace period. Until then you can keep it with the recovery code shown next. Enter your password to confirm.
+field-reason = Why are you leaving? (optional)
+delete-button = Delete my account
+deleted-title = Account scheduled for deletion
+deleted-text = Your account will be deleted on { $date }. You have been signed out.
+deleted-code-intro = Your recovery code, shown only this once:
+deleted-how = To keep your account, enter your email address and this code before that date on the
+deleted-recover-link = recovery page
+
+error-CONFLICT = This changed in the meantime. Reload the page and try again.
+error-PAYLOAD_TOO_LARGE = The file is too large.
+error-UNSUPPORTED_MEDIA_TYPE = This kind of file is not accepted.

@@ -93,3 +93,161 @@ error-METHOD_NOT_ALLOWED = Esta página no se puede usar así.
 error-FORBIDDEN = No tienes permiso para hacer esto.
 error-INTERNAL = Algo ha ido mal por nuestra parte. Inténtalo de nuevo en un momento.
 error-DEPENDENCY_UNAVAILABLE = El servicio está ocupado. Inténtalo de nuevo en un momento.
+
+# La consola de la cuenta (shared/src/web/account.rs).
+sections-label = Secciones de la cuenta
+section-overview = Resumen
+section-profile = Perfil
+section-preferences = Preferencias
+section-settings = Ajustes
+section-password = Contraseña
+section-email = Dirección de correo
+section-mfa = Verificación en dos pasos
+section-sessions = Sesiones
+section-api-keys = Claves de API
+section-activity = Actividad
+section-export = Exportar tus datos
+section-delete = Eliminar la cuenta
+save-button = Guardar
+copy-button = Copiar
+copied = Copiado
+sign-in-password-changed = Tu contraseña se ha cambiado y se han cerrado todas las sesiones. Inicia sesión con la nueva contraseña.
+
+account-not-activated-title = Activa primero tu cuenta
+account-not-activated-next = Volver a tu cuenta
+account-not-activated-text = Tu cuenta aún no está activada. Abre el enlace del correo de activación o pide uno nuevo.
+account-resend-activation = Enviar de nuevo el correo de activación
+
+done-saved = Se han guardado los cambios.
+done-avatar = Se ha guardado tu nueva imagen.
+done-avatar-removed = Se ha quitado tu imagen.
+done-activation-sent = Si tu cuenta aún necesita activarse, te hemos enviado un nuevo correo de activación.
+done-session-revoked = Se ha cerrado la sesión.
+done-key-revoked = Se ha revocado la clave de API. Ya no funciona.
+done-mfa-off = La verificación en dos pasos está desactivada.
+
+field-name = Nombre visible
+field-bio = Sobre ti
+field-location = Ubicación
+field-website = Sitio web
+avatar-title = Imagen de perfil
+avatar-alt = Tu imagen de perfil actual
+field-avatar = Nueva imagen
+avatar-hint = PNG, JPEG, GIF o WebP, de 5 MB como máximo.
+avatar-button = Subir la imagen
+avatar-remove-button = Quitar la imagen
+
+field-theme = Tema
+theme-auto = El de mi dispositivo
+theme-light = Claro
+theme-dark = Oscuro
+field-language = Idioma
+field-timezone = Zona horaria
+timezone-hint = Un nombre de zona horaria IANA, como Europe/Madrid o America/Mexico_City.
+
+settings-notifications = Avisarme por correo de
+settings-privacy = Privacidad
+settings-app = Subidas
+setting-notifications-email = Novedades de la cuenta por correo
+setting-notifications-push = Notificaciones push
+setting-notifications-uploads = Subidas terminadas
+setting-notifications-sharing = Lo que comparten conmigo
+setting-notifications-storage = Poco espacio de almacenamiento
+setting-notifications-security = Alertas de seguridad
+setting-notifications-marketing = Ofertas y novedades del producto
+setting-privacy-public-profile = Mostrar mi perfil a cualquiera
+setting-privacy-show-activity = Mostrar mi actividad en mi perfil
+setting-privacy-allow-indexing = Permitir que los buscadores indexen mi perfil
+setting-app-auto-upload = Subir automáticamente
+setting-app-compression-enabled = Comprimir las subidas
+setting-app-thumbnail-generation = Crear miniaturas
+field-default-folder = Carpeta predeterminada
+
+password-intro = Al cambiar la contraseña se cierran todas tus sesiones, también la de este navegador.
+password-button = Cambiar la contraseña
+
+email-current = La dirección de tu cuenta es { $email }.
+email-intro = Enviaremos un enlace a la nueva dirección. La dirección actual sigue funcionando hasta que se abra el enlace.
+field-new-email = Nueva dirección de correo
+email-button = Enviar el enlace de confirmación
+email-done = Si { $email } se puede usar, le hemos enviado un enlace de confirmación. Funciona una vez, durante 1 hora.
+
+mfa-status-on = La verificación en dos pasos está activada.
+mfa-status-off = La verificación en dos pasos está desactivada.
+mfa-start-intro = Con la verificación en dos pasos, al iniciar sesión también se pide un código de una app de autenticación de tu teléfono. Escribe tu contraseña para empezar.
+mfa-start-button = Configurar la verificación en dos pasos
+mfa-enrol-intro = Escanea este código con tu app de autenticación y escribe el código de 6 dígitos que muestra.
+mfa-qr-alt = Código QR para añadir esta cuenta a una app de autenticación
+mfa-secret-intro = ¿No puedes escanearlo? Escribe esta clave:
+mfa-enrol-again = Escribe el código de 6 dígitos que muestra tu app de autenticación para esta cuenta.
+field-totp-code = Código de 6 dígitos de tu app de autenticación
+mfa-verify-button = Activar la verificación en dos pasos
+mfa-start-over = Empezar de nuevo
+mfa-codes-notice = Guarda ahora estos códigos de respaldo: solo se muestran esta vez.
+mfa-codes-intro = Cada código de respaldo te permite iniciar sesión una vez si pierdes el teléfono. Guárdalos en un lugar seguro.
+mfa-codes-done = Ya los he guardado
+mfa-manage-intro = Para obtener nuevos códigos de respaldo o desactivar la verificación en dos pasos, escribe tu contraseña y un código de tu app de autenticación (o un código de respaldo).
+mfa-regenerate-button = Obtener nuevos códigos de respaldo
+mfa-disable-button = Desactivar la verificación en dos pasos
+
+sessions-intro = Estos navegadores y apps tienen una sesión abierta en tu cuenta. Cierra las que no reconozcas.
+sessions-caption = Sesiones abiertas
+sessions-device = Dispositivo
+sessions-ip = Dirección IP
+sessions-created = Inicio de sesión
+sessions-last-used = Última actividad
+sessions-actions = Acciones
+sessions-this-one = este navegador
+sessions-revoke = Cerrar sesión
+sessions-revoke-label = Cerrar la sesión de { $device }
+
+keys-intro = Las claves de API permiten que tus propios scripts usen la API en tu nombre. Una clave puede leer, o leer y cambiar, tu perfil, tus ajustes y tus subidas.
+field-key-name = Nombre
+field-scopes = Qué puede hacer la clave
+scope-read = Leer
+scope-write = Cambiar
+field-expires-in = Caduca
+key-expires-never = Nunca
+key-expires-30d = En 30 días
+key-expires-90d = En 90 días
+key-expires-365d = En un año
+key-create-button = Crear la clave
+key-created = Tu nueva clave está debajo. Cópiala ahora: solo se muestra esta vez.
+keys-list-title = Tus claves
+keys-none = No tienes claves de API.
+keys-caption = Claves de API
+keys-prefix = Empieza por
+keys-created = Creada
+keys-last-used = Último uso
+keys-expires = Caduca
+keys-status = Estado
+keys-never = Nunca
+keys-revoke = Revocar
+keys-revoke-label = Revocar la clave { $name }
+key-status-active = Activa
+key-status-revoked = Revocada
+key-status-expired = Caducada
+
+activity-intro = Lo que ha pasado en tu cuenta en los últimos 90 días, de lo más reciente a lo más antiguo.
+activity-none = Todavía nada.
+activity-caption = Actividad de la cuenta
+activity-when = Cuándo
+activity-what = Qué
+activity-detail = Detalle
+activity-more = Actividad anterior
+
+export-intro = Descarga en un archivo JSON todo lo que guardamos sobre ti: tu perfil, sesiones, actividad y claves de API (nunca contraseñas ni las propias claves).
+export-button = Descargar mis datos
+
+delete-intro = Tu cuenta se eliminará tras un periodo de gracia. Hasta entonces puedes conservarla con el código de recuperación que verás a continuación. Escribe tu contraseña para confirmar.
+field-reason = ¿Por qué te vas? (opcional)
+delete-button = Eliminar mi cuenta
+deleted-title = Cuenta programada para eliminarse
+deleted-text = Tu cuenta se eliminará el { $date }. Se ha cerrado tu sesión.
+deleted-code-intro = Tu código de recuperación, que solo se muestra esta vez:
+deleted-how = Para conservar tu cuenta, escribe tu dirección de correo y este código antes de esa fecha en la
+deleted-recover-link = página de recuperación
+
+error-CONFLICT = Esto ha cambiado mientras tanto. Recarga la página y vuelve a intentarlo.
+error-PAYLOAD_TOO_LARGE = El archivo es demasiado grande.
+error-UNSUPPORTED_MEDIA_TYPE = No se acepta este tipo de archivo.

@@ -3,8 +3,7 @@
 use crate::App;
 use crate::clock::rfc3339;
 use crate::domain::ApiKeyRecord;
-use crate::domain::{parse_expires_in, parse_key_name, parse_scopes};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::http::{self, Authenticated, ClientInfo, Json, Reply};
 use crate::services::api_keys as svc;
 use axum::Router;
@@ -81,21 +80,8 @@ async fn create(
     Authenticated(p): Authenticated,
     Json(body): Json<CreateKeyRequest>,
 ) -> Result<Reply> {
-    let mut errors = Vec::new();
-    let name = match body.name.as_deref() {
-        Some(n) => parse_key_name(n).map_err(|e| errors.push(e)).ok(),
-        None => {
-            errors.push(crate::error::FieldError::new("name", "is required"));
-            None
-        }
-    };
-    let scopes = parse_scopes(body.scopes.as_deref()).map_err(|e| errors.push(e)).ok();
-    let expires_in = match &body.expires_in {
-        None | Some(serde_json::Value::Null) => None,
-        Some(v) => parse_expires_in(v).map_err(|e| errors.push(e)).ok(),
-    };
-    let (Some(name), Some(scopes), true) = (name, scopes, errors.is_empty()) else { return Err(Error::Validation(errors)) };
-    let created = svc::create(&app, &p, svc::NewKey { name, scopes, expires_in }, &client).await?;
+    let input = svc::NewKey::parse(body.name.as_deref(), body.scopes.as_deref(), body.expires_in.as_ref())?;
+    let created = svc::create(&app, &p, input, &client).await?;
     let body = CreatedKeyResponse { key: KeyResponse::new(&created.record, app.now()), key_secret: created.secret };
     Ok(Reply::with_status(StatusCode::CREATED, &body, Some("Store this key now: it is not shown again."))
         .header(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))

@@ -1,5 +1,17 @@
 //! Security-relevant events recorded in a user's activity log (kept 90 days).
 
+use crate::error::FieldError;
+
+/// A cursor of the activity log as the list gave it out (`act_` and up to 36 letters or
+/// digits); empty or absent: the first page.
+pub fn parse_activity_cursor(raw: Option<&str>) -> Result<Option<&str>, FieldError> {
+    match raw {
+        None | Some("") => Ok(None),
+        Some(c) if c.starts_with("act_") && c.len() <= 40 && c[4..].chars().all(|ch| ch.is_ascii_alphanumeric()) => Ok(Some(c)),
+        Some(_) => Err(FieldError::new("cursor", "is not a cursor this endpoint gave out")),
+    }
+}
+
 /// What happened. The string form is the stable, documented name clients see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ActivityKind {

@@ -22,7 +22,7 @@ mod upload;
 mod user;
 mod user_query;
 
-pub use activity::{ACTIVITY_RETENTION_SECS, Activity, ActivityKind, ActivityRecord};
+pub use activity::{ACTIVITY_RETENTION_SECS, Activity, ActivityKind, ActivityRecord, parse_activity_cursor};
 pub use api_key::{API_KEY_PREFIX, ApiKeyRecord, KeyStatus, MAX_KEY_LIFETIME_SECS, Scope, parse_expires_in, parse_key_name, parse_scopes};
 pub use audit::AuditEntry;
 pub use client::ClientInfo;

@@ -5,9 +5,10 @@ use super::MAX_JSON_BODY;
 use crate::App;
 use crate::domain::ClientInfo;
 use crate::error::{Error, FieldError};
-use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::header;
+use axum::extract::multipart::MultipartError;
+use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
 use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
 
@@ -124,6 +125,41 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {
         let user_agent =
             parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|v| v.chars().take(256).collect()).unwrap_or_default();
         Ok(Self { ip, user_agent })
+    }
+}
+
+fn multipart_error(e: MultipartError, name: &str) -> Error {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE { Error::PayloadTooLarge } else { Error::field(name, "the multipart body is malformed") }
+}
+
+/// The bytes of the one file part `name` left in `multipart` (at most `max` of them); any
+/// other part is refused. The avatar upload of the API and of the profile page read it so.
+pub async fn read_file_part(multipart: &mut Multipart, name: &str, max: usize) -> Result<Vec<u8>, Error> {
+    let mut file: Option<Vec<u8>> = None;
+    while let Some(mut field) = multipart.next_field().await.map_err(|e| multipart_error(e, name))? {
+        match field.name() {
+            Some(n) if n == name && file.is_none() => {
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(e, name))? {
+                    if bytes.len() + chunk.len() > max {
+                        return Err(Error::PayloadTooLarge);
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                file = Some(bytes);
+            }
+            Some(n) if n == name => return Err(Error::field(name, "send exactly one file")),
+            Some(other) => {
+                let other: String = other.chars().take(64).collect();
+                return Err(Error::Validation(vec![FieldError::new(other, "is not an accepted field")]));
+            }
+            None => return Err(Error::field(name, "every part of the form needs a name")),
+        }
+    }
+    match file {
+        None => Err(Error::field(name, "is required")),
+        Some(b) if b.is_empty() => Err(Error::field(name, "is empty")),
+        Some(b) => Ok(b),
     }
 }
 

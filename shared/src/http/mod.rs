@@ -7,6 +7,7 @@ mod auth;
 mod browser;
 mod cors;
 mod extract;
+pub mod profile;
 mod routes;
 
 /// Re-exported because handlers take it as an extractor (the impl is in `extract.rs`); the
@@ -15,7 +16,7 @@ pub use crate::domain::ClientInfo;
 pub use auth::{Authenticated, MaybeUnactivated, ReadAccess, ReadAccessMaybeUnactivated, WriteAccess, api_key, bearer_token};
 pub use browser::{ACCESS_COOKIE_PATH, CookieNames, REFRESH_COOKIE_PATH, check_origin, cookie_names, set_cookie};
 pub use cors::{CorsPolicy, PREFLIGHT_MAX_AGE_SECS};
-pub use extract::{Json, OptionalJson, Query, parse_json};
+pub use extract::{Json, OptionalJson, Query, parse_json, read_file_part};
 pub use routes::RouteTable;
 
 use crate::envelope;
@@ -28,6 +29,9 @@ use serde::Serialize;
 
 /// Request bodies larger than this are refused with 413 (avatar upload has its own limit).
 pub const MAX_JSON_BODY: usize = 16 * 1024;
+
+/// The largest avatar upload body: the file itself plus room for the multipart framing.
+pub const MAX_UPLOAD_BODY: usize = crate::services::users::avatar::MAX_UPLOAD_BYTES + 64 * 1024;
 
 /// A successful answer in the SPEC envelope: `{"success": true, "data": …, "message"?}`.
 pub struct Reply {

@@ -5,8 +5,8 @@ use super::{Principal, activity};
 use crate::App;
 use crate::domain::ClientInfo;
 use crate::domain::{ActivityKind, ApiKeyId, Scope};
-use crate::domain::{ApiKeyRecord, KeyStatus};
-use crate::error::{Error, Result};
+use crate::domain::{ApiKeyRecord, KeyStatus, parse_expires_in, parse_key_name, parse_scopes};
+use crate::error::{Error, FieldError, Result};
 use crate::mail::{self, Lang, SecurityEvent};
 use crate::tokens;
 
@@ -14,6 +14,31 @@ pub struct NewKey {
     pub name: String,
     pub scopes: Vec<Scope>,
     pub expires_in: Option<i64>,
+}
+
+impl NewKey {
+    /// A key request as sent (by `POST /api/api-keys` or the API keys page): `name` is
+    /// required, `scopes` defaults to `["read"]`, `expires_in` (`"30d"`, `"24h"` or seconds)
+    /// to never. Every field's error at once.
+    pub fn parse(name: Option<&str>, scopes: Option<&[String]>, expires_in: Option<&serde_json::Value>) -> Result<Self> {
+        let mut errors = Vec::new();
+        let name = match name {
+            Some(n) => parse_key_name(n).map_err(|e| errors.push(e)).ok(),
+            None => {
+                errors.push(FieldError::new("name", "is required"));
+                None
+            }
+        };
+        let scopes = parse_scopes(scopes).map_err(|e| errors.push(e)).ok();
+        let expires_in = match expires_in {
+            None | Some(serde_json::Value::Null) => None,
+            Some(v) => parse_expires_in(v).map_err(|e| errors.push(e)).ok(),
+        };
+        match (name, scopes, errors.is_empty()) {
+            (Some(name), Some(scopes), true) => Ok(Self { name, scopes, expires_in }),
+            _ => Err(Error::Validation(errors)),
+        }
+    }
 }
 
 /// A created key: the record and, once, its secret.

@@ -19,8 +19,9 @@ use crate::App;
 use crate::error::Error;
 use crate::http::{self, MAX_JSON_BODY, RouteTable};
 use crate::i18n::Lang;
+use crate::services::users::avatar::MAX_UPLOAD_BYTES;
 use axum::Router;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -127,6 +128,59 @@ impl<T: DeserializeOwned> FromRequest<Arc<App>> for Submitted<T> {
             Ok(form) => Ok(Submitted(visitor, form)),
             Err(_) => Err(refused(&parts.headers, StatusCode::BAD_REQUEST, "refused-malformed")),
         }
+    }
+}
+
+/// A multipart form post (the profile page's avatar) that passed the same checks as
+/// [`Submitted`]: an `Origin` of ours, then the token of its first part, `csrf`, which is read
+/// before the file and before the session is looked at (a forged post reads nothing more and
+/// rotates nothing). Then the one file part `avatar`, at most the size the JSON route takes
+/// (`http::MAX_UPLOAD_BODY` as the route's body limit, `MAX_UPLOAD_BYTES` for the file): its
+/// bytes, or what was wrong with it (missing, empty, too large) for the page to show next to
+/// the field.
+pub struct SubmittedUpload(pub Visitor, pub Result<Vec<u8>, Error>);
+
+/// The one file part of [`SubmittedUpload`].
+pub const UPLOAD_FIELD: &str = "avatar";
+
+impl FromRequest<Arc<App>> for SubmittedUpload {
+    type Rejection = Refused;
+
+    async fn from_request(req: Request, app: &Arc<App>) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let multipart_type = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("multipart/form-data"));
+        if !multipart_type {
+            return Err(refused(&parts.headers, StatusCode::UNSUPPORTED_MEDIA_TYPE, "refused-form-type"));
+        }
+        if http::check_origin(&parts.method, &parts.headers, &app.config).is_err() {
+            return Err(refused(&parts.headers, StatusCode::FORBIDDEN, "refused-csrf"));
+        }
+        // The multipart reader needs the headers (boundary) and the route's body limit (an
+        // extension set by `DefaultBodyLimit`); the parts stay here for the visitor.
+        let mut inner = Request::new(body);
+        *inner.headers_mut() = parts.headers.clone();
+        *inner.extensions_mut() = parts.extensions.clone();
+        let Ok(mut multipart) = Multipart::from_request(inner, app).await else {
+            return Err(refused(&parts.headers, StatusCode::UNSUPPORTED_MEDIA_TYPE, "refused-form-type"));
+        };
+        let token = match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some("csrf") => field.text().await.unwrap_or_default(),
+            _ => String::new(),
+        };
+        if !session::csrf_valid(app, &parts.headers, &token) {
+            return Err(refused(&parts.headers, StatusCode::FORBIDDEN, "refused-csrf"));
+        }
+        let visitor = match Visitor::from_request_parts(&mut parts, app).await {
+            Ok(v) => v,
+            Err(never) => match never {},
+        };
+        let file = http::read_file_part(&mut multipart, UPLOAD_FIELD, MAX_UPLOAD_BYTES).await;
+        Ok(SubmittedUpload(visitor, file))
     }
 }
 

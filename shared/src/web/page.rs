@@ -79,10 +79,12 @@ impl FormState {
     }
 
     /// The form after `error`: field errors next to their fields, anything else as the alert.
+    /// The services name fields as the JSON API does (`newPassword`, `preferences.theme`);
+    /// a page's field is the snake-case last segment (`new_password`, `theme`).
     pub fn failed(mut self, lang: Lang, error: &Error) -> Self {
         match error {
             Error::Validation(fields) | Error::WeakPassword(fields) => {
-                self.errors = fields.clone();
+                self.errors = fields.iter().map(|e| FieldError::new(page_field(&e.field), e.message.clone())).collect();
                 self.alert = Some(i18n::text(lang, "form-has-errors"));
             }
             other => self.alert = Some(error_message(lang, other)),
@@ -90,10 +92,27 @@ impl FormState {
         self
     }
 
-    /// The message of a field, if it failed. The services name fields as the JSON API does
-    /// (`newPassword`); forms name them in snake case (`new_password`): both are the same field.
+    /// [`FormState::failed`], and an error that is about one input without naming it (a wrong
+    /// password, a wrong code, a refused file) is also shown next to `field`.
+    pub fn failed_at(self, lang: Lang, error: &Error, field: &str) -> Self {
+        let mut state = self.failed(lang, error);
+        if matches!(
+            error,
+            Error::InvalidPassword
+                | Error::InvalidCredentials
+                | Error::InvalidCode
+                | Error::CodeExpired
+                | Error::UnsupportedMediaType
+                | Error::PayloadTooLarge
+        ) {
+            state.errors.push(FieldError::new(field, error_message(lang, error)));
+        }
+        state
+    }
+
+    /// The message of a field (by its page name: [`FormState::failed`] maps the API's), if it failed.
     pub fn error(&self, field: &str) -> Option<&str> {
-        self.errors.iter().find(|e| snake_case(&e.field) == field).map(|e| e.message.as_str())
+        self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
     }
 
     pub fn value(&self, field: &str) -> &str {
@@ -101,14 +120,16 @@ impl FormState {
     }
 }
 
-fn snake_case(field: &str) -> String {
-    let mut out = String::with_capacity(field.len() + 2);
-    for c in field.chars() {
-        if c.is_ascii_uppercase() {
+/// `preferences.theme` → `theme`, `newPassword` → `new_password`.
+fn page_field(api_field: &str) -> String {
+    let last = api_field.rsplit('.').next().unwrap_or(api_field);
+    let mut out = String::with_capacity(last.len() + 4);
+    for ch in last.chars() {
+        if ch.is_ascii_uppercase() {
             out.push('_');
-            out.push(c.to_ascii_lowercase());
+            out.push(ch.to_ascii_lowercase());
         } else {
-            out.push(c);
+            out.push(ch);
         }
     }
     out
@@ -241,6 +262,25 @@ mod tests {
         let form = FormState::new().failed(Lang::En, &Error::InvalidCredentials);
         assert!(form.alert.is_some());
         assert_eq!(form.error("password"), None);
+    }
+
+    #[test]
+    fn the_api_names_of_fields_become_the_names_of_page_fields() {
+        let form = FormState::new().failed(Lang::En, &Error::field("newPassword", "is too short"));
+        assert_eq!(form.error("new_password"), Some("is too short"));
+        let form = FormState::new().failed(Lang::En, &Error::field("preferences.timezone", "must be an IANA time zone"));
+        assert_eq!(form.error("timezone"), Some("must be an IANA time zone"));
+        let form = FormState::new().failed(Lang::En, &Error::field("app.defaultFolder", "bad"));
+        assert_eq!(form.error("default_folder"), Some("bad"));
+    }
+
+    #[test]
+    fn a_wrong_password_shows_next_to_the_password_field_and_in_the_alert() {
+        let form = FormState::new().failed_at(Lang::En, &Error::InvalidPassword, "current_password");
+        assert!(form.error("current_password").is_some());
+        assert!(form.alert.is_some());
+        let form = FormState::new().failed_at(Lang::En, &Error::Conflict, "current_password");
+        assert_eq!(form.error("current_password"), None);
     }
 
     #[test]

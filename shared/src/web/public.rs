@@ -208,6 +208,8 @@ struct SignInPage {
     c: Chrome,
     form: FormState,
     next: String,
+    /// Why the visitor is here (`?done=password`: the password was just changed).
+    notice: Option<String>,
 }
 
 #[derive(Template)]
@@ -223,6 +225,7 @@ struct MfaPage {
 #[serde(default)]
 struct NextQuery {
     next: Option<String>,
+    done: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -246,7 +249,9 @@ async fn sign_in_page(mut visitor: Visitor, Query(q): Query<NextQuery>) -> Page 
     if visitor.principal.is_some() {
         return Page::redirect(&mut visitor, &next);
     }
-    let page = SignInPage { c: Chrome::of(&visitor), form: FormState::new(), next };
+    let c = Chrome::of(&visitor);
+    let notice = (q.done.as_deref() == Some("password")).then(|| c.t("sign-in-password-changed"));
+    let page = SignInPage { c, form: FormState::new(), next, notice };
     Page::render(&mut visitor, &page)
 }
 
@@ -271,7 +276,12 @@ async fn sign_in_submit(State(app): State<Arc<App>>, Submitted(mut visitor, form
             Page::render(&mut visitor, &page)
         }
         Err(e) => {
-            let page = SignInPage { c: Chrome::of(&visitor), form: FormState::new().keep("login", &login).failed(visitor.lang, &e), next };
+            let page = SignInPage {
+                c: Chrome::of(&visitor),
+                form: FormState::new().keep("login", &login).failed(visitor.lang, &e),
+                next,
+                notice: None,
+            };
             Page::render_status(&mut visitor, e.status(), &page)
         }
     }
@@ -288,7 +298,7 @@ async fn mfa_submit(State(app): State<Arc<App>>, Submitted(mut visitor, form): S
             Page::render_status(&mut visitor, e.status(), &page)
         }
         Err(e) => {
-            let page = SignInPage { c: Chrome::of(&visitor), form: FormState::new().failed(visitor.lang, &e), next };
+            let page = SignInPage { c: Chrome::of(&visitor), form: FormState::new().failed(visitor.lang, &e), next, notice: None };
             Page::render_status(&mut visitor, e.status(), &page)
         }
     }

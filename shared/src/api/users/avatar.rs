@@ -9,11 +9,10 @@ use crate::App;
 use crate::api::dto::avatar_url;
 use crate::avatars::CONTENT_TYPE;
 use crate::clock::rfc3339;
-use crate::error::{Error, FieldError, Result};
+use crate::error::{Error, Result};
 use crate::http::{self, ReadAccess, Reply, WriteAccess};
 use crate::services::users::avatar::{self as svc, MAX_UPLOAD_BYTES, Served};
 use axum::body::{Body, Bytes};
-use axum::extract::multipart::MultipartError;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -22,53 +21,13 @@ use serde::Serialize;
 use std::borrow::Cow;
 use std::sync::Arc;
 
-/// Room for the multipart framing around a file of `MAX_UPLOAD_BYTES`.
-const MULTIPART_OVERHEAD: usize = 64 * 1024;
 /// Public avatars may be cached briefly; the `ETag` makes revalidation cheap and `avatarUrl`
 /// carries `?v=<version>`, so a new avatar shows at once where the profile is re-read.
 const PUBLIC_CACHE: &str = "public, max-age=300";
 
 /// The body limit of the upload routes only (every other route keeps the 16 KiB JSON limit).
 pub(super) fn body_limit() -> DefaultBodyLimit {
-    DefaultBodyLimit::max(MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD)
-}
-
-fn multipart_error(e: MultipartError) -> Error {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        Error::PayloadTooLarge
-    } else {
-        Error::field("avatar", "the multipart body is malformed")
-    }
-}
-
-/// The bytes of the one `avatar` part; anything else in the form is refused.
-async fn read_avatar_part(mut multipart: Multipart) -> Result<Vec<u8>> {
-    let mut file: Option<Vec<u8>> = None;
-    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
-        match field.name() {
-            Some("avatar") if file.is_none() => {
-                let mut bytes = Vec::new();
-                while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
-                    if bytes.len() + chunk.len() > MAX_UPLOAD_BYTES {
-                        return Err(Error::PayloadTooLarge);
-                    }
-                    bytes.extend_from_slice(&chunk);
-                }
-                file = Some(bytes);
-            }
-            Some("avatar") => return Err(Error::field("avatar", "send exactly one file")),
-            Some(other) => {
-                let name: String = other.chars().take(64).collect();
-                return Err(Error::Validation(vec![FieldError::new(name, "is not an accepted field")]));
-            }
-            None => return Err(Error::field("avatar", "every part of the form needs a name")),
-        }
-    }
-    match file {
-        None => Err(Error::field("avatar", "is required")),
-        Some(b) if b.is_empty() => Err(Error::field("avatar", "is empty")),
-        Some(b) => Ok(b),
-    }
+    DefaultBodyLimit::max(http::MAX_UPLOAD_BODY)
 }
 
 #[derive(Serialize)]
@@ -81,8 +40,8 @@ struct AvatarResponse {
 
 pub(super) async fn upload(State(app): State<Arc<App>>, WriteAccess(c): WriteAccess, request: Request) -> Result<Reply> {
     // Not multipart/form-data (or no boundary): the same 415 a JSON route gives a wrong type.
-    let multipart = Multipart::from_request(request, &app).await.map_err(|_| Error::UnsupportedMediaType)?;
-    let bytes = read_avatar_part(multipart).await?;
+    let mut multipart = Multipart::from_request(request, &app).await.map_err(|_| Error::UnsupportedMediaType)?;
+    let bytes = http::read_file_part(&mut multipart, "avatar", MAX_UPLOAD_BYTES).await?;
     let done = svc::upload(&app, &c.user, bytes).await?;
     let body =
         AvatarResponse { avatar_url: avatar_url(&app, &done.user), animated: done.animated, updated_at: rfc3339(done.user.updated_at) };

@@ -5,6 +5,7 @@ use super::UserResponse;
 use crate::App;
 use crate::api::dto::ActivityResponse;
 use crate::clock::rfc3339;
+use crate::domain::parse_activity_cursor;
 use crate::error::{Error, Result};
 use crate::http::{Authenticated, ClientInfo, Json, Query, ReadAccess, Reply};
 use crate::services::{activity as activity_log, export, lifecycle as svc};
@@ -87,11 +88,7 @@ pub(crate) fn parse_limit(raw: Option<&str>) -> Result<u32> {
 
 async fn activity(State(app): State<Arc<App>>, ReadAccess(c): ReadAccess, Query(q): Query<ListQuery>) -> Result<Reply> {
     let limit = parse_limit(q.limit.as_deref())?;
-    let cursor = match q.cursor.as_deref() {
-        None | Some("") => None,
-        Some(c) if c.starts_with("act_") && c.len() <= 40 && c[4..].chars().all(|ch| ch.is_ascii_alphanumeric()) => Some(c),
-        Some(_) => return Err(Error::field("cursor", "is not a cursor this endpoint gave out")),
-    };
+    let cursor = parse_activity_cursor(q.cursor.as_deref()).map_err(|e| Error::Validation(vec![e]))?;
     let (records, next) = activity_log::list(&app, &c.user.id, cursor, limit).await?;
     let items: Vec<ActivityResponse> = records.into_iter().map(ActivityResponse::from).collect();
     Ok(Reply::page(&items, next, limit))
