@@ -77,9 +77,10 @@ async fn axe_reports_an_image_without_alt_text_in_a_spanish_browser() {
 }
 
 /// One user's way through the hosted pages, in the browser: sign-up with the captcha on, the
-/// activation link (fetched by a mail scanner first), sign-in, a forged form refused, sign-out,
-/// sign-in with the TOTP step (enrolled through the API: the console's MFA page is not there
-/// yet), a forgotten password reset by mail, the old password refused and the new one working.
+/// activation link (fetched by a mail scanner first), a forged form refused, sign-in, the
+/// profile and an avatar upload, TOTP enrolment with its backup codes, sign-out, sign-in with
+/// the TOTP step, another session revoked, a forgotten password reset by mail, the old password
+/// refused and the new one working with a backup code.
 /// axe runs on every page; each page kind is saved light and dark in docs/screenshots/.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_signs_up_signs_in_with_a_second_factor_and_resets_the_password_through_the_pages() {
@@ -121,23 +122,52 @@ async fn a_user_signs_up_signs_in_with_a_second_factor_and_resets_the_password_t
     browser.open(&site.url("/account")).await;
     assert!(browser.path().await.starts_with("/sign-in"), "not signed in: {}", browser.path().await);
 
-    // Sign-in, the account page, sign-out.
+    // Sign-in and the account console.
     browser.open(&site.url("/sign-in")).await;
     browser.fill("form#sign-in", &[("login", &username), ("password", PASSWORD)]).await;
     browser.submit("form#sign-in").await;
     assert_eq!(browser.path().await, "/account");
     assert!(browser.text_of("main").await.contains(&email));
     browser.check_page("account").await;
+
+    // The profile: a name, and an avatar uploaded through the file field.
+    browser.open(&site.url("/account/profile")).await;
+    browser.fill("form#profile", &[("name", "Ada Lovelace"), ("location", "London")]).await;
+    browser.submit("form#profile").await;
+    assert!(browser.has("div.alert.ok").await, "profile saved: {}", browser.text_of("main").await);
+    let avatar = std::env::temp_dir().join(format!("accounts-avatar-{}.png", std::process::id()));
+    image::RgbImage::from_fn(64, 64, |x, y| image::Rgb([(x * 4) as u8, (y * 4) as u8, 160])).save(&avatar).unwrap();
+    browser.find("form#avatar-upload input#avatar").await.send_keys(avatar.to_str().unwrap()).await.unwrap();
+    browser.submit("form#avatar-upload").await;
+    std::fs::remove_file(&avatar).ok();
+    assert!(browser.has("div.alert.ok").await, "avatar uploaded: {}", browser.text_of("main").await);
+    assert!(browser.has("img.avatar[src*=\"/avatar\"]").await, "the page shows the new avatar");
+    browser.check_page("account-profile").await;
+    let me =
+        site.get("/api/users/me", Some(&site.login(&username, PASSWORD).await.data()["accessToken"].as_str().unwrap().to_owned())).await;
+    assert_eq!(me.data()["name"], "Ada Lovelace");
+    assert!(me.data()["avatarUrl"].is_string(), "the avatar is the account's: {}", me.body);
+
+    // TOTP through the pages: the password, then the QR code and its key, then a code from it;
+    // the backup codes are shown once. (No pictures: the key and codes differ every run.)
+    browser.open(&site.url("/account/mfa")).await;
+    browser.check_page("account-mfa").await;
+    browser.fill("form#mfa-start", &[("password", PASSWORD)]).await;
+    browser.submit("form#mfa-start").await;
+    assert!(browser.has("img#mfa-qr[src^=\"data:image/png;base64,\"]").await, "{}", browser.text_of("main").await);
+    browser.check_page_unpictured("account-mfa-enrol").await;
+    let secret = browser.text_of("code#mfa-secret").await.trim().to_owned();
+    browser.fill("form#mfa-verify", &[("code", &crate::mfa::code_at(&site, &secret))]).await;
+    browser.submit("form#mfa-verify").await;
+    let backup: Vec<String> = browser.text_of("ol#backup-codes").await.split_whitespace().map(str::to_owned).collect();
+    assert_eq!(backup.len(), 10, "ten backup codes, shown once: {backup:?}");
+    browser.check_page_unpictured("account-backup-codes").await;
+    browser.open(&site.url("/account/mfa")).await;
+    assert!(!browser.has("ol#backup-codes").await, "the codes are not shown again");
+
+    // Sign out; sign in again with the second factor.
     browser.submit("form#sign-out").await;
     assert_eq!(browser.path().await, "/sign-in");
-
-    // TOTP, enrolled through the API; the page asks for the code after the password.
-    let access = site.login(&username, PASSWORD).await.data()["accessToken"].as_str().unwrap().to_owned();
-    let r = site.post("/api/users/me/mfa/totp", serde_json::json!({"password": PASSWORD}), Some(&access)).await;
-    let secret = r.data()["secret"].as_str().unwrap().to_owned();
-    site.post("/api/users/me/mfa/totp/verify", serde_json::json!({"code": crate::mfa::code_at(&site, &secret)}), Some(&access))
-        .await
-        .assert(200, None);
     site.clock.advance(time::Duration::seconds(30));
     browser.fill("form#sign-in", &[("login", &email), ("password", PASSWORD)]).await;
     browser.submit("form#sign-in").await;
@@ -145,6 +175,16 @@ async fn a_user_signs_up_signs_in_with_a_second_factor_and_resets_the_password_t
     browser.fill("form#mfa", &[("code", &crate::mfa::code_at(&site, &secret))]).await;
     browser.submit("form#mfa").await;
     assert_eq!(browser.path().await, "/account");
+
+    // Another device's session (the API logins above), revoked from the sessions page.
+    browser.open(&site.url("/account/sessions")).await;
+    browser.check_page_unpictured("account-sessions").await;
+    let others = browser.client.find_all(fantoccini::Locator::Css("tr[data-current=\"false\"]")).await.unwrap();
+    assert!(!others.is_empty(), "the API sign-ins are other sessions");
+    let other = others[0].attr("data-session").await.unwrap().unwrap();
+    browser.submit(&format!("form#revoke-{other}")).await;
+    assert!(!browser.has(&format!("tr[data-session=\"{other}\"]")).await, "revoked: {}", browser.text_of("main").await);
+    assert!(browser.has("tr[data-current=\"true\"]").await, "this session stays");
     browser.submit("form#sign-out").await;
 
     // Forgotten password: the mailed link (fetched by a scanner first) sets a new one.
@@ -168,8 +208,8 @@ async fn a_user_signs_up_signs_in_with_a_second_factor_and_resets_the_password_t
     browser.check_page("sign-in-error").await;
     browser.fill("form#sign-in", &[("login", &username), ("password", new_password)]).await;
     browser.submit("form#sign-in").await;
-    site.clock.advance(time::Duration::seconds(30));
-    browser.fill("form#mfa", &[("code", &crate::mfa::code_at(&site, &secret))]).await;
+    // One of the backup codes kept from the enrolment is the second factor this time.
+    browser.fill("form#mfa", &[("code", &backup[0])]).await;
     browser.submit("form#mfa").await;
     assert_eq!(browser.path().await, "/account");
 }
