@@ -251,3 +251,27 @@ deleted-recover-link = recovery page
 error-CONFLICT = This changed in the meantime. Reload the page and try again.
 error-PAYLOAD_TOO_LARGE = The file is too large.
 error-UNSUPPORTED_MEDIA_TYPE = This kind of file is not accepted.
+
+# Field errors: the domain's English messages (numbers as $n, $m), shown next to their fields.
+field-is-required = This field is required.
+field-must-be-a-valid-email-address = Enter a valid email address.
+field-must-be-n-n-characters-of-letters-digits-and = Must be { $n } to { $m } characters: letters, digits and _.
+field-must-be-at-least-n-characters = Must be at least { $n } characters.
+field-must-be-at-least-n-characters-counted-after-unicode-nfkc-normalisation = Must be at least { $n } characters.
+field-must-be-at-most-n-characters = Must be at most { $n } characters.
+field-must-contain-an-upper-case-letter = Must contain an upper-case letter.
+field-must-contain-a-lower-case-letter = Must contain a lower-case letter.
+field-must-contain-a-digit = Must contain a digit.
+field-must-not-contain-the-username-or-email = Must not contain the username or the email address.
+field-must-not-be-the-username-or-the-email-address = Must not be the username or the email address.
+field-is-too-common = Is too common: choose another.
+field-is-one-of-the-most-common-passwords = Is one of the most common passwords: choose another.
+field-appears-in-known-data-breaches-pwned-passwords-choose-another = Appears in known data breaches: choose another.
+field-must-be-n-digits = Must be { $n } digits.
+field-must-differ-from-the-current-password = Must differ from the current password.
+field-must-be-an-http-or-https-url = Must be an http or https address.
+field-must-be-n-n-characters = Must be { $n } to { $m } characters.
+field-must-not-contain-control-characters = Must not contain control characters.
+field-must-be-an-iana-time-zone = Choose a time zone from the IANA list, such as Europe/Madrid.
+field-must-name-at-least-one-scope = Choose at least one scope.
+field-must-be-n-n-printable-characters = Must be { $n } to { $m } printable characters.

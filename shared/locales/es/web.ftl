@@ -251,3 +251,27 @@ deleted-recover-link = página de recuperación
 error-CONFLICT = Esto ha cambiado mientras tanto. Recarga la página y vuelve a intentarlo.
 error-PAYLOAD_TOO_LARGE = El archivo es demasiado grande.
 error-UNSUPPORTED_MEDIA_TYPE = No se acepta este tipo de archivo.
+
+# Errores de campo: los mensajes en inglés del dominio (números como $n, $m), junto a su campo.
+field-is-required = Este campo es obligatorio.
+field-must-be-a-valid-email-address = Escribe una dirección de correo válida.
+field-must-be-n-n-characters-of-letters-digits-and = Debe tener de { $n } a { $m } caracteres: letras, dígitos y _.
+field-must-be-at-least-n-characters = Debe tener al menos { $n } caracteres.
+field-must-be-at-least-n-characters-counted-after-unicode-nfkc-normalisation = Debe tener al menos { $n } caracteres.
+field-must-be-at-most-n-characters = Debe tener como máximo { $n } caracteres.
+field-must-contain-an-upper-case-letter = Debe contener una letra mayúscula.
+field-must-contain-a-lower-case-letter = Debe contener una letra minúscula.
+field-must-contain-a-digit = Debe contener un dígito.
+field-must-not-contain-the-username-or-email = No debe contener el nombre de usuario ni la dirección de correo.
+field-must-not-be-the-username-or-the-email-address = No debe ser el nombre de usuario ni la dirección de correo.
+field-is-too-common = Es demasiado común: elige otra.
+field-is-one-of-the-most-common-passwords = Es una de las contraseñas más comunes: elige otra.
+field-appears-in-known-data-breaches-pwned-passwords-choose-another = Aparece en filtraciones de datos conocidas: elige otra.
+field-must-be-n-digits = Debe tener { $n } dígitos.
+field-must-differ-from-the-current-password = Debe ser distinta de la contraseña actual.
+field-must-be-an-http-or-https-url = Debe ser una dirección http o https.
+field-must-be-n-n-characters = Debe tener de { $n } a { $m } caracteres.
+field-must-not-contain-control-characters = No debe contener caracteres de control.
+field-must-be-an-iana-time-zone = Elige una zona horaria de la lista IANA, como Europe/Madrid.
+field-must-name-at-least-one-scope = Elige al menos un permiso.
+field-must-be-n-n-printable-characters = Debe tener de { $n } a { $m } caracteres imprimibles.

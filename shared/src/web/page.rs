@@ -84,7 +84,7 @@ impl FormState {
     pub fn failed(mut self, lang: Lang, error: &Error) -> Self {
         match error {
             Error::Validation(fields) | Error::WeakPassword(fields) => {
-                self.errors = fields.iter().map(|e| FieldError::new(page_field(&e.field), e.message.clone())).collect();
+                self.errors = fields.iter().map(|e| FieldError::new(page_field(&e.field), field_message(lang, &e.message))).collect();
                 self.alert = Some(i18n::text(lang, "form-has-errors"));
             }
             other => self.alert = Some(error_message(lang, other)),
@@ -110,14 +110,53 @@ impl FormState {
         state
     }
 
-    /// The message of a field (by its page name: [`FormState::failed`] maps the API's), if it failed.
-    pub fn error(&self, field: &str) -> Option<&str> {
-        self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+    /// What is wrong with a field (by its page name: [`FormState::failed`] maps the API's),
+    /// every rule it broke (a weak password can break several), if it failed.
+    pub fn error(&self, field: &str) -> Option<String> {
+        let messages: Vec<&str> = self.errors.iter().filter(|e| e.field == field).map(|e| e.message.as_str()).collect();
+        (!messages.is_empty()).then(|| messages.join(" "))
     }
 
     pub fn value(&self, field: &str) -> &str {
         self.values.iter().find(|(f, _)| f == field).map(|(_, v)| v.as_str()).unwrap_or_default()
     }
+}
+
+/// A field error's message for a person: the catalog's `field-<message>` in the page's language
+/// (the domain's English message with its numbers taken out as `$n` and `$m`: "must be at least
+/// 8 characters" is `field-must-be-at-least-n-characters`), else the message itself; either way a
+/// sentence.
+fn field_message(lang: Lang, message: &str) -> String {
+    let mut slug = String::from("field-");
+    let mut numbers: Vec<String> = Vec::new();
+    let mut digits = String::new();
+    for ch in message.chars().chain(std::iter::once(' ')) {
+        if ch.is_ascii_digit() {
+            digits.push(ch);
+            continue;
+        }
+        if !digits.is_empty() {
+            numbers.push(std::mem::take(&mut digits));
+            slug.push('n');
+        }
+        if ch.is_ascii_alphanumeric() {
+            slug.push(ch.to_ascii_lowercase());
+        } else if !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_end_matches('-');
+    if i18n::has(lang, slug) {
+        let args: Vec<(&str, &str)> = ["n", "m"].into_iter().zip(numbers.iter().map(String::as_str)).collect();
+        return i18n::text_with(lang, slug, &args);
+    }
+    let mut chars = message.chars();
+    let mut sentence: String = chars.next().map(|c| c.to_uppercase().collect::<String>()).unwrap_or_default();
+    sentence.push_str(chars.as_str());
+    if !sentence.ends_with('.') {
+        sentence.push('.');
+    }
+    sentence
 }
 
 /// `preferences.theme` → `theme`, `newPassword` → `new_password`.
@@ -255,10 +294,10 @@ mod tests {
     #[test]
     fn field_errors_go_next_to_their_fields_and_other_errors_to_the_alert() {
         let form = FormState::new().failed(Lang::En, &Error::field("email", "is not a valid address"));
-        assert_eq!(form.error("email"), Some("is not a valid address"));
+        assert_eq!(form.error("email").as_deref(), Some("Is not a valid address."));
         assert_eq!(form.error("username"), None);
         let form = FormState::new().failed(Lang::En, &Error::field("newPassword", "is too short"));
-        assert_eq!(form.error("new_password"), Some("is too short"), "the API's field names are the form's");
+        assert_eq!(form.error("new_password").as_deref(), Some("Is too short."), "the API's field names are the form's");
         let form = FormState::new().failed(Lang::En, &Error::InvalidCredentials);
         assert!(form.alert.is_some());
         assert_eq!(form.error("password"), None);
@@ -267,11 +306,32 @@ mod tests {
     #[test]
     fn the_api_names_of_fields_become_the_names_of_page_fields() {
         let form = FormState::new().failed(Lang::En, &Error::field("newPassword", "is too short"));
-        assert_eq!(form.error("new_password"), Some("is too short"));
+        assert_eq!(form.error("new_password").as_deref(), Some("Is too short."));
         let form = FormState::new().failed(Lang::En, &Error::field("preferences.timezone", "must be an IANA time zone"));
-        assert_eq!(form.error("timezone"), Some("must be an IANA time zone"));
+        assert_eq!(form.error("timezone").as_deref(), Some("Choose a time zone from the IANA list, such as Europe/Madrid."));
         let form = FormState::new().failed(Lang::En, &Error::field("app.defaultFolder", "bad"));
-        assert_eq!(form.error("default_folder"), Some("bad"));
+        assert_eq!(form.error("default_folder").as_deref(), Some("Bad."));
+    }
+
+    #[test]
+    fn field_messages_are_in_the_pages_language_with_their_numbers_and_every_rule_broken_is_shown() {
+        let weak = Error::WeakPassword(vec![
+            FieldError::new("password", "must be at least 12 characters"),
+            FieldError::new("password", "must contain a digit"),
+        ]);
+        let es = FormState::new().failed(Lang::Es, &weak).error("password").unwrap();
+        assert_eq!(es, "Debe tener al menos 12 caracteres. Debe contener un dígito.");
+        let en = FormState::new().failed(Lang::En, &weak).error("password").unwrap();
+        assert_eq!(en, "Must be at least 12 characters. Must contain a digit.");
+        // The domain's own messages are in the catalog (a renamed message would fall back to English).
+        let username = crate::domain::Username::parse("x", "username").unwrap_err();
+        let es = FormState::new().failed(Lang::Es, &Error::Validation(vec![username])).error("username").unwrap();
+        assert_eq!(es, "Debe tener de 3 a 30 caracteres: letras, dígitos y _.");
+        let email = crate::domain::Email::parse("nope", "email").unwrap_err();
+        let es = FormState::new().failed(Lang::Es, &Error::Validation(vec![email])).error("email").unwrap();
+        assert_eq!(es, "Escribe una dirección de correo válida.");
+        // Unknown to the catalog: the message itself, as a sentence.
+        assert_eq!(field_message(Lang::Es, "is not an accepted field"), "Is not an accepted field.");
     }
 
     #[test]
