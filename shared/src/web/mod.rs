@@ -95,24 +95,30 @@ fn refused(headers: &axum::http::HeaderMap, status: StatusCode, message: &'stati
     Refused { lang, status, title, message }
 }
 
+/// What every form post must pass before its body is read: the form's media type, and an
+/// `Origin` of ours (a foreign page may not post here at all, whatever it sends).
+fn precheck(parts: &axum::http::request::Parts, app: &App, media_type: &str) -> Result<(), Refused> {
+    let right_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case(media_type));
+    if !right_type {
+        return Err(refused(&parts.headers, StatusCode::UNSUPPORTED_MEDIA_TYPE, "refused-form-type"));
+    }
+    if http::check_origin(&parts.method, &parts.headers, &app.config).is_err() {
+        return Err(refused(&parts.headers, StatusCode::FORBIDDEN, "refused-csrf"));
+    }
+    Ok(())
+}
+
 impl<T: DeserializeOwned> FromRequest<Arc<App>> for Submitted<T> {
     type Rejection = Refused;
 
     async fn from_request(req: Request, app: &Arc<App>) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
-        let form_type = parts
-            .headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
-        if !form_type {
-            return Err(refused(&parts.headers, StatusCode::UNSUPPORTED_MEDIA_TYPE, "refused-form-type"));
-        }
-        // A foreign page may not post here at all, whatever it sends.
-        if http::check_origin(&parts.method, &parts.headers, &app.config).is_err() {
-            return Err(refused(&parts.headers, StatusCode::FORBIDDEN, "refused-csrf"));
-        }
+        precheck(&parts, app, "application/x-www-form-urlencoded")?;
         let Ok(bytes) = axum::body::to_bytes(body, MAX_JSON_BODY).await else {
             return Err(refused(&parts.headers, StatusCode::PAYLOAD_TOO_LARGE, "refused-too-large"));
         };
@@ -148,18 +154,7 @@ impl FromRequest<Arc<App>> for SubmittedUpload {
 
     async fn from_request(req: Request, app: &Arc<App>) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
-        let multipart_type = parts
-            .headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("multipart/form-data"));
-        if !multipart_type {
-            return Err(refused(&parts.headers, StatusCode::UNSUPPORTED_MEDIA_TYPE, "refused-form-type"));
-        }
-        if http::check_origin(&parts.method, &parts.headers, &app.config).is_err() {
-            return Err(refused(&parts.headers, StatusCode::FORBIDDEN, "refused-csrf"));
-        }
+        precheck(&parts, app, "multipart/form-data")?;
         // The multipart reader needs the headers (boundary) and the route's body limit (an
         // extension set by `DefaultBodyLimit`); the parts stay here for the visitor.
         let mut inner = Request::new(body);
