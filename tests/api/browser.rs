@@ -143,8 +143,8 @@ async fn a_user_signs_up_signs_in_with_a_second_factor_and_resets_the_password_t
     assert!(browser.has("div.alert.ok").await, "avatar uploaded: {}", browser.text_of("main").await);
     assert!(browser.has("img.avatar[src*=\"/avatar\"]").await, "the page shows the new avatar");
     browser.check_page("account-profile").await;
-    let me =
-        site.get("/api/users/me", Some(&site.login(&username, PASSWORD).await.data()["accessToken"].as_str().unwrap().to_owned())).await;
+    let access = site.login(&username, PASSWORD).await.data()["accessToken"].as_str().unwrap().to_owned();
+    let me = site.get("/api/users/me", Some(&access)).await;
     assert_eq!(me.data()["name"], "Ada Lovelace");
     assert!(me.data()["avatarUrl"].is_string(), "the avatar is the account's: {}", me.body);
 
