@@ -44,7 +44,7 @@ from local_env import settings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "infra" / "events"
-FUNCTIONS = ["auth", "users", "api-keys", "admin", "uploads", "billing", "purge"]
+FUNCTIONS = ["auth", "users", "api-keys", "admin", "uploads", "billing", "purge", "web"]
 BASELINE = "bench-hello"
 ZIP_LIMIT = 5_000_000  # bytes: the "5 MB" target, read strictly (SI megabytes)
 
@@ -182,6 +182,7 @@ def first_requests() -> dict[str, tuple[bytes, str, str]]:
         "uploads": (api_event("GET", "/api/uploads"), "GET /api/uploads without a token", "401"),
         "billing": (api_event("GET", "/api/plans"), "GET /api/plans (no AWS call)", "200"),
         "purge": ((EVENTS / "scheduled.json").read_bytes(), "scheduled event (Query per shard)", "summary"),
+        "web": (api_event("GET", "/sign-in"), "GET /sign-in (a page; no AWS call)", "200"),
     }
 
 

@@ -360,8 +360,17 @@ async fn pages_speak_the_browsers_language_and_unknown_paths_are_html_404s() {
     let r = PageClient::new(&t).get("/account").await;
     assert_eq!(r.status, 303);
     assert_eq!(r.headers["location"], "/sign-in?next=%2Faccount");
-    // The API keeps its JSON 404s; the pages' router is only the fallback.
+    // The API keeps its JSON 404s; the pages' router is only the fallback, and what falls through
+    // to it under /api/ or /.well-known/ still answers in the envelope.
     t.get("/api/users/nothing-here/at-all", None).await.assert(404, None);
+    for path in ["/api", "/api/nowhere", "/api/authx/login", "/.well-known/nothing"] {
+        let r = t.get(path, None).await;
+        r.assert(404, Some("NOT_FOUND"));
+        assert_eq!(r.headers["content-type"], "application/json", "{path}");
+    }
+    let r = t.call("DELETE", "/sign-in", None, None).await;
+    assert_eq!(r.status, 405);
+    assert_eq!(r.headers["content-type"], "text/html; charset=utf-8");
     let _ = ISSUER;
 }
 

@@ -45,12 +45,26 @@ pub fn table() -> RouteTable {
     public::table().merge(account::table()).route("/static/{file}", get(assets::serve))
 }
 
-async fn not_found(mut visitor: Visitor) -> Page {
-    page::error_page(&mut visitor, &Error::NotFound)
+/// A path the API does not have reaches the pages too (the gateway's `$default` route): under
+/// `/api/` and `/.well-known/` it is answered in the API's JSON envelope, as every other API
+/// 404 is; anywhere else with a page.
+fn is_api_path(uri: &axum::http::Uri) -> bool {
+    let path = uri.path();
+    path == "/api" || path.starts_with("/api/") || path.starts_with("/.well-known/")
 }
 
-async fn method_not_allowed(mut visitor: Visitor) -> Page {
-    page::error_page(&mut visitor, &Error::MethodNotAllowed)
+async fn not_found(uri: axum::http::Uri, mut visitor: Visitor) -> Response {
+    if is_api_path(&uri) {
+        return Error::NotFound.into_response();
+    }
+    page::error_page(&mut visitor, &Error::NotFound).into_response()
+}
+
+async fn method_not_allowed(uri: axum::http::Uri, mut visitor: Visitor) -> Response {
+    if is_api_path(&uri) {
+        return Error::MethodNotAllowed.into_response();
+    }
+    page::error_page(&mut visitor, &Error::MethodNotAllowed).into_response()
 }
 
 /// A form post that passed the CSRF check: the visitor (whose session is looked at only after
