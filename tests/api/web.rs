@@ -442,3 +442,40 @@ async fn signing_up_in_spanish_keeps_spanish_for_the_mail_and_the_account() {
     t.register(&u2, &e2, PASSWORD).await.assert(201, None);
     assert_eq!(t.last_mail(&e2).await.0, "Activate your account");
 }
+
+#[tokio::test]
+async fn a_path_with_no_page_costs_no_store_call_even_for_a_signed_in_browser() {
+    let t = TestApp::spawn().await;
+    let u = t.user().await;
+    let mut b = PageClient::new(&t);
+    b.sign_in(&u.username, PASSWORD).await;
+    // The access token has expired: a page would rotate the refresh token; a 404 must not.
+    t.clock.advance(time::Duration::minutes(16));
+    let session = b.cookie("__Host-session").unwrap();
+    t.calls.take();
+    let r = b.get("/favicon.ico").await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.headers["content-type"], "text/html; charset=utf-8");
+    assert!(r.text().contains("<h1>"));
+    assert!(t.calls.take_operations("DynamoDB").is_empty(), "a 404 reads no session");
+    assert!(r.headers.get("set-cookie").is_none());
+    assert_eq!(b.cookie("__Host-session").unwrap(), session, "nothing was rotated");
+    assert_eq!(b.get("/account").await.status, 200, "the session is still good for a page");
+}
+
+#[tokio::test]
+async fn an_oversized_or_unreadable_form_is_refused_with_a_page_and_changes_nothing() {
+    let t = TestApp::spawn().await;
+    let u = t.user().await;
+    let mut b = PageClient::new(&t);
+    let csrf = b.fresh_csrf().await;
+    let huge = "x".repeat(20 * 1024);
+    let r = b.post("/sign-in", &[("login", &u.username), ("password", &huge), ("csrf", &csrf)]).await;
+    assert_eq!(r.status, 413, "{}", r.text());
+    assert!(r.text().contains("<h1>"));
+    // A form that does not fit the page's (a field sent twice): a 400 page, nobody signed in.
+    let body = format!("csrf={csrf}&login={}&login=someone&password={PASSWORD}", u.username);
+    let r = b.post_raw("/sign-in", "application/x-www-form-urlencoded", &body).await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.text().contains("<h1>") && b.cookie("__Host-session").is_none());
+}

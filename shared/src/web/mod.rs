@@ -12,8 +12,7 @@ mod page;
 mod public;
 mod session;
 
-pub use page::CONTENT_SECURITY_POLICY;
-pub use session::{PageCookies, Visitor, page_cookies};
+pub use session::Visitor;
 
 use crate::App;
 use crate::error::Error;
@@ -53,18 +52,20 @@ fn is_api_path(uri: &axum::http::Uri) -> bool {
     path == "/api" || path.starts_with("/api/") || path.starts_with("/.well-known/")
 }
 
-async fn not_found(uri: axum::http::Uri, mut visitor: Visitor) -> Response {
+/// Pages nobody routes to (a browser's `/favicon.ico`, a mistyped address) answer without
+/// looking at the session: a 404 costs no DynamoDB call and never rotates a refresh token.
+async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
     if is_api_path(&uri) {
         return Error::NotFound.into_response();
     }
-    page::error_page(&mut visitor, &Error::NotFound).into_response()
+    refused(&headers, StatusCode::NOT_FOUND, "error-NOT_FOUND").into_response()
 }
 
-async fn method_not_allowed(uri: axum::http::Uri, mut visitor: Visitor) -> Response {
+async fn method_not_allowed(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
     if is_api_path(&uri) {
         return Error::MethodNotAllowed.into_response();
     }
-    page::error_page(&mut visitor, &Error::MethodNotAllowed).into_response()
+    refused(&headers, StatusCode::METHOD_NOT_ALLOWED, "error-METHOD_NOT_ALLOWED").into_response()
 }
 
 /// A form post that passed the CSRF check: the visitor (whose session is looked at only after
@@ -77,7 +78,8 @@ struct CsrfField {
     csrf: String,
 }
 
-/// Why a form post was not even looked at: a page in the browser's language.
+/// An answer that looks at no session: a form post refused before its body or session was
+/// read, or a path with no page. A page in the browser's language.
 pub struct Refused {
     lang: Lang,
     status: StatusCode,
@@ -87,16 +89,8 @@ pub struct Refused {
 
 impl IntoResponse for Refused {
     fn into_response(self) -> Response {
-        tracing::info!(status = self.status.as_u16(), reason = self.message, "form post refused");
-        let c = Chrome {
-            lang: self.lang,
-            theme: None,
-            csrf: String::new(),
-            username: None,
-            css: assets::css_path(),
-            js: assets::js_path(),
-            password_hint: String::new(),
-        };
+        tracing::info!(status = self.status.as_u16(), reason = self.message, "page refused");
+        let c = Chrome::anonymous(self.lang);
         let page = MessagePage { title: c.t(self.title), message: c.t(self.message), next: Some(("/".into(), c.t("nav-home"))), c };
         let body = askama::Template::render(&page).unwrap_or_default();
         Page::bare(self.status, body).into_response()
@@ -105,7 +99,11 @@ impl IntoResponse for Refused {
 
 fn refused(headers: &axum::http::HeaderMap, status: StatusCode, message: &'static str) -> Refused {
     let lang = Lang::negotiate(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok())).unwrap_or(Lang::En);
-    let title = if status == StatusCode::FORBIDDEN { "page-forbidden" } else { "page-error" };
+    let title = match status {
+        StatusCode::FORBIDDEN => "page-forbidden",
+        StatusCode::NOT_FOUND => "page-not-found",
+        _ => "page-error",
+    };
     Refused { lang, status, title, message }
 }
 

@@ -43,6 +43,19 @@ impl Chrome {
         }
     }
 
+    /// The layout for an answer that looks at no session (no token, nobody signed in).
+    pub fn anonymous(lang: Lang) -> Self {
+        Self {
+            lang,
+            theme: None,
+            csrf: String::new(),
+            username: None,
+            css: assets::css_path(),
+            js: assets::js_path(),
+            password_hint: String::new(),
+        }
+    }
+
     /// A message of the catalog in the page's language.
     pub fn t(&self, id: &str) -> String {
         i18n::text(self.lang, id)
