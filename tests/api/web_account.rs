@@ -453,3 +453,19 @@ async fn deletion_checks_the_password_and_shows_the_recovery_code_once() {
     t.post("/api/users/recover", json!({"email": u.email, "recoveryCode": code}), None).await.assert(200, None);
     t.login(&u.username, PASSWORD).await.assert(200, None);
 }
+
+#[tokio::test]
+async fn nobody_revokes_another_accounts_session_or_key_through_the_pages() {
+    let t = TestApp::spawn().await;
+    let (owner, intruder) = (t.user().await, t.user().await);
+    let key = t.post("/api/api-keys", json!({"name": "ci", "scopes": ["read"]}), Some(&owner.access)).await;
+    let (key_id, secret) = (key.data()["id"].as_str().unwrap().to_owned(), key.data()["keySecret"].as_str().unwrap().to_owned());
+    let sessions = t.get("/api/users/me/sessions", Some(&owner.access)).await;
+    let session_id = sessions.data()[0]["id"].as_str().unwrap().to_owned();
+    let mut b = Browser::signed_in(&t, &intruder).await;
+    // The same answer as an id that does not exist: nothing is revealed, nothing is revoked.
+    b.submit("/account/sessions", &format!("/account/sessions/{session_id}/revoke"), &[]).await.status(404);
+    b.submit("/account/api-keys", &format!("/account/api-keys/{key_id}/revoke"), &[]).await.status(404);
+    t.get("/api/users/me", Some(&owner.access)).await.assert(200, None);
+    t.call_with_key("GET", "/api/users/me", None, &secret).await.assert(200, None);
+}
