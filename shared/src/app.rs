@@ -186,7 +186,7 @@ impl App {
             avatars: AvatarObjects::new(s3.clone(), &config.bucket_name),
             s3,
             mailer: Mailer::new(ses, config.mail_from.clone()),
-            hasher: PasswordHasher::new(config.hash_cost),
+            hasher: PasswordHasher::new(config.hash_cost).with_floor(config.password_check_floor),
             purpose_tokens,
             access_tokens: AccessTokens::new(&config.jwt_issuer, &config.jwt_audience),
             keys: KeyCache::default(),

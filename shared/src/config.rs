@@ -64,6 +64,10 @@ pub struct Config {
     pub passwords: PasswordSettings,
     /// `CAPTCHA_PROVIDER`, `CAPTCHA_SECRET(_PARAMETER)`, `CAPTCHA_VERIFY_URL`, `CAPTCHA_TIMEOUT_MS`.
     pub captcha: CaptchaSettings,
+    /// `PASSWORD_CHECK_FLOOR_MS` (0-5000, default 0): the least time a password check takes, so
+    /// accounts imported with a slower hash scheme than argon2id look like every other account
+    /// and like no account (docs/migration.md, "Timing").
+    pub password_check_floor: std::time::Duration,
 }
 
 /// Fixed-window limits on the endpoints an anonymous client can use to guess, spam or burn
@@ -292,6 +296,16 @@ impl Config {
 
         let passwords = PasswordSettings::from_lookup(&lookup, &mut problems);
         let captcha = CaptchaSettings::from_lookup(&lookup, &mut problems);
+        let password_check_floor = match lookup("PASSWORD_CHECK_FLOOR_MS").map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) {
+            None => std::time::Duration::ZERO,
+            Some(v) => match v.parse::<u64>() {
+                Ok(ms) if ms <= 5000 => std::time::Duration::from_millis(ms),
+                _ => {
+                    problems.push("PASSWORD_CHECK_FLOOR_MS must be a whole number of milliseconds (0-5000)".into());
+                    std::time::Duration::ZERO
+                }
+            },
+        };
 
         if !problems.is_empty() {
             return Err(ConfigError(problems));
@@ -322,6 +336,7 @@ impl Config {
             cors_allowed_origins,
             passwords,
             captcha,
+            password_check_floor,
         })
     }
 }
@@ -850,5 +865,18 @@ mod tests {
         let err = Config::from_lookup(env(&pairs)).unwrap_err().to_string();
         assert!(err.contains("MFA_SEAL_KEY must be id:secret"), "{err}");
         assert!(!err.contains("no-id-given"), "the error never shows the material: {err}");
+    }
+
+    #[test]
+    fn the_password_check_floor_is_off_by_default_and_bounded() {
+        assert!(Config::from_lookup(env(GOOD)).unwrap().password_check_floor.is_zero());
+        let mut pairs = GOOD.to_vec();
+        pairs.push(("PASSWORD_CHECK_FLOOR_MS", "250"));
+        assert_eq!(Config::from_lookup(env(&pairs)).unwrap().password_check_floor, std::time::Duration::from_millis(250));
+        for bad in ["-1", "5001", "fast"] {
+            let mut pairs = GOOD.to_vec();
+            pairs.push(("PASSWORD_CHECK_FLOOR_MS", bad));
+            assert!(Config::from_lookup(env(&pairs)).unwrap_err().to_string().contains("PASSWORD_CHECK_FLOOR_MS"), "{bad}");
+        }
     }
 }

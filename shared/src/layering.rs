@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// The adapters: they own an SDK or a crate and sit below the services.
-const ADAPTERS: [&str; 14] = [
+const ADAPTERS: [&str; 15] = [
     "store",
     "avatars",
     "mail",
@@ -24,6 +24,7 @@ const ADAPTERS: [&str; 14] = [
     "secrets",
     "outbound",
     "breached",
+    "legacy_hashes",
 ];
 
 /// Which files a rule covers (a folder or a file under `src/`), the top-level modules they must
@@ -62,6 +63,7 @@ const RULES: &[Rule] = &[
             "secrets",
             "outbound",
             "breached",
+            "legacy_hashes",
         ],
         crates: SDK_CRATES,
     },

@@ -1,6 +1,13 @@
 //! Password hashing: argon2id with explicit parameters, always on a blocking thread (the hash
 //! takes ~20 ms of CPU and must not stall the async runtime). Unknown users are verified against
 //! a dummy hash so that timing does not tell whether an account exists.
+//!
+//! Imported accounts may hold a hash of another system (`legacy_hashes.rs`: bcrypt, scrypt,
+//! PBKDF2, Firebase scrypt, argon2i): it is verified by its own scheme and, once the password is
+//! right, replaced by an argon2id hash (the same rehash as a change of parameters). Those schemes
+//! cost more or less than argon2id, so an optional floor ([`PasswordHasher::with_floor`],
+//! `PASSWORD_CHECK_FLOOR_MS`) makes every check, of a known or an unknown account, take at least
+//! as long as the slowest imported hash does (docs/migration.md, "Timing").
 
 use anyhow::Context as _;
 use argon2::password_hash::{PasswordHash, SaltString, rand_core::OsRng};
@@ -26,7 +33,13 @@ impl HashCost {
 pub struct PasswordHasher {
     cost: HashCost,
     dummy: OnceCell<String>,
+    /// The least time a [`PasswordHasher::verify`] takes (zero: no floor).
+    floor: std::time::Duration,
 }
+
+/// What an account imported without a password hash stores: no password matches it (the check
+/// costs the dummy's work); the person signs in after a password reset.
+pub const NO_PASSWORD: &str = "!no-password";
 
 /// The outcome of checking a password against a stored hash.
 #[derive(Debug, PartialEq, Eq)]
@@ -45,7 +58,14 @@ impl Verified {
 
 impl PasswordHasher {
     pub fn new(cost: HashCost) -> Self {
-        Self { cost, dummy: OnceCell::new() }
+        Self { cost, dummy: OnceCell::new(), floor: std::time::Duration::ZERO }
+    }
+
+    /// Every [`PasswordHasher::verify`] returns no sooner than `floor` after it began (it waits,
+    /// without using CPU), so the slowest imported scheme sets the time of every check.
+    pub fn with_floor(mut self, floor: std::time::Duration) -> Self {
+        self.floor = floor;
+        self
     }
 
     fn argon(cost: HashCost) -> anyhow::Result<Argon2<'static>> {
@@ -66,28 +86,49 @@ impl PasswordHasher {
         tokio::task::spawn_blocking(move || Self::hash_blocking(cost, &password)).await.context("hashing task")?
     }
 
-    /// Checks `password` against `stored`, or against a dummy hash when there is no user.
+    /// Checks `password` against `stored`, or against a dummy hash when there is no user. A
+    /// stored hash of another scheme (`legacy_hashes.rs`) is verified by that scheme and, when it
+    /// matches, comes back as [`Verified::YesRehashed`]; one that is no hash at all
+    /// ([`NO_PASSWORD`], garbage) costs the dummy's work and never matches.
     pub async fn verify(&self, password: &str, stored: Option<&str>) -> anyhow::Result<Verified> {
+        let started = tokio::time::Instant::now();
+        let verified = self.verify_now(password, stored).await;
+        if !self.floor.is_zero() {
+            tokio::time::sleep_until(started + self.floor).await;
+        }
+        verified
+    }
+
+    async fn verify_now(&self, password: &str, stored: Option<&str>) -> anyhow::Result<Verified> {
+        let dummy = self.dummy().await?.to_owned();
         let (hash, real) = match stored {
             Some(h) => (h.to_owned(), true),
-            None => (self.dummy().await?.to_owned(), false),
+            None => (dummy.clone(), false),
         };
         let cost = self.cost;
         let password = password.to_owned();
         tokio::task::spawn_blocking(move || -> anyhow::Result<Verified> {
-            let Ok(parsed) = PasswordHash::new(&hash) else { return Ok(Verified::No) };
+            let argon2id = PasswordHash::new(&hash).ok().filter(|p| p.algorithm.as_str() == "argon2id");
+            let Some(parsed) = argon2id else {
+                let matches = match crate::legacy_hashes::parse(&hash) {
+                    Ok(legacy) => legacy.verify(&password),
+                    Err(_) => {
+                        // No usable hash: the same work as for an unknown account, never a match.
+                        if let Ok(d) = PasswordHash::new(&dummy) {
+                            let _ = Argon2::default().verify_password(password.as_bytes(), &d);
+                        }
+                        false
+                    }
+                };
+                return if matches && real { Ok(Verified::YesRehashed(Self::hash_blocking(cost, &password)?)) } else { Ok(Verified::No) };
+            };
             let matches = Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok();
             if !(matches && real) {
                 return Ok(Verified::No);
             }
             let current = Params::try_from(&parsed).ok().map(|p| (p.m_cost(), p.t_cost(), p.p_cost()));
             let wanted = (cost.memory_kib, cost.iterations, cost.parallelism);
-            let algorithm_ok = parsed.algorithm.as_str() == "argon2id";
-            if current == Some(wanted) && algorithm_ok {
-                Ok(Verified::Yes)
-            } else {
-                Ok(Verified::YesRehashed(Self::hash_blocking(cost, &password)?))
-            }
+            if current == Some(wanted) { Ok(Verified::Yes) } else { Ok(Verified::YesRehashed(Self::hash_blocking(cost, &password)?)) }
         })
         .await
         .context("verify task")?
@@ -138,6 +179,51 @@ mod tests {
     #[test]
     fn production_cost_is_owasp() {
         assert_eq!(HashCost::OWASP, HashCost { memory_kib: 19_456, iterations: 2, parallelism: 1 });
+    }
+
+    #[tokio::test]
+    async fn an_imported_bcrypt_hash_verifies_and_is_replaced_by_argon2id() {
+        let hasher = PasswordHasher::new(HashCost::TEST_ONLY);
+        let imported = bcrypt::hash("Correct1Horse", 4).unwrap();
+        match hasher.verify("Correct1Horse", Some(&imported)).await.unwrap() {
+            Verified::YesRehashed(h) => assert!(h.starts_with("$argon2id$v=19$m=64,t=1,p=1$"), "{h}"),
+            other => panic!("expected a rehash, got {other:?}"),
+        }
+        assert_eq!(hasher.verify("Wrong1Horse", Some(&imported)).await.unwrap(), Verified::No);
+    }
+
+    #[tokio::test]
+    async fn an_imported_argon2i_hash_is_rehashed_to_argon2id() {
+        let salt = SaltString::generate(&mut OsRng);
+        let argon2i = Argon2::new(Algorithm::Argon2i, Version::V0x13, Params::new(64, 1, 1, None).unwrap());
+        let hash = argon2i.hash_password(b"Correct1Horse", &salt).unwrap().to_string();
+        let hasher = PasswordHasher::new(HashCost::TEST_ONLY);
+        assert!(
+            matches!(hasher.verify("Correct1Horse", Some(&hash)).await.unwrap(), Verified::YesRehashed(h) if h.starts_with("$argon2id$"))
+        );
+    }
+
+    #[tokio::test]
+    async fn an_account_without_a_password_never_verifies() {
+        let hasher = PasswordHasher::new(HashCost::TEST_ONLY);
+        for given in ["", NO_PASSWORD, "dummy-password-for-timing"] {
+            assert_eq!(hasher.verify(given, Some(NO_PASSWORD)).await.unwrap(), Verified::No);
+        }
+    }
+
+    /// The floor holds for a known account of every kind and for an unknown one: none returns
+    /// sooner (docs/migration.md, "Timing", has the times measured without a floor).
+    #[tokio::test]
+    async fn with_a_floor_no_check_returns_sooner() {
+        let floor = std::time::Duration::from_millis(60);
+        let hasher = PasswordHasher::new(HashCost::TEST_ONLY).with_floor(floor);
+        let argon2id = hasher.hash("Correct1Horse").await.unwrap();
+        let bcrypt = bcrypt::hash("Correct1Horse", 4).unwrap();
+        for stored in [None, Some(argon2id.as_str()), Some(bcrypt.as_str()), Some(NO_PASSWORD)] {
+            let started = std::time::Instant::now();
+            hasher.verify("Wrong1Horse", stored).await.unwrap();
+            assert!(started.elapsed() >= floor, "{:?} returned after {:?}", stored.map(|s| &s[..4]), started.elapsed());
+        }
     }
 
     #[tokio::test]
