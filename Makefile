@@ -25,7 +25,7 @@ export MOTO_PORT WATCH_PORT
 # create-admin: handed to the command through the environment only.
 export CREATE_ADMIN_PASSWORD := $(PASSWORD)
 
-.PHONY: help tools dev test bench soak lint fmt build deploy purge mail events moto-start moto-stop bootstrap create-admin rotate-signing-key clean
+.PHONY: help tools dev test bench soak lint fmt build deploy purge mail events moto-start moto-stop bootstrap create-admin rotate-signing-key import export bench-import clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -82,6 +82,21 @@ create-admin: ## create an activated admin in the running `make dev` stack: USER
 rotate-signing-key: ## one rotation step of the access-token signing keys in the running `make dev` stack (README "Rotating the signing key")
 	@eval "$$($(VENV)/bin/python infra/local_env.py TABLE_NAME AWS_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_ENDPOINT_URL)" && \
 	  cargo run -q -p accounts-cli --bin accounts-admin -- rotate-signing-key --stack local
+
+# Migration (docs/migration.md): the operator command against the running `make dev` stack.
+# INVITE=1 mails the accounts imported without a hash a link to choose a password.
+import: ## import users with their password hashes into the running `make dev` stack: FILE=users.jsonl [INVITE=1]
+	@[[ -n "$(FILE)" ]] || { echo "usage: make import FILE=users.jsonl [INVITE=1] [MOTO_PORT=$(MOTO_PORT)]  (e.g. FILE=docs/examples/users.jsonl)" >&2; exit 2; }
+	@eval "$$($(VENV)/bin/python infra/local_env.py)" && \
+	  cargo run -q -p accounts-cli --bin accounts-admin -- import --file "$(FILE)" $(if $(INVITE),--invite,)
+
+export: ## export every user of the running `make dev` stack, hashes included, to a new file: OUT=users.jsonl
+	@[[ -n "$(OUT)" ]] || { echo "usage: make export OUT=users.jsonl [MOTO_PORT=$(MOTO_PORT)]" >&2; exit 2; }
+	@eval "$$($(VENV)/bin/python infra/local_env.py TABLE_NAME AWS_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_ENDPOINT_URL)" && \
+	  cargo run -q -p accounts-cli --bin accounts-admin -- export --out "$(OUT)"
+
+bench-import: ## the import-rate step of `make bench` alone: 10 000 users into a private emulator (docs/benchmarks.md)
+	@infra/bench_import.sh
 
 moto-start: tools ## start only moto on MOTO_PORT and create table/bucket/identity
 	@infra/moto.sh start $(MOTO_PORT)

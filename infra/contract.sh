@@ -99,7 +99,7 @@ fuzz() { # NAME TOKEN FILTER... : one seeded, bounded schemathesis run
   local name="$1" token="$2"; shift 2
   log "schemathesis: $name (${generation[*]}, at most $MAX_EXAMPLES cases per operation)"
   # From the scratch directory: schemathesis leaves a cache where it runs.
-  if ! (cd "$work" && schemathesis --config-file "$ROOT/infra/schemathesis.toml" run "$ROOT/openapi.yaml" --url "$base" \
+  if ! (cd "$work" && PYTHONPATH="$ROOT/infra" SCHEMATHESIS_HOOKS=contract_hooks schemathesis --config-file "$ROOT/infra/schemathesis.toml" run "$ROOT/openapi.yaml" --url "$base" \
       --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
       "${generation[@]}" --max-examples "$MAX_EXAMPLES" \
       --phases examples,coverage,fuzzing --generation-with-security-parameters false \

@@ -4,7 +4,22 @@
 //! ```text
 //! ACCOUNTS_ADMIN_PASSWORD=… accounts-admin create-admin --username NAME --email ADDRESS
 //! accounts-admin rotate-signing-key [--stack NAME]
+//! accounts-admin import --file users.jsonl [--invite]
+//! accounts-admin export --out users.jsonl
+//! accounts-admin check-times --file users.jsonl
 //! ```
+//!
+//! `import` reads one JSON object per line (docs/migration.md) and imports the users with their
+//! password hashes (`services::migration`): each line's result is printed when it failed, the
+//! progress every 500 lines, the counts at the end; the run writes one admin audit entry (actor
+//! `cli`). Running the same file again changes nothing. `--invite` mails the accounts created
+//! without a hash a link to choose a password; it needs the functions' settings (`MAIL_FROM`,
+//! `CODE_PEPPER`, `JWT_ISSUER`, … as for the `admin` function). `export` writes every account in
+//! the same format, password hashes included, to a new file only its owner can read: it needs
+//! IAM credentials for the table, and no HTTP route does the same. `check-times` times one
+//! wrong-password check per hash scheme and cost in a file, next to today's argon2id and an
+//! unknown account, and says which `PASSWORD_CHECK_FLOOR_MS` hides them (docs/migration.md,
+//! "Timing"); run it where the functions run, or on a machine as fast.
 //!
 //! `rotate-signing-key` is one rotation step of the access-token signing keys
 //! (`services::signing::rotate`): a new KMS key, tagged `accounts:signing=<stack>` (the tag the
@@ -31,29 +46,42 @@ use accounts_core::services::signing::{self, Rotation};
 use accounts_core::store::Store;
 use accounts_core::{Error, app};
 use std::io::{BufRead as _, Write as _};
+
+mod migration;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: ACCOUNTS_ADMIN_PASSWORD=… accounts-admin create-admin --username NAME --email ADDRESS\n\
                      \x20      accounts-admin rotate-signing-key [--stack NAME]\n\
+                     \x20      accounts-admin import --file users.jsonl [--invite]\n\
+                     \x20      accounts-admin export --out users.jsonl\n\
+                     \x20      accounts-admin check-times --file users.jsonl\n\
                      (without ACCOUNTS_ADMIN_PASSWORD the password is read from standard input)\n\
                      settings: TABLE_NAME (required), AWS_REGION / credentials, AWS_ENDPOINT_URL (local emulator only)";
 
 enum Args {
     CreateAdmin { username: String, email: String },
     RotateSigningKey { stack: String },
+    Import { file: String, invite: bool },
+    Export { out: String },
+    CheckTimes { file: String },
 }
 
 fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut it = args.iter();
     let command = match it.next().map(String::as_str) {
-        Some(c @ ("create-admin" | "rotate-signing-key")) => c,
+        Some(c @ ("create-admin" | "rotate-signing-key" | "import" | "export" | "check-times")) => c,
         Some("-h" | "--help") | None => return Err(USAGE.into()),
         Some(other) => return Err(format!("unknown command {other:?}\n{USAGE}")),
     };
-    let (mut username, mut email, mut stack) = (None, None, None);
+    let (mut username, mut email, mut stack, mut path, mut invite) = (None, None, None, None, false);
     while let Some(flag) = it.next() {
+        if (command, flag.as_str()) == ("import", "--invite") {
+            invite = true;
+            continue;
+        }
         let value = it.next().cloned();
         match (command, flag.as_str()) {
+            ("import" | "check-times", "--file") | ("export", "--out") => path = value.filter(|p| !p.trim().is_empty()),
             ("create-admin", "--username") => username = value,
             ("create-admin", "--email") => email = value,
             ("rotate-signing-key", "--stack") => stack = value,
@@ -61,6 +89,9 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
         }
     }
     match (command, username, email) {
+        ("import", ..) => path.map(|file| Args::Import { file, invite }).ok_or_else(|| format!("--file is required\n{USAGE}")),
+        ("export", ..) => path.map(|out| Args::Export { out }).ok_or_else(|| format!("--out is required\n{USAGE}")),
+        ("check-times", ..) => path.map(|file| Args::CheckTimes { file }).ok_or_else(|| format!("--file is required\n{USAGE}")),
         ("rotate-signing-key", ..) => match stack {
             Some(s) if s.trim().is_empty() => Err(format!("--stack needs a name\n{USAGE}")),
             s => Ok(Args::RotateSigningKey { stack: s.unwrap_or_else(|| "accounts".into()) }),
@@ -99,6 +130,10 @@ fn explain(e: &Error) -> String {
 }
 
 async fn run(args: Args) -> Result<String, String> {
+    if let Args::CheckTimes { file } = &args {
+        // Local work only: no table, no credentials.
+        return migration::check_times(file).await;
+    }
     let table = std::env::var("TABLE_NAME").ok().filter(|t| !t.trim().is_empty()).ok_or("TABLE_NAME is required")?;
     let mut loader = app::sdk_settings(aws_config::defaults(aws_config::BehaviorVersion::latest()));
     if let Ok(url) = std::env::var("AWS_ENDPOINT_URL")
@@ -111,6 +146,9 @@ async fn run(args: Args) -> Result<String, String> {
     let (username, email) = match args {
         Args::CreateAdmin { username, email } => (username, email),
         Args::RotateSigningKey { stack } => return rotate_signing_key(&store, &Kms::new(aws_sdk_kms::Client::new(&sdk)), &stack).await,
+        Args::Import { file, invite } => return migration::import(&store, &sdk, &file, invite).await,
+        Args::Export { out } => return migration::export(&store, &out).await,
+        Args::CheckTimes { .. } => return Err("check-times runs without a table".into()),
     };
     let password = password()?;
     let hasher = PasswordHasher::new(HashCost::OWASP);
@@ -197,6 +235,20 @@ mod tests {
         assert!(parse_args(&args(&["create-admin", "--password", "x"])).is_err(), "no password flag: it would leak");
         assert!(parse_args(&args(&["drop-table"])).is_err());
         assert!(parse_args(&args(&[])).is_err());
+    }
+
+    #[test]
+    fn import_needs_a_file_and_export_an_output() {
+        assert!(
+            matches!(parse_args(&args(&["import", "--file", "u.jsonl"])), Ok(Args::Import { file, invite: false }) if file == "u.jsonl")
+        );
+        assert!(matches!(parse_args(&args(&["import", "--invite", "--file", "u.jsonl"])), Ok(Args::Import { invite: true, .. })));
+        assert!(matches!(parse_args(&args(&["export", "--out", "o.jsonl"])), Ok(Args::Export { out }) if out == "o.jsonl"));
+        assert!(parse_args(&args(&["import"])).is_err());
+        assert!(parse_args(&args(&["import", "--file", ""])).is_err());
+        assert!(parse_args(&args(&["export"])).is_err());
+        assert!(parse_args(&args(&["export", "--file", "x"])).is_err());
+        assert!(parse_args(&args(&["import", "--out", "x"])).is_err());
     }
 
     #[test]

@@ -46,6 +46,11 @@ impl Actor {
 }
 
 fn audit(clock: &dyn Clock, actor: &Actor, action: &str, target: &UserId, detail: Option<String>) -> AuditEntry {
+    audit_entry(clock, actor, action, target.as_str(), detail)
+}
+
+/// An audit entry of `actor` now; `target` is a user id, or what a run acted on (`users`).
+pub(crate) fn audit_entry(clock: &dyn Clock, actor: &Actor, action: &str, target: &str, detail: Option<String>) -> AuditEntry {
     let now = clock.now();
     let id = crate::domain::new_ulid(now);
     AuditEntry {

@@ -39,6 +39,16 @@ pub fn created(clock: &dyn Clock, user: &User, actor: Option<&str>) -> Event {
     new(clock, EventKind::UserCreated, &user.id, actor, data)
 }
 
+/// `user.created` of an imported account (SPEC §3.12): as [`created`], with `via` and `source`
+/// `import` and the external id it was imported with (never the hash or its scheme).
+pub fn imported(clock: &dyn Clock, user: &User, actor: &str, external_id: Option<&str>) -> Event {
+    let mut event = created(clock, user, Some(actor));
+    event.data["via"] = "import".into();
+    event.data["source"] = "import".into();
+    event.data["externalId"] = external_id.into();
+    event
+}
+
 /// `user.activated`: `method` is `code`, `link` or `admin`.
 pub fn activated(clock: &dyn Clock, user: &UserId, method: &str, actor: Option<&str>) -> Event {
     new(clock, EventKind::UserActivated, user, actor, json!({ "method": method }))

@@ -12,6 +12,7 @@ pub mod lifecycle;
 pub mod limits;
 pub mod mailing;
 pub mod mfa;
+pub mod migration;
 pub mod password_policy;
 pub mod password_reset;
 pub mod purge;

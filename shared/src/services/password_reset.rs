@@ -57,13 +57,21 @@ pub async fn forgot_password(app: &App, email: &str, client: &ClientInfo) -> Res
         }
         return Ok(());
     };
+    mail_reset_link(app, &user, client, now).await?;
+    Ok(())
+}
+
+/// Starts a reset of `user`'s password and mails its link, once the recipient's mail slot is
+/// taken: forgot-password, and the invitation of an account imported without a password
+/// (`migration.rs`). False when the per-account interval refused it (nothing mailed).
+pub(crate) async fn mail_reset_link(app: &App, user: &crate::domain::User, client: &ClientInfo, now: i64) -> Result<bool> {
     let id = user.id.clone();
     let raw = tokens::random_token(32);
     let token =
         LinkToken { hash: tokens::sha256_hex(&raw), kind: TokenKind::PasswordReset, user_id: id.clone(), expires_at: now + RESET_TTL_SECS };
-    if !app.store.start_reset(&user, &token, now, mailing::MAIL_INTERVAL_SECS).await? {
+    if !app.store.start_reset(user, &token, now, mailing::MAIL_INTERVAL_SECS).await? {
         tracing::info!(user = %id, "password reset mail throttled");
-        return Ok(());
+        return Ok(false);
     }
     activity::record(app, &id, ActivityKind::PasswordResetRequested, client, None).await;
     let link = format!("{}/reset-password?token={raw}", app.config.public_base_url);
@@ -72,7 +80,7 @@ pub async fn forgot_password(app: &App, email: &str, client: &ClientInfo) -> Res
     if let Err(e) = mailing::send_reserved(app, &message).await {
         tracing::error!(user = %id, error = format!("{e:#}"), "reset mail failed");
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Sets a new password from a reset link and ends every session.

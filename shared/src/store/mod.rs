@@ -8,7 +8,7 @@
 //! reading accounts, login bookkeeping), `activation` (activation and reset writes),
 //! `user_list` (the admin lists: plan, shard reads, merge, cursor), `admin` (admin changes and
 //! the admin count), `audit`, `activity`, `sessions`, `api_keys`, `links` (link tokens),
-//! `captchas`, `rate_limits`, `mfa`, `once` (single-use markers), `outbox` (lifecycle events, SPEC §3.11), `account` (settings, email change), `lifecycle` (deletion
+//! `captchas`, `rate_limits`, `mfa`, `once` (single-use markers), `outbox` (lifecycle events, SPEC §3.11), `migration` (import markers, export pages), `account` (settings, email change), `lifecycle` (deletion
 //! and the purge queue), `uploads`, `usage`, `billing`, and `seed` (test tables only).
 
 mod account;
@@ -22,6 +22,7 @@ mod captchas;
 mod lifecycle;
 mod links;
 mod mfa;
+mod migration;
 mod once;
 pub mod outbox;
 mod rate_limits;
@@ -39,6 +40,7 @@ mod users;
 pub use admin::{AdminChange, ChangeRefused};
 pub use billing::{ApiRequestCount, PlanChange, SubscriptionRefusal, SubscriptionWrite};
 pub use lifecycle::{DueAccount, PURGE_SHARDS, PurgeKind, ScheduledDeletion, shard_of};
+pub use migration::{ExportedUser, IMPORT_MARKER_BATCH, ImportSeen};
 #[cfg(feature = "test-support")]
 pub use seed::SeedUser;
 pub use uploads::{BatchDeletion, MAX_DELETES_PER_TRANSACTION, QuotaRefusal, Reservation, StalePendingUpload, deletion_chunks};

@@ -61,13 +61,27 @@ impl Store {
     /// Register (and an admin's create): the user, both uniqueness markers, the activation link
     /// token, the activity entry and, for an admin account, the admin count — all or nothing.
     pub async fn create_user(&self, new: &NewUser) -> Result<(), Error> {
+        self.create_user_with(new, Vec::new(), Vec::new()).await
+    }
+
+    /// [`Store::create_user`] with more attributes on the user item and more items in the
+    /// transaction (an import's marker, `migration.rs`); a failed condition of one of `extra`
+    /// is `Conflict`.
+    pub(crate) async fn create_user_with(
+        &self,
+        new: &NewUser,
+        user_attrs: Vec<(&str, AttributeValue)>,
+        extra: Vec<TransactWriteItem>,
+    ) -> Result<(), Error> {
         let u = &new.user;
         let not_exists = "attribute_not_exists(pk)";
         let put = |item: Item| Put::builder().table_name(&self.table).set_item(Some(item)).condition_expression(not_exists).build();
+        let mut user_item = user_to_item(u);
+        user_item.extend(user_attrs.into_iter().map(|(k, v)| (k.to_owned(), v)));
         // The user item says whose it is when its put fails: a retry after a lost response.
         let user_put = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(user_to_item(u)))
+            .set_item(Some(user_item))
             .condition_expression(not_exists)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()?;
@@ -93,6 +107,7 @@ impl Store {
             items.push(self.counter_add(pk, *expires_at)?);
         }
         items.extend(super::outbox::outbox_puts(self, &new.events)?);
+        items.extend(extra);
         match self.transact_detailed("register", items).await? {
             Ok(()) => Ok(()),
             // Our new id is a fresh ULID: only this transaction's own first attempt wrote it.

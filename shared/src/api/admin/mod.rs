@@ -5,10 +5,12 @@
 //! caller (activated account) and checks the role before the handler runs. A route cannot be
 //! added without a level, and the integration tests walk the same list with every role.
 //!
-//! The handlers live in `users.rs` (listing, reading and changing users) and `audit.rs` (the
-//! admin audit trail); request and response shapes beside them.
+//! The handlers live in `users.rs` (listing, reading and changing users), `import.rs` (importing
+//! users with their password hashes) and `audit.rs` (the admin audit trail); request and
+//! response shapes beside them.
 
 mod audit;
+mod import;
 mod users;
 
 use crate::App;
@@ -18,7 +20,7 @@ use crate::http::{self, Authenticated, ClientInfo};
 use crate::services::Principal;
 use crate::services::admin::Actor;
 use axum::Router;
-use axum::extract::{FromRequestParts, Path, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Request, State};
 use axum::http::Method;
 use axum::http::request::Parts;
 use axum::middleware::Next;
@@ -60,6 +62,10 @@ fn route_handlers() -> Vec<(AdminRoute, MethodRouter<Arc<App>>)> {
     vec![
         (r(Method::GET, "/api/admin/users", Moderator), get(list_users)),
         (r(Method::POST, "/api/admin/users", Admin), post(create_user)),
+        (
+            r(Method::POST, "/api/admin/users/import", Admin),
+            post(import::import_users).layer(DefaultBodyLimit::max(import::MAX_IMPORT_BODY)),
+        ),
         (r(Method::GET, "/api/admin/users/{id}", Moderator), get(get_user)),
         (r(Method::PATCH, "/api/admin/users/{id}", Admin), patch(update_user)),
         (r(Method::DELETE, "/api/admin/users/{id}", Admin), delete(delete_user)),
