@@ -139,3 +139,76 @@ proptest! {
         });
     }
 }
+
+/// An import line (docs/migration.md) near the accepted shape: the documented fields (and a
+/// stranger) with values from [`input`], booleans, numbers and nulls, and password hashes that
+/// start like every accepted scheme, followed by anything.
+fn import_line() -> impl Strategy<Value = String> {
+    let field = prop_oneof![
+        Just("externalId"),
+        Just("email"),
+        Just("username"),
+        Just("emailVerified"),
+        Just("role"),
+        Just("createdAt"),
+        Just("name"),
+        Just("bio"),
+        Just("website"),
+        Just("preferences"),
+        Just("passwordHash"),
+        Just("mfaEnabled"),
+    ];
+    let hash = (
+        prop_oneof![
+            Just("$2b$"),
+            Just("$2y$10$"),
+            Just("$argon2id$v=19$m="),
+            Just("$argon2i$"),
+            Just("$scrypt$ln="),
+            Just("$pbkdf2-sha256$"),
+            Just("$pbkdf2-sha512$i="),
+            Just("pbkdf2_sha256$"),
+            Just("argon2$argon2id$"),
+            Just("bcrypt_sha256$$2b$"),
+            Just("$firescrypt$ln="),
+        ],
+        "[0-9a-zA-Z$=,./+]{0,90}",
+    )
+        .prop_map(|(p, rest)| format!("{p}{rest}"));
+    let value = prop_oneof![
+        input().prop_map(serde_json::Value::String),
+        hash.prop_map(serde_json::Value::String),
+        any::<bool>().prop_map(serde_json::Value::Bool),
+        any::<i64>().prop_map(|n| serde_json::json!(n)),
+        Just(serde_json::Value::Null),
+        input().prop_map(|s| serde_json::json!({"theme": s, "language": s, "timezone": s})),
+    ];
+    prop_oneof![
+        input(),
+        proptest::collection::vec((field, value), 0..8).prop_map(|pairs| {
+            let map: serde_json::Map<String, serde_json::Value> = pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+            serde_json::Value::Object(map).to_string()
+        }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// The import's line parser and the hash recogniser never panic; a line they accept has a
+    /// valid email and username, and a hash only with a scheme the recogniser accepts again.
+    #[test]
+    fn import_lines_never_panic_and_accepted_ones_round_trip(line in import_line(), hash in input()) {
+        use accounts_core::services::migration::parse_line;
+        let _ = accounts_core::legacy_hashes::parse(&hash);
+        let now = 1_800_000_000;
+        if let Ok(parsed) = parse_line(&line, now) {
+            prop_assert!(Email::parse(parsed.email.as_str(), "email").is_ok());
+            prop_assert!(Username::parse(parsed.username.as_str(), "username").is_ok());
+            prop_assert_eq!(parsed.password_hash.is_some(), parsed.scheme.is_some());
+            if let Some(h) = &parsed.password_hash {
+                prop_assert!(accounts_core::legacy_hashes::parse(h).is_ok());
+            }
+        }
+    }
+}

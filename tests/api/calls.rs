@@ -110,6 +110,12 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("DELETE /api/admin/users/{id}", &["BatchGetItem", "GetItem", "TransactWriteItems", "Query", "BatchWriteItem"]),
     ("POST /api/admin/users/{id}/restore", &["BatchGetItem", "GetItem", "TransactWriteItems"]),
     ("GET /api/admin/audit", &["BatchGetItem", "Query"]),
+    // Auth, the markers of up to 50 lines, one transaction per new account, the run's audit entry.
+    (
+        "POST /api/admin/users/import (2 new lines)",
+        &["BatchGetItem", "BatchGetItem", "TransactWriteItems", "TransactWriteItems", "TransactWriteItems"],
+    ),
+    ("POST /api/admin/users/import (the same 2 lines again)", &["BatchGetItem", "BatchGetItem", "TransactWriteItems"]),
 ];
 
 /// The operations of `row` in [`EXPECTED`], with `"Op*N"` expanded.
@@ -418,6 +424,24 @@ async fn admin_requests_make_exactly_the_dynamodb_calls_of_the_table() {
     costs(&t, "DELETE /api/admin/users/{id}", 200, t.call("DELETE", &path(""), None, Some(&admin))).await;
     costs(&t, "POST /api/admin/users/{id}/restore", 200, t.post(&path("/restore"), json!({}), Some(&admin))).await;
     costs(&t, "GET /api/admin/audit", 200, t.get("/api/admin/audit", Some(&admin))).await;
+    let lines = [
+        json!({"email": "calls-import-1@example.com"}),
+        json!({"email": "calls-import-2@example.com", "passwordHash": "$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy"}),
+    ]
+    .map(|l| l.to_string())
+    .join("\n");
+    let import = || {
+        let request = http::Request::builder()
+            .method("POST")
+            .uri("/api/admin/users/import")
+            .header("content-type", "application/x-ndjson")
+            .header("authorization", format!("Bearer {admin}"))
+            .body(axum::body::Body::from(lines.clone()))
+            .unwrap();
+        t.send(request)
+    };
+    costs(&t, "POST /api/admin/users/import (2 new lines)", 200, import()).await;
+    costs(&t, "POST /api/admin/users/import (the same 2 lines again)", 200, import()).await;
 }
 
 /// Issue 8's targets, read from the table: a regression there fails here too.

@@ -25,6 +25,7 @@ mod helpers;
 mod lifecycle;
 mod limits;
 mod mfa;
+mod migration;
 mod openapi;
 mod pages;
 mod password_policy;
