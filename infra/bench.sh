@@ -4,7 +4,8 @@
 #   functions + bench/hello for the cold starts; the in-process bench/runner) -> a private moto
 #   on a free port with two tables from template.yaml -> cold starts and peak RSS through a
 #   Lambda Runtime API emulator (infra/bench.py coldstart) -> warm latency, DynamoDB calls per
-#   request and argon2 cost (accounts-bench) -> docs/benchmarks.md (infra/bench.py report).
+#   request and argon2 cost (accounts-bench) -> docs/benchmarks.md (infra/bench.py report)
+#   -> the import rate of 10 000 users (infra/bench_import.sh, its own moto and section).
 # Runs from a fresh clone; moto is stopped in any case. Knobs: BENCH_RUNS (cold starts per
 # binary, 7), BENCH_REQUESTS (warm requests per endpoint, 100), BENCH_ARGON2_REQUESTS (20).
 set -euo pipefail
@@ -60,4 +61,6 @@ TABLE_NAME=bench-warm BUCKET_NAME=bench-warm "$VENV/bin/python" infra/bootstrap.
 echo "==> bench: docs/benchmarks.md"
 "$VENV/bin/python" infra/bench.py report docs/benchmarks.md --cold "$work/cold.json" --warm "$work/warm.json" \
   --lambda-dir "$TARGET_DIR/lambda"
+echo "==> bench: import rate (infra/bench_import.sh)"
+"$ROOT/infra/bench_import.sh"
 echo "make bench: wrote docs/benchmarks.md in $(((SECONDS - started) / 60)) min $(((SECONDS - started) % 60)) s"
