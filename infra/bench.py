@@ -515,8 +515,8 @@ def report(args: argparse.Namespace) -> None:
     w("## Cold start and memory")
     w("")
     w(f"Native (x86-64) release builds, started {runs}× each (interleaved, each run starting one further")
-    w("along) under a Lambda Runtime API emulator (infra/bench.py; it answers in one write with")
-    w(f"`TCP_NODELAY`: {run_info.get('emulator', '?')}): process start → the answer to the first invocation.")
+    w("along) under a Lambda Runtime API emulator (infra/bench.py; its answers: "
+      f"{run_info.get('emulator', '?')}): process start → the answer to the first invocation.")
     w("A function's init reads its configuration, builds the SDK clients and makes its warm-up call (the")
     w("signing-key ring's `GetItem`, which opens the DynamoDB connection), as it does in AWS. The baseline is")
     w("`bench/hello`, a hello-world `lambda_http` bootstrap with the same `lambda_http`/`tokio` and the same")
@@ -791,7 +791,13 @@ def dump_items(args: argparse.Namespace) -> None:
     import boto3  # noqa: PLC0415 - the venv's; only this step needs it
 
     values = settings()
-    client = boto3.client("dynamodb", endpoint_url=values["AWS_ENDPOINT_URL"], region_name=values.get("AWS_REGION", "us-east-1"))
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=values["AWS_ENDPOINT_URL"],
+        region_name=values.get("AWS_REGION", "us-east-1"),
+        aws_access_key_id=values.get("AWS_ACCESS_KEY_ID"),
+        aws_secret_access_key=values.get("AWS_SECRET_ACCESS_KEY"),
+    )
     items, start = [], None
     while True:
         page = client.scan(TableName=values["TABLE_NAME"], **({"ExclusiveStartKey": start} if start else {}))
