@@ -770,7 +770,9 @@ def report(args: argparse.Namespace) -> None:
         from bootstrap import load_template, table_properties  # noqa: PLC0415
 
         items = json.loads(Path(args.items).read_text()) if args.items else []
-        cost_model.write_cost(Path(args.cost_out), warm, cold, items, table_properties(), function_memory(load_template()), m)
+        # BENCH_NOTE: a line at the top of docs/cost.md for a run that is not the full one.
+        meta = {**m, "note": os.environ.get("BENCH_NOTE", "")}
+        cost_model.write_cost(Path(args.cost_out), warm, cold, items, table_properties(), function_memory(load_template()), meta)
         print(f"bench: wrote {args.cost_out}")
 
 

@@ -546,6 +546,9 @@ def write_cost(out, warm: dict, cold: dict, items: list[dict], table_properties:
     w(f"as docs/benchmarks.md ({meta['date']}, commit {meta['commit']}); everything else is a named assumption")
     w("below, so the result is only as good as the profile is like yours.")
     w("")
+    if meta.get("note"):
+        w(f"> **{meta['note']}**")
+        w("")
     w("## The monthly bill")
     w("")
     w("US East (N. Virginia), on-demand, **no free tier applied** (AWS's always-free tiers — 1 M Lambda")
