@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test` (and CI through .ci/run): every check, on a fresh machine.
 #   tools -> cargo fmt --check -> cfn-lint template.yaml -> cargo clippy -D warnings
-#   -> infra/moto_server.py's patches against moto as released (python unittest) -> a private moto on a free port -> cargo test --workspace against it
+#   -> infra/moto_server.py's patches against moto as released (python unittest) -> make bench's
+#   scripts (infra/test_bench.py) -> a private moto on a free port -> cargo test --workspace against it
 #   -> the schemathesis contract run of openapi.yaml against the local stack (infra/contract.sh).
 # Every step runs even when an earlier one failed; moto is stopped in any case (infra/emulator.sh);
 # the exit code is non-zero when any step failed.
@@ -40,6 +41,8 @@ step cfn-lint "$VENV/bin/cfn-lint" template.yaml
 step clippy cargo clippy --workspace --all-targets -- -D warnings
 # The moto that make dev/test start (infra/moto_server.py) against moto as released.
 step moto-patches "$VENV/bin/python" -m unittest -q infra/test_moto_server.py
+# `make bench`'s own arithmetic and its Runtime API emulator (no build, about 2 s).
+step bench-scripts "$VENV/bin/python" -m unittest -q infra/test_bench.py
 
 # A second emulator only for SES: tests read mail from its state dump, which stays small.
 if emulator_start moto_port && emulator_start mail_port; then

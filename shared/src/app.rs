@@ -93,19 +93,26 @@ pub fn sdk_settings(loader: aws_config::ConfigLoader) -> aws_config::ConfigLoade
 impl App {
     /// Production start-up: config → SDK clients → signing key → warm connection.
     pub async fn from_config(config: Config) -> anyhow::Result<Arc<Self>> {
+        Self::from_config_timed(config, &mut InitPhases::default()).await
+    }
+
+    /// [`App::from_config`], noting how long each of its steps took in `phases`.
+    async fn from_config_timed(config: Config, phases: &mut InitPhases) -> anyhow::Result<Arc<Self>> {
+        let mut step = std::time::Instant::now();
         let mut loader = sdk_settings(aws_config::defaults(BehaviorVersion::latest()));
         if let Some(url) = &config.endpoint_url {
             loader = loader.endpoint_url(url);
         }
         let sdk = loader.load().await;
+        phases.sdk_config = InitPhases::lap(&mut step);
         let app = Arc::new(Self::new(config, &sdk, Arc::new(SystemClock)).await?);
+        phases.clients = InitPhases::lap(&mut step);
         // The first call warms the DynamoDB connection and loads the signing-key ring, so no
         // request pays for either.
-        let started = std::time::Instant::now();
-        match crate::services::signing::load(&app).await {
-            Ok(_) => tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "dynamodb connection warmed, key ring read"),
-            Err(e) => tracing::warn!(error = format!("{e:#}"), "warm-up read of the key ring failed"),
+        if let Err(e) = crate::services::signing::load(&app).await {
+            tracing::warn!(error = format!("{e:#}"), "warm-up read of the key ring failed");
         }
+        phases.warm_up = InitPhases::lap(&mut step);
         Ok(app)
     }
 
@@ -295,9 +302,56 @@ pub fn init_logging(level: &str) {
     let _ = subscriber::registry().with(layer).try_init();
 }
 
+/// How long each step of a cold start took, logged once as one line (`cold start phases`) when
+/// the function is ready for its first event: `make bench` reads it to say where a cold start's
+/// time goes (docs/benchmarks.md). Taking the times costs a few clock reads per cold start and
+/// nothing per request.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct InitPhases {
+    /// `Config::from_env`.
+    pub config: Duration,
+    /// The tracing subscriber.
+    pub logging: Duration,
+    /// `aws_config` defaults: region, credentials chain, retry/timeout settings, HTTP client.
+    pub sdk_config: Duration,
+    /// [`App::new`]: the SDK clients, the one SSM `GetParameters` when a secret is named there,
+    /// keys parsed.
+    pub clients: Duration,
+    /// The warm-up call: the signing-key ring's `GetItem` (the first connection to DynamoDB).
+    pub warm_up: Duration,
+    /// The function's router.
+    pub router: Duration,
+}
+
+impl InitPhases {
+    /// The time since `*step`, which moves to now.
+    fn lap(step: &mut std::time::Instant) -> Duration {
+        let now = std::time::Instant::now();
+        let elapsed = now.duration_since(*step);
+        *step = now;
+        elapsed
+    }
+
+    fn log(&self) {
+        let us = |d: Duration| d.as_micros() as u64;
+        let total = self.config + self.logging + self.sdk_config + self.clients + self.warm_up + self.router;
+        tracing::info!(
+            config_us = us(self.config),
+            logging_us = us(self.logging),
+            sdk_config_us = us(self.sdk_config),
+            clients_us = us(self.clients),
+            warm_up_us = us(self.warm_up),
+            router_us = us(self.router),
+            total_us = us(total),
+            "cold start phases"
+        );
+    }
+}
+
 /// A cold start: configuration, logging at its level, then the app. A failure is logged once,
 /// with its chain, before the runtime reports it.
-async fn start() -> Result<Arc<App>, lambda_http::Error> {
+async fn start(phases: &mut InitPhases) -> Result<Arc<App>, lambda_http::Error> {
+    let mut step = std::time::Instant::now();
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(e) => {
@@ -306,8 +360,10 @@ async fn start() -> Result<Arc<App>, lambda_http::Error> {
             return Err(e.into());
         }
     };
+    phases.config = InitPhases::lap(&mut step);
     init_logging(&config.log_level);
-    App::from_config(config).await.map_err(|e| {
+    phases.logging = InitPhases::lap(&mut step);
+    App::from_config_timed(config, phases).await.map_err(|e| {
         tracing::error!(error = format!("{e:#}"), "start-up failed");
         e.into()
     })
@@ -315,15 +371,22 @@ async fn start() -> Result<Arc<App>, lambda_http::Error> {
 
 /// What every function's `main` does: logging, the app, the group's router, the runtime.
 pub async fn serve(router: fn(Arc<App>) -> axum::Router) -> Result<(), lambda_http::Error> {
-    let app = start().await?;
-    lambda_http::run(router(app)).await
+    let mut phases = InitPhases::default();
+    let app = start(&mut phases).await?;
+    let mut step = std::time::Instant::now();
+    let router = router(app);
+    phases.router = InitPhases::lap(&mut step);
+    phases.log();
+    lambda_http::run(router).await
 }
 
 /// The scheduled `purge` function: each invocation purges what is due and stops 5 s before the
 /// Lambda deadline, logging one summary line and returning it (for `cargo lambda invoke`).
 pub async fn serve_purge() -> Result<(), lambda_http::Error> {
     use lambda_http::lambda_runtime::{self, LambdaEvent, service_fn};
-    let app = start().await?;
+    let mut phases = InitPhases::default();
+    let app = start(&mut phases).await?;
+    phases.log();
     lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
         let app = app.clone();
         async move {

@@ -7,7 +7,13 @@
 //! one after the other and records per request: the total time, the time spent inside SDK calls
 //! (the emulator's share) and the AWS operations. It also times argon2id hashing on its own.
 //! The results go, as JSON, to the file named by the first argument; infra/bench.py turns them
-//! into docs/benchmarks.md and compares the DynamoDB calls with docs/table-design.md.
+//! into docs/benchmarks.md and compares the DynamoDB calls with docs/table-design.md. Each
+//! endpoint also reports what its last request sent to DynamoDB and got back (the [`Observer`]
+//! interceptor), from which docs/cost.md counts the capacity units a request consumes.
+//!
+//! `accounts-bench seed-cold OUT.json` instead seeds the one public profile the cold-start
+//! runs read (`GET /api/users/{id}`, for the `users` function and its Node.js and Python peers)
+//! and writes its id.
 
 use accounts_core::App;
 use accounts_core::clock::SystemClock;
@@ -16,16 +22,103 @@ use accounts_core::domain::Role;
 use accounts_core::sdk_calls::{Call, CallRecorder};
 use accounts_core::store::SeedUser;
 use anyhow::{Context as _, bail};
+use aws_sdk_dynamodb::config::interceptors::{
+    AfterDeserializationInterceptorContextRef, BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+    FinalizerInterceptorContextRef,
+};
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents, SharedInterceptor};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_types::config_bag::{Storable, StoreReplace};
 use axum::Router;
 use axum::body::Body;
 use http::Request;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tower::ServiceExt as _;
 
 const PASSWORD: &str = "Bench-Pass-2026";
+
+/// What each DynamoDB call of a request sent and got back, as JSON (`{"operation", "request",
+/// "response"}`): which items it wrote and read, for the capacity units in docs/cost.md.
+#[derive(Debug, Clone, Default)]
+struct Wire {
+    log: Arc<Mutex<Vec<Value>>>,
+}
+
+impl Wire {
+    fn take(&self) -> Vec<Value> {
+        std::mem::take(&mut *self.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+}
+
+/// The request body of the attempt under way (kept until its answer is read).
+#[derive(Debug, Clone)]
+struct SentBody(Value);
+
+impl Storable for SentBody {
+    type Storer = StoreReplace<Self>;
+}
+
+/// The SDK interceptor of the bench: the [`CallRecorder`] (operations and their time) and the
+/// [`Wire`] log of DynamoDB bodies, in one (`App::new_observed` takes one interceptor).
+#[derive(Debug, Clone)]
+struct Observer {
+    recorder: CallRecorder,
+    wire: Wire,
+}
+
+fn is_dynamodb(cfg: &ConfigBag) -> bool {
+    cfg.load::<Metadata>().is_some_and(|m| m.service() == "DynamoDB")
+}
+
+impl Intercept for Observer {
+    fn name(&self) -> &'static str {
+        "BenchObserver"
+    }
+
+    fn read_before_execution(&self, context: &BeforeSerializationInterceptorContextRef<'_>, cfg: &mut ConfigBag) -> Result<(), BoxError> {
+        self.recorder.read_before_execution(context, cfg)
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if is_dynamodb(cfg) {
+            let body = context.request().body().bytes().and_then(|b| serde_json::from_slice(b).ok()).unwrap_or(Value::Null);
+            cfg.interceptor_state().store_put(SentBody(body));
+        }
+        Ok(())
+    }
+
+    fn read_after_deserialization(
+        &self,
+        context: &AfterDeserializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let (Some(SentBody(request)), Some(meta)) = (cfg.load::<SentBody>(), cfg.load::<Metadata>()) {
+            let response = context.response().body().bytes().and_then(|b| serde_json::from_slice(b).ok()).unwrap_or(Value::Null);
+            let entry = json!({"operation": meta.name(), "request": request, "response": response});
+            self.wire.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(entry);
+        }
+        Ok(())
+    }
+
+    fn read_after_execution(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.recorder.read_after_execution(context, runtime_components, cfg)
+    }
+}
 
 /// A request to send: method, path (with query), JSON body, bearer token.
 type Planned = (String, String, Option<Value>, Option<String>);
@@ -34,6 +127,7 @@ type Planned = (String, String, Option<Value>, Option<String>);
 struct Stack {
     app: Arc<App>,
     recorder: CallRecorder,
+    wire: Wire,
     routes: Vec<(&'static str, Router)>,
     /// Every request gets its own client address, as from many clients, so per-address limits
     /// measure nothing here (they are tested in `make test`).
@@ -45,6 +139,8 @@ struct Sample {
     status: u16,
     total: Duration,
     calls: Vec<Call>,
+    /// What its DynamoDB calls sent and got back ([`Wire`]).
+    wire: Vec<Value>,
 }
 
 impl Stack {
@@ -57,11 +153,14 @@ impl Stack {
         }
         let sdk = loader.load().await;
         let recorder = CallRecorder::new();
-        let app = Arc::new(App::new_observed(config, &sdk, Arc::new(SystemClock), Some(recorder.interceptor())).await?);
+        let wire = Wire::default();
+        let observer = SharedInterceptor::new(Observer { recorder: recorder.clone(), wire: wire.clone() });
+        let app = Arc::new(App::new_observed(config, &sdk, Arc::new(SystemClock), Some(observer)).await?);
         accounts_core::services::signing::load(&app).await?;
         let routes = accounts_core::app::gateway_routes(&app);
         recorder.take();
-        Ok(Self { app, recorder, routes, next_ip: std::cell::Cell::new(1) })
+        wire.take();
+        Ok(Self { app, recorder, wire, routes, next_ip: std::cell::Cell::new(1) })
     }
 
     fn request(&self, method: &str, path: &str, body: Option<&Value>, token: Option<&str>) -> anyhow::Result<Request<Body>> {
@@ -95,14 +194,16 @@ impl Stack {
             .with_context(|| format!("no function serves {path}"))?;
         let request = self.request(method, path, body, token)?;
         self.recorder.take();
+        self.wire.take();
         let started = Instant::now();
         let response = router.oneshot(request).await?;
         let status = response.status().as_u16();
         let bytes = axum::body::to_bytes(response.into_body(), 1 << 24).await?;
         let total = started.elapsed();
         let calls = self.recorder.take();
+        let wire = self.wire.take();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Ok((Sample { status, total, calls }, body))
+        Ok((Sample { status, total, calls, wire }, body))
     }
 
     /// An unmeasured request (set-up), which must answer `expected`.
@@ -178,6 +279,7 @@ impl Endpoint {
             "overheadMs": {"p50": percentile(&overheads, 0.5), "p99": percentile(&overheads, 0.99)},
             "dynamoCalls": dynamo_counts.iter().map(|(k, v)| (k.to_string(), *v)).collect::<BTreeMap<_, _>>(),
             "operationsPerRequest": operations.iter().map(|(k, v)| (k.clone(), (*v as f64) / n)).collect::<BTreeMap<_, _>>(),
+            "dynamoWire": self.samples.last().map(|s| s.wire.clone()).unwrap_or_default(),
         })
     }
 }
@@ -429,11 +531,41 @@ async fn run(out: &str, fast: usize, slow: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The public profile the cold-start runs read: an activated account with a name and a bio,
+/// made public through the API (as its owner would). Writes `{"userId": …}` to `out`.
+async fn seed_cold(out: &str) -> anyhow::Result<()> {
+    let stack = Stack::new().await?;
+    let app = stack.app.clone();
+    let tag = ulid::Ulid::new().to_string().to_lowercase();
+    let seed = SeedUser {
+        username: format!("cold_{}", &tag[tag.len() - 8..]),
+        email: format!("cold-{}@example.com", &tag[tag.len() - 8..]),
+        password_hash: app.hasher.hash(PASSWORD).await?,
+        role: Role::User,
+        rating: 0,
+    };
+    let now = time::OffsetDateTime::from_unix_timestamp(app.now())?;
+    let ids = app.store.seed_users(std::slice::from_ref(&seed), now).await?;
+    let id = ids.first().context("no seeded user")?.to_string();
+    let (access, _) = stack.login(&seed.username).await?;
+    let profile = json!({"name": "Cold Start", "bio": "The profile the cold-start runs read.", "location": "Lisbon"});
+    stack.call("PATCH", "/api/users/me", Some(profile), Some(access.as_str()), 200).await?;
+    let privacy = json!({"privacy": {"publicProfile": true}});
+    stack.call("PUT", "/api/users/me/settings", Some(privacy), Some(access.as_str()), 200).await?;
+    stack.call("GET", &format!("/api/users/{id}"), None, None, 200).await?;
+    std::fs::write(out, serde_json::to_string_pretty(&json!({"userId": id}))?).with_context(|| format!("writing {out}"))?;
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let usage = "usage: accounts-bench OUT.json [REQUESTS [ARGON2_REQUESTS]] | accounts-bench seed-cold OUT.json";
     let mut args = std::env::args().skip(1);
-    let out = args.next().context("usage: accounts-bench OUT.json [REQUESTS [ARGON2_REQUESTS]]")?;
+    let first = args.next().context(usage)?;
+    if first == "seed-cold" {
+        return seed_cold(&args.next().context(usage)?).await;
+    }
     let fast = args.next().map(|v| v.parse()).transpose()?.unwrap_or(100);
     let slow = args.next().map(|v| v.parse()).transpose()?.unwrap_or(20);
-    run(&out, fast, slow).await
+    run(&first, fast, slow).await
 }
