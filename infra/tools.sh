@@ -86,11 +86,11 @@ echo "tools: upgrading pip"
 echo "tools: installing $(grep -cvE '^\s*(#|$)' "$REQS") pinned packages from infra/requirements.txt"
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$REQS"
 
-for bin in moto_server cargo-lambda cfn-lint; do
+for bin in moto_server cargo-lambda cfn-lint sam openapi-python-client; do
   if [[ ! -x "$VENV/bin/$bin" ]]; then
     echo "tools: $bin missing from $VENV/bin after install" >&2
     exit 1
   fi
 done
 echo "$want" >"$STAMP"
-echo "tools: ready ($("$VENV/bin/cargo-lambda" lambda --version 2>/dev/null | head -1), $(/usr/bin/chromium --version 2>/dev/null | head -1), moto $("$VENV/bin/python" -c 'import moto; print(moto.__version__)'), cfn-lint $("$VENV/bin/cfn-lint" --version 2>/dev/null | awk '{print $2}'))"
+echo "tools: ready ($("$VENV/bin/cargo-lambda" lambda --version 2>/dev/null | head -1), $("$VENV/bin/sam" --version 2>/dev/null), $(/usr/bin/chromium --version 2>/dev/null | head -1), moto $("$VENV/bin/python" -c 'import moto; print(moto.__version__)'), cfn-lint $("$VENV/bin/cfn-lint" --version 2>/dev/null | awk '{print $2}'))"

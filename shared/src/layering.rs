@@ -9,8 +9,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// The adapters: they own an SDK or a crate and sit below the services.
-const ADAPTERS: [&str; 14] = [
+const ADAPTERS: [&str; 15] = [
     "store",
+    "metrics",
     "avatars",
     "mail",
     "i18n",

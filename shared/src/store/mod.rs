@@ -8,7 +8,7 @@
 //! reading accounts, login bookkeeping), `activation` (activation and reset writes),
 //! `user_list` (the admin lists: plan, shard reads, merge, cursor), `admin` (admin changes and
 //! the admin count), `audit`, `activity`, `sessions`, `api_keys`, `links` (link tokens),
-//! `captchas`, `rate_limits`, `mfa`, `once` (single-use markers), `outbox` (lifecycle events, SPEC §3.11), `account` (settings, email change), `lifecycle` (deletion
+//! `captchas`, `rate_limits`, `suppression` (the mail suppression list), `mfa`, `once` (single-use markers), `outbox` (lifecycle events, SPEC §3.11), `account` (settings, email change), `lifecycle` (deletion
 //! and the purge queue), `uploads`, `usage`, `billing`, and `seed` (test tables only).
 
 mod account;
@@ -29,6 +29,7 @@ mod rate_limits;
 mod seed;
 mod sessions;
 mod signing_keys;
+mod suppression;
 mod uploads;
 mod usage;
 mod user_codec;
@@ -41,6 +42,7 @@ pub use billing::{ApiRequestCount, PlanChange, SubscriptionRefusal, Subscription
 pub use lifecycle::{DueAccount, PURGE_SHARDS, PurgeKind, ScheduledDeletion, shard_of};
 #[cfg(feature = "test-support")]
 pub use seed::SeedUser;
+pub use suppression::MailSlot;
 pub use uploads::{BatchDeletion, MAX_DELETES_PER_TRANSACTION, QuotaRefusal, Reservation, StalePendingUpload, deletion_chunks};
 pub use usage::DAY_RETENTION_SECS;
 pub use user_index::USER_SHARDS;
