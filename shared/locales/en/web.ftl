@@ -133,7 +133,7 @@ field-website = Website
 avatar-title = Profile picture
 avatar-alt = Your current profile picture
 field-avatar = New picture
-avatar-hint = PNG, JPEG, GIF or WebP, at most 5 MB.
+avatar-hint = PNG, JPEG, GIF or WebP, at most 4 MB.
 avatar-button = Upload the picture
 avatar-remove-button = Remove the picture
 

@@ -133,7 +133,7 @@ field-website = Sitio web
 avatar-title = Imagen de perfil
 avatar-alt = Tu imagen de perfil actual
 field-avatar = Nueva imagen
-avatar-hint = PNG, JPEG, GIF o WebP, de 5 MB como máximo.
+avatar-hint = PNG, JPEG, GIF o WebP, de 4 MB como máximo.
 avatar-button = Subir la imagen
 avatar-remove-button = Quitar la imagen
 

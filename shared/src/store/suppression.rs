@@ -13,7 +13,7 @@
 //! msEmail`: the flag of the address it was set for), read with the user at no extra cost.
 
 use super::user_codec::{PROFILE, email_pk, user_pk};
-use super::{Item, Store, get_n, get_s, is_condition_failure, key, n, s, sdk_error, ttl};
+use super::{Item, Store, get_n, get_s, is_condition_failure, key, n, s, sdk_error};
 use crate::domain::{MailSuppression, Suppress, SuppressionReason, User};
 use crate::error::Error;
 use aws_sdk_dynamodb::types::{ConditionCheck, Delete, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
@@ -88,18 +88,7 @@ impl Store {
     /// suppressed: one `TransactWriteItems` (the counter's conditional `ADD` and a
     /// `ConditionCheck` of the suppression item), as cheap in calls as the plain counter.
     pub async fn take_mail_slot(&self, counter_pk: &str, limit: u32, expires_at: i64, address: &str) -> Result<MailSlot, Error> {
-        let update = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(key(counter_pk, "RATE")))
-            .update_expression("ADD #count :one SET #ttl = :ttl")
-            .condition_expression("attribute_not_exists(#count) OR #count < :limit")
-            .expression_attribute_names("#count", "count")
-            .expression_attribute_names("#ttl", "ttl")
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":limit", n(i64::from(limit)))
-            .expression_attribute_values(":ttl", ttl(expires_at))
-            .build()?;
-        let items = vec![TransactWriteItem::builder().update(update).build(), not_suppressed_check(self, address)?];
+        let items = vec![self.counter_take(counter_pk, limit, expires_at)?, not_suppressed_check(self, address)?];
         match self.transact_detailed("mail slot", items).await? {
             Ok(()) => Ok(MailSlot::Taken),
             Err(reasons) => match reasons.get(1).and_then(suppression_of) {
