@@ -14,17 +14,6 @@ STAMP="$VENV/.requirements.sha256"
 BROWSER_DIR="$ROOT/tests/browser"
 
 # Debian's chromium and chromedriver (same package version, so the driver matches the browser).
-# openapi-typescript and typescript for the generated-client check (infra/clients.sh), pinned by
-# tests/clients/package-lock.json; re-installed when the lockfile is newer.
-clients_node_modules() {
-  local dir="$ROOT/tests/clients"
-  if [[ -x "$dir/node_modules/.bin/tsc" && -x "$dir/node_modules/.bin/openapi-typescript" && ! "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]]; then
-    return 0
-  fi
-  echo "tools: npm ci in tests/clients (openapi-typescript, typescript)"
-  (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
-}
-
 browser_tools() {
   if [[ -x /usr/bin/chromium && -x /usr/bin/chromedriver ]]; then
     return 0
@@ -68,6 +57,17 @@ browser_node_modules() {
     echo "tools: npm ci ran but $axe is missing" >&2
     exit 1
   fi
+}
+
+# openapi-typescript and typescript for the generated-client check (infra/clients.sh), pinned by
+# tests/clients/package-lock.json; re-installed when the lockfile is newer.
+clients_node_modules() {
+  local dir="$ROOT/tests/clients"
+  if [[ -x "$dir/node_modules/.bin/tsc" && -x "$dir/node_modules/.bin/openapi-typescript" && ! "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]]; then
+    return 0
+  fi
+  echo "tools: npm ci in tests/clients (openapi-typescript, typescript)"
+  (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
 }
 
 browser_tools

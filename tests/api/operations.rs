@@ -252,8 +252,8 @@ fn the_mail_events_function_may_touch_only_the_table_items_it_writes() {
     let table = grants.remove("Table.Arn").expect("a grant on the table (not its indexes)");
     assert_eq!(
         table,
-        BTreeSet::from(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"].map(str::to_owned)),
-        "the suppression item, the email marker and the user's flag"
+        BTreeSet::from(["dynamodb:GetItem", "dynamodb:UpdateItem"].map(str::to_owned)),
+        "the suppression item (an upsert), the email marker (read) and the user's flag (a conditional update)"
     );
     let issuer = grants.remove("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${AWS::StackName}/accounts/issuer");
     assert_eq!(issuer, Some(BTreeSet::from(["ssm:GetParameters".to_owned()])), "the cold start's issuer read");

@@ -5,6 +5,7 @@
 
 use crate::credentials::admin;
 use crate::helpers::{PASSWORD, TestApp};
+use crate::pages::Browser;
 use serde_json::{Value, json};
 
 /// The SNS event Lambda hands the mail-events function: one record whose `Message` is an SES
@@ -166,4 +167,51 @@ async fn only_admins_clear_a_suppression_and_an_unknown_user_is_404() {
         .assert(404, Some("USER_NOT_FOUND"));
     // Still suppressed after the refusals.
     assert!(t.app.store.suppression(&u.email).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn the_account_page_says_why_no_mail_comes_in_english_and_spanish_until_an_admin_clears_it() {
+    let t = TestApp::spawn().await;
+    let u = t.user().await;
+    let mut b = Browser::signed_in(&t, &u).await;
+    assert!(!b.get("/account").await.ok().has_id("mail-suppressed"), "no notice while mail goes out");
+
+    notify(&t, hard_bounce(&u.email, "password-reset")).await;
+    let day = accounts_core::clock::rfc3339(t.app.now())[..10].to_owned();
+    let page = b.get("/account").await.ok();
+    let notice = page.inner("div", "mail-suppressed").unwrap_or_else(|| panic!("no notice: {}", page.body));
+    assert!(notice.contains("a message to it bounced"), "{notice}");
+    assert!(notice.contains(&day), "since when: {notice}");
+    assert!(notice.contains("href=\"/account/email\""), "the way out: {notice}");
+    assert!(!notice.contains(&u.email), "{notice}");
+
+    // A complaint reads differently; in Spanish once the account's language is Spanish.
+    t.call("PATCH", "/api/users/me", Some(json!({"preferences": {"language": "es"}})), Some(&u.access)).await.assert(200, None);
+    let other = t.user().await;
+    notify(&t, complaint(&other.email)).await;
+    let mut ob = Browser::signed_in(&t, &other).await;
+    let en = ob.get("/account").await.ok().inner("div", "mail-suppressed").unwrap();
+    assert!(en.contains("reported as spam"), "{en}");
+    let es = b.get("/account").await.ok();
+    assert!(es.body.contains("<html lang=\"es\""));
+    let es = es.inner("div", "mail-suppressed").unwrap();
+    assert!(es.contains("no enviamos correos a esta dirección") && es.contains("fue devuelto"), "{es}");
+
+    // Cleared by an admin: the notice goes.
+    let a = admin(&t).await;
+    t.call("DELETE", &format!("/api/admin/users/{}/mail-suppression", u.id), None, Some(&a.access)).await.assert(200, None);
+    assert!(!b.get("/account").await.ok().has_id("mail-suppressed"));
+}
+
+#[tokio::test]
+async fn an_unactivated_account_with_a_suppressed_address_is_told_why_and_offered_no_useless_resend() {
+    let t = TestApp::spawn().await;
+    let u = t.unactivated_user().await;
+    notify(&t, hard_bounce(&u.email, "activation")).await;
+    let mut b = Browser::signed_in(&t, &u).await;
+    let page = b.get("/account").await.ok();
+    let notice = page.inner("div", "mail-suppressed").unwrap_or_else(|| panic!("no notice: {}", page.body));
+    assert!(notice.contains("activation email cannot reach you"), "{notice}");
+    assert!(!notice.contains("/account/email"), "an unactivated account cannot change its address: {notice}");
+    assert!(!page.has_id("resend-activation"), "a resend would send nothing");
 }
