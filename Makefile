@@ -2,12 +2,12 @@
 #
 #   make dev    serve the whole API on http://127.0.0.1:9000/api/... against a local
 #               AWS emulator (moto) on 127.0.0.1:$(MOTO_PORT); mail is printed to the console
-#   make test   every check CI runs: fmt, cfn-lint, clippy -D warnings, cargo test
-#               against a private moto on a free port
+#   make test   every check CI runs: fmt, cfn-lint, sam validate + sam build, clippy -D warnings,
+#               cargo test against a private moto on a free port, the contract run
 #   make bench  cold starts, warm latency, DynamoDB calls per request, argon2 cost and
 #               bootstrap sizes -> docs/benchmarks.md (not part of `make test`; ~15-25 min)
 #
-# Tools (moto, cargo-lambda + zig, cfn-lint) are installed, pinned, into .tools/venv by
+# Tools (moto, cargo-lambda + zig, cfn-lint, the SAM CLI) are installed, pinned, into .tools/venv by
 # infra/tools.sh on first use; only python3 (with venv) and a Rust toolchain are needed.
 
 SHELL := /bin/bash
@@ -50,15 +50,13 @@ lint: ## cargo fmt --check and clippy with warnings as errors
 fmt: ## format the code
 	cargo fmt --all
 
-build: ## release build of every function for Lambda (arm64; x86-64 fallback if no aarch64 std), checked against template.yaml
-	@infra/build.sh
+build: ## sam build: release build of every function for Lambda (arm64, cargo-lambda) into .aws-sam/build, checked
+	@infra/build.sh $(ARGS)
 
-# sam CLI is not installed by this project (pip install aws-sam-cli, or see AWS's docs).
-# Needs AWS credentials and the SSM parameter described in infra/samconfig.toml.
-deploy: build ## build, then sam deploy with infra/samconfig.toml
-	@$(VENV)/bin/python -c 'import pathlib, sys; bad = [str(p) for p in pathlib.Path("target/lambda").glob("*/bootstrap") if p.read_bytes()[18:20] != b"\xb7\x00"]; sys.exit("deploy: not arm64 builds: " + ", ".join(bad) if bad else 0)'
-	@command -v sam >/dev/null || { echo "deploy: the AWS SAM CLI (sam) is not installed" >&2; exit 1; }
-	sam deploy --template-file template.yaml --config-file $(ROOT)/infra/samconfig.toml --stack-name $(STACK_NAME)
+# Needs AWS credentials and the SSM parameters of README "Deploy". The first time, run
+# `sam deploy --guided` (it asks for every setting and saves the answers in samconfig.toml).
+deploy: build ## sam build, then sam deploy with the settings saved in samconfig.toml
+	sam deploy $(if $(filter command line,$(origin STACK_NAME)),--stack-name $(STACK_NAME))
 
 purge: ## run the purge function once against the running `make dev` stack (sample scheduled event)
 	cargo lambda invoke purge --invoke-address 127.0.0.1 --invoke-port $(WATCH_PORT) --data-file infra/events/scheduled.json

@@ -94,6 +94,8 @@ log "signed in as an activated user and as an admin"
 failed=0
 log "access tokens verified by PyJWT through the JWKS URL; forged tokens against every function (infra/jwt_check.py)"
 (cd "$ROOT/infra" && "$VENV/bin/python" jwt_check.py "$base" "$user_token") || failed=1
+log "generated clients: Python (openapi-python-client) and TypeScript (openapi-typescript) flows (infra/clients.sh)"
+"$ROOT/infra/clients.sh" "$base" "$admin_token" || failed=1
 
 fuzz() { # NAME TOKEN FILTER... : one seeded, bounded schemathesis run
   local name="$1" token="$2"; shift 2

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make test` (and CI through .ci/run): every check, on a fresh machine.
-#   tools -> cargo fmt --check -> cfn-lint template.yaml -> cargo clippy -D warnings
+#   tools -> cargo fmt --check -> cfn-lint template.yaml -> sam validate --lint, sam deploy --guided
+#   (offline, defaults) and sam build (infra/sam.sh) -> cargo clippy -D warnings
 #   -> infra/moto_server.py's patches against moto as released (python unittest) -> make bench's
 #   scripts (infra/test_bench.py) -> a private moto on a free port -> cargo test --workspace against it
 #   -> the schemathesis contract run of openapi.yaml against the local stack (infra/contract.sh).
@@ -15,12 +16,12 @@ export PATH="$VENV/bin:$PATH"
 
 failed=()
 step() { # NAME CMD... : run one check, remember a failure, keep going
-  local name="$1"; shift
+  local name="$1" t=$SECONDS; shift
   echo "==> $name: $*"
   if "$@"; then
-    echo "==> $name: ok"
+    echo "==> $name: ok ($((SECONDS - t)) s)"
   else
-    echo "==> $name: FAILED (exit $?)"
+    echo "==> $name: FAILED (exit $?, $((SECONDS - t)) s)"
     failed+=("$name")
   fi
 }
@@ -38,6 +39,8 @@ echo "==> tools"
 
 step fmt cargo fmt --all --check
 step cfn-lint "$VENV/bin/cfn-lint" template.yaml
+# The SAM CLI as a user runs it: validate, a guided deploy up to the AWS calls, a real build.
+step sam "$ROOT/infra/sam.sh"
 step clippy cargo clippy --workspace --all-targets -- -D warnings
 # The moto that make dev/test start (infra/moto_server.py) against moto as released.
 step moto-patches "$VENV/bin/python" -m unittest -q infra/test_moto_server.py
@@ -70,5 +73,5 @@ if ((${#failed[@]})); then
   echo "tests: $passed passed, $failed_tests failed"
   exit 1
 fi
-echo "make test: every check passed (fmt, cfn-lint, clippy, cargo test, contract)"
+echo "make test: every check passed (fmt, cfn-lint, sam, clippy, cargo test, contract)"
 echo "tests: $passed passed, $failed_tests failed"

@@ -59,8 +59,20 @@ browser_node_modules() {
   fi
 }
 
+# openapi-typescript and typescript for the generated-client check (infra/clients.sh), pinned by
+# tests/clients/package-lock.json; re-installed when the lockfile is newer.
+clients_node_modules() {
+  local dir="$ROOT/tests/clients"
+  if [[ -x "$dir/node_modules/.bin/tsc" && -x "$dir/node_modules/.bin/openapi-typescript" && ! "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]]; then
+    return 0
+  fi
+  echo "tools: npm ci in tests/clients (openapi-typescript, typescript)"
+  (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
+}
+
 browser_tools
 browser_node_modules
+clients_node_modules
 
 want="$(sha256sum "$REQS" | cut -d' ' -f1)"
 if [[ -x "$VENV/bin/python" && -f "$STAMP" && "$(cat "$STAMP")" == "$want" ]]; then
@@ -86,11 +98,11 @@ echo "tools: upgrading pip"
 echo "tools: installing $(grep -cvE '^\s*(#|$)' "$REQS") pinned packages from infra/requirements.txt"
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$REQS"
 
-for bin in moto_server cargo-lambda cfn-lint; do
+for bin in moto_server cargo-lambda cfn-lint sam openapi-python-client; do
   if [[ ! -x "$VENV/bin/$bin" ]]; then
     echo "tools: $bin missing from $VENV/bin after install" >&2
     exit 1
   fi
 done
 echo "$want" >"$STAMP"
-echo "tools: ready ($("$VENV/bin/cargo-lambda" lambda --version 2>/dev/null | head -1), $(/usr/bin/chromium --version 2>/dev/null | head -1), moto $("$VENV/bin/python" -c 'import moto; print(moto.__version__)'), cfn-lint $("$VENV/bin/cfn-lint" --version 2>/dev/null | awk '{print $2}'))"
+echo "tools: ready ($("$VENV/bin/cargo-lambda" lambda --version 2>/dev/null | head -1), $("$VENV/bin/sam" --version 2>/dev/null), $(/usr/bin/chromium --version 2>/dev/null | head -1), moto $("$VENV/bin/python" -c 'import moto; print(moto.__version__)'), cfn-lint $("$VENV/bin/cfn-lint" --version 2>/dev/null | awk '{print $2}'))"

@@ -55,6 +55,8 @@ pub struct App {
     pub breached: Option<crate::breached::BreachedPasswords>,
     /// The captcha provider's token verification (`CAPTCHA_PROVIDER`); `None`: the built-in image.
     pub captcha_provider: Option<crate::captcha::ProviderVerifier>,
+    /// Sign-ups, sign-ins, failures, lockouts, mail outcomes, purge runs: embedded-metric lines.
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl std::fmt::Debug for App {
@@ -192,7 +194,8 @@ impl App {
             payments: config.payment_provider.provider(),
             avatars: AvatarObjects::new(s3.clone(), &config.bucket_name),
             s3,
-            mailer: Mailer::new(ses, config.mail_from.clone()),
+            mailer: Mailer::new(ses, config.mail_from.clone()).with_configuration_set(config.operations.mail_configuration_set.clone()),
+            metrics: crate::metrics::Metrics::stdout(&config.operations.metrics_namespace),
             hasher: PasswordHasher::new(config.hash_cost).with_floor(config.password_check_floor),
             purpose_tokens,
             access_tokens: AccessTokens::new(&config.jwt_issuer, &config.jwt_audience),
@@ -207,6 +210,20 @@ impl App {
 
     pub fn now(&self) -> i64 {
         self.clock.now_unix()
+    }
+
+    /// Counts one `metric` now (an embedded-metric log line: no call).
+    pub fn count(&self, metric: crate::metrics::Metric) {
+        self.metrics.count(metric, self.now_ms());
+    }
+
+    /// Counts one mail of `kind` with what became of it, in total and per kind.
+    pub fn count_mail(&self, outcome: crate::metrics::MailOutcome, kind: &str) {
+        self.metrics.mail(outcome, kind, self.now_ms());
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.clock.now().unix_timestamp_nanos().checked_div(1_000_000).and_then(|ms| i64::try_from(ms).ok()).unwrap_or(0)
     }
 
     /// The code pepper. A function that is not given one (template.yaml gives it only to the
@@ -287,19 +304,65 @@ fn key_set(parameters: &HashMap<String, Secret>, var: &str, source: Option<&KeyS
 
 /// Logging for a function at `level` (from `LOG_LEVEL`), no ANSI colours in CloudWatch.
 ///
+/// `LOG_FORMAT=json` (the default) writes one JSON object a line with tracing-subscriber's JSON
+/// formatter (the `json` feature `lambda_runtime`'s tracing support already enables): the
+/// event's fields at the top (`level`, `message`, ...), `span` the innermost span (the
+/// request's: `request_id`, the API Gateway request id every answer carries as `x-request-id`,
+/// `method`, `path`) and `spans` every open one, outermost first: `function` (the function's
+/// name, [`function_span`]), then `Lambda runtime invoke` (`requestId`, Lambda's own). `text`
+/// is the compact human form (`make dev`).
+///
 /// The runtime, the AWS SDK and the HTTP/TLS crates stay at `info` at most whatever the level:
 /// at `trace` `lambda_runtime` logs every raw event (request bodies with passwords, tokens,
 /// cookies) and the SDK and HTTP stacks log bodies and headers (issue 22, finding 9;
 /// `functions/auth/tests/trace_logs.rs`). Targets match by prefix, so `aws_` covers every SDK crate.
-pub fn init_logging(level: &str) {
+pub fn init_logging(level: &str, format: crate::config::LogFormat) {
+    use lambda_http::tracing::subscriber::{self, layer::SubscriberExt as _, util::SubscriberInitExt as _};
+    let _ = subscriber::registry().with(logging_layer(level, format, std::io::stdout)).try_init();
+}
+
+/// The layer [`init_logging`] installs, writing to `writer` (tests capture the lines with it).
+pub fn logging_layer<S, W>(
+    level: &str,
+    format: crate::config::LogFormat,
+    writer: W,
+) -> Box<dyn lambda_http::tracing::subscriber::Layer<S> + Send + Sync>
+where
+    S: lambda_http::tracing::Subscriber + for<'a> lambda_http::tracing::subscriber::registry::LookupSpan<'a>,
+    W: for<'w> lambda_http::tracing::subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
     use lambda_http::tracing::subscriber::filter::{LevelFilter, Targets};
-    use lambda_http::tracing::subscriber::{self, Layer as _, layer::SubscriberExt as _, util::SubscriberInitExt as _};
+    use lambda_http::tracing::subscriber::{self, Layer as _};
     const WIRE_TARGETS: [&str; 9] = ["lambda_runtime", "lambda_http", "aws_", "hyper", "h2", "rustls", "tower", "axum", "http"];
     let level = level.parse::<LevelFilter>().unwrap_or(LevelFilter::INFO);
     let wire = level.min(LevelFilter::INFO);
     let filter = Targets::new().with_default(level).with_targets(WIRE_TARGETS.map(|t| (t, wire)));
-    let layer = subscriber::fmt::layer().with_target(false).with_ansi(false).without_time().with_filter(filter);
-    let _ = subscriber::registry().with(layer).try_init();
+    match format {
+        crate::config::LogFormat::Json => subscriber::fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(true)
+            .with_target(false)
+            .with_writer(writer)
+            .with_filter(filter)
+            .boxed(),
+        crate::config::LogFormat::Text => {
+            subscriber::fmt::layer().with_target(false).with_ansi(false).without_time().with_writer(writer).with_filter(filter).boxed()
+        }
+    }
+}
+
+/// The span every line of a function instance is logged in: `function` = its name
+/// (`AWS_LAMBDA_FUNCTION_NAME`, else the binary's), so logs of several functions can be told
+/// apart once they are read together.
+pub fn function_span(config: &Config) -> tracing::Span {
+    let name = config
+        .operations
+        .function_name
+        .clone()
+        .unwrap_or_else(|| std::env::args().next().and_then(|p| p.rsplit('/').next().map(str::to_owned)).unwrap_or_default());
+    tracing::info_span!("function", function = %name)
 }
 
 /// How long each step of a cold start took, logged once as one line (`cold start phases`) when
@@ -355,13 +418,13 @@ async fn start(phases: &mut InitPhases) -> Result<Arc<App>, lambda_http::Error> 
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(e) => {
-            init_logging("info");
+            init_logging("info", crate::config::LogFormat::Json);
             tracing::error!(error = %e, "start-up failed");
             return Err(e.into());
         }
     };
     phases.config = InitPhases::lap(&mut step);
-    init_logging(&config.log_level);
+    init_logging(&config.log_level, config.operations.log_format);
     phases.logging = InitPhases::lap(&mut step);
     App::from_config_timed(config, phases).await.map_err(|e| {
         tracing::error!(error = format!("{e:#}"), "start-up failed");
@@ -373,11 +436,12 @@ async fn start(phases: &mut InitPhases) -> Result<Arc<App>, lambda_http::Error> 
 pub async fn serve(router: fn(Arc<App>) -> axum::Router) -> Result<(), lambda_http::Error> {
     let mut phases = InitPhases::default();
     let app = start(&mut phases).await?;
+    let span = function_span(&app.config);
     let mut step = std::time::Instant::now();
     let router = router(app);
     phases.router = InitPhases::lap(&mut step);
     phases.log();
-    lambda_http::run(router).await
+    tracing::Instrument::instrument(lambda_http::run(router), span).await
 }
 
 /// The scheduled `purge` function: each invocation purges what is due and stops 5 s before the
@@ -387,7 +451,8 @@ pub async fn serve_purge() -> Result<(), lambda_http::Error> {
     let mut phases = InitPhases::default();
     let app = start(&mut phases).await?;
     phases.log();
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
+    let span = function_span(&app.config);
+    let run = lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
         let app = app.clone();
         async move {
             let now_ms =
@@ -419,13 +484,37 @@ pub async fn serve_purge() -> Result<(), lambda_http::Error> {
                 complete = report.complete,
                 "purge summary"
             );
+            // The PurgeNotSucceeding alarm waits for this (two hours without one).
+            app.count(crate::metrics::Metric::PurgeRuns);
             Ok::<_, lambda_http::Error>(serde_json::json!({
                 "deleted": report.deleted, "unverified": report.unverified, "skipped": report.skipped, "staleUploads": report.stale_uploads,
                 "releasedHolds": report.released_holds, "items": report.items, "objects": report.objects, "complete": report.complete,
             }))
         }
-    }))
-    .await
+    }));
+    tracing::Instrument::instrument(run, span).await
+}
+
+/// The `mail-events` function: SES bounce and complaint notifications, delivered by SNS, go to
+/// the suppression list ([`crate::services::suppression::record_notifications`]). A record it
+/// could not store fails the invocation, so Lambda retries it and then sends it to the DLQ.
+pub async fn serve_mail_events() -> Result<(), lambda_http::Error> {
+    use lambda_http::lambda_runtime::{self, LambdaEvent, service_fn};
+    let mut phases = InitPhases::default();
+    let app = start(&mut phases).await?;
+    phases.log();
+    let span = function_span(&app.config);
+    let run = lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
+        let app = app.clone();
+        async move {
+            let report = crate::services::suppression::record_notifications(&app, &event.payload).await.map_err(|e| {
+                tracing::error!(error = %e, "mail notifications not recorded");
+                lambda_http::Error::from(e.to_string())
+            })?;
+            Ok::<_, lambda_http::Error>(serde_json::json!({"suppressed": report.suppressed, "ignored": report.ignored}))
+        }
+    }));
+    tracing::Instrument::instrument(run, span).await
 }
 
 /// `(path prefix, router)` for every function, the first that matches wins, as API Gateway (template.yaml) and the

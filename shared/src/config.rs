@@ -68,6 +68,8 @@ pub struct Config {
     /// accounts imported with a slower hash scheme than argon2id look like every other account
     /// and like no account (docs/migration.md, "Timing").
     pub password_check_floor: std::time::Duration,
+    /// `MAIL_CONFIGURATION_SET`, `METRICS_NAMESPACE`, `LOG_FORMAT` and the function's name.
+    pub operations: OperationsSettings,
 }
 
 /// Fixed-window limits on the endpoints an anonymous client can use to guess, spam or burn
@@ -306,6 +308,7 @@ impl Config {
                 }
             },
         };
+        let operations = OperationsSettings::from_lookup(&lookup, &mut problems);
 
         if !problems.is_empty() {
             return Err(ConfigError(problems));
@@ -337,6 +340,7 @@ impl Config {
             passwords,
             captcha,
             password_check_floor,
+            operations,
         })
     }
 }
@@ -878,5 +882,65 @@ mod tests {
             pairs.push(("PASSWORD_CHECK_FLOOR_MS", bad));
             assert!(Config::from_lookup(env(&pairs)).unwrap_err().to_string().contains("PASSWORD_CHECK_FLOOR_MS"), "{bad}");
         }
+    }
+}
+
+// ---- operations: mail delivery, metrics, logs (issue 20; docs/operations.md) -----------------
+
+/// How the service reports on itself and sends mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationsSettings {
+    /// `MAIL_CONFIGURATION_SET`: the SES configuration set every mail names (DKIM domain,
+    /// bounce and complaint notifications, per-kind metrics); empty: none (local emulator).
+    pub mail_configuration_set: Option<String>,
+    /// `METRICS_NAMESPACE` (default `Accounts`): the CloudWatch namespace of the embedded-metric
+    /// lines (sign-ups, sign-ins, failures, lockouts, mail, purge runs).
+    pub metrics_namespace: String,
+    /// `LOG_FORMAT`: `json` (the default: one JSON object a line, with the request id and the
+    /// function) or `text` (easier on a terminal; `make dev`).
+    pub log_format: LogFormat,
+    /// `AWS_LAMBDA_FUNCTION_NAME` (set by Lambda and by `cargo lambda`): named on every log line.
+    pub function_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Text,
+}
+
+impl Default for OperationsSettings {
+    fn default() -> Self {
+        Self { mail_configuration_set: None, metrics_namespace: "Accounts".into(), log_format: LogFormat::Json, function_name: None }
+    }
+}
+
+impl OperationsSettings {
+    fn from_lookup(lookup: &impl Fn(&str) -> Option<String>, problems: &mut Vec<String>) -> Self {
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        // SES: 1-64 letters, digits, `_` and `-`. CloudWatch namespaces: up to 255 of these and `./#:`.
+        let mail_configuration_set = get("MAIL_CONFIGURATION_SET");
+        if mail_configuration_set
+            .as_ref()
+            .is_some_and(|v| v.len() > 64 || !v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+        {
+            problems.push("MAIL_CONFIGURATION_SET must be an SES configuration set name (letters, digits, _ and -, at most 64)".into());
+        }
+        let metrics_namespace = get("METRICS_NAMESPACE").unwrap_or_else(|| "Accounts".into());
+        let namespace_ok = metrics_namespace.len() <= 255
+            && !metrics_namespace.starts_with("AWS/")
+            && metrics_namespace.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-/#: ".contains(&b));
+        if !namespace_ok {
+            problems.push("METRICS_NAMESPACE must be a CloudWatch namespace (not AWS/...)".into());
+        }
+        let log_format = match get("LOG_FORMAT").as_deref().unwrap_or("json") {
+            "json" => LogFormat::Json,
+            "text" => LogFormat::Text,
+            _ => {
+                problems.push("LOG_FORMAT must be json or text".into());
+                LogFormat::Json
+            }
+        };
+        Self { mail_configuration_set, metrics_namespace, log_format, function_name: get("AWS_LAMBDA_FUNCTION_NAME") }
     }
 }

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 /// The adapters: they own an SDK or a crate and sit below the services.
 const ADAPTERS: [&str; 15] = [
     "store",
+    "metrics",
     "avatars",
     "mail",
     "i18n",

@@ -6,7 +6,7 @@
 //!   ([`ClientInfo`](domain::ClientInfo), [`Secret`](domain::Secret), the API key prefix); it
 //!   imports no other layer, not even [`config`].
 //! - [`store`] and the adapters ([`avatars`], [`mail`], [`i18n`], [`objects`], [`payments`], [`passwords`],
-//!   [`tokens`], [`captcha`], [`crypto`], [`kms`], [`secrets`], [`outbound`], [`breached`], [`legacy_hashes`]) own their SDKs and crates and never
+//!   [`tokens`], [`captcha`], [`crypto`], [`kms`], [`secrets`], [`outbound`], [`breached`], [`metrics`], [`legacy_hashes`]) own their SDKs and crates and never
 //!   import a layer above them; a port such as [`payments::PaymentProvider`] lives with its adapter.
 //! - [`services`]: the use cases; never `http` or `api`, and neither `aws_sdk_*` nor
 //!   `lambda_http` (nor does `domain`).
@@ -36,6 +36,7 @@ pub mod kms;
 mod layering;
 pub mod legacy_hashes;
 pub mod mail;
+pub mod metrics;
 pub mod objects;
 pub mod outbound;
 pub mod passwords;

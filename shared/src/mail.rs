@@ -14,17 +14,28 @@ pub struct Mail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// What kind of mail it is (`activation`, `password-reset`, …): the SES message tag `kind`
+    /// and the dimension of the per-kind metrics (letters, digits, `-` only).
+    pub kind: &'static str,
 }
 
 #[derive(Debug, Clone)]
 pub struct Mailer {
     ses: aws_sdk_ses::Client,
     from: String,
+    /// The SES configuration set named on every mail (`MAIL_CONFIGURATION_SET`), if any.
+    configuration_set: Option<String>,
 }
 
 impl Mailer {
     pub fn new(ses: aws_sdk_ses::Client, from: String) -> Self {
-        Self { ses, from }
+        Self { ses, from, configuration_set: None }
+    }
+
+    /// Mail through `set` (DKIM domain, bounce and complaint notifications, per-kind metrics).
+    pub fn with_configuration_set(mut self, set: Option<String>) -> Self {
+        self.configuration_set = set;
+        self
     }
 
     pub async fn send(&self, mail: &Mail) -> anyhow::Result<()> {
@@ -33,14 +44,14 @@ impl Mailer {
             .subject(content(&mail.subject)?)
             .body(Body::builder().text(content(&mail.text)?).html(content(&mail.html)?).build())
             .build();
-        self.ses
-            .send_email()
-            .source(&self.from)
-            .destination(Destination::builder().to_addresses(&mail.to).build())
-            .message(message)
-            .send()
-            .await
-            .context("SES SendEmail")?;
+        let mut request =
+            self.ses.send_email().source(&self.from).destination(Destination::builder().to_addresses(&mail.to).build()).message(message);
+        if let Some(set) = &self.configuration_set {
+            // The tag comes back in the set's bounce/complaint notifications and metrics.
+            request =
+                request.configuration_set_name(set).tags(aws_sdk_ses::types::MessageTag::builder().name("kind").value(mail.kind).build()?);
+        }
+        request.send().await.context("SES SendEmail")?;
         Ok(())
     }
 }
@@ -83,6 +94,7 @@ pub fn activation(lang: Lang, to: &str, username: &str, code: &str, link: &str) 
         subject: text(lang, "activation-subject"),
         text: format!("{greeting}\n\n{}\n\n{code}\n\n{link}\n\n{}\n", lines[0], lines[1]),
         html: html_page(&greeting, &lines, Some(code), Some((&text(lang, "activation-link"), link))),
+        kind: "activation",
     }
 }
 
@@ -95,6 +107,7 @@ pub fn password_reset(lang: Lang, to: &str, username: &str, link: &str) -> Mail 
         subject: text(lang, "password-reset-subject"),
         text: format!("{greeting}\n\n{}\n\n{link}\n\n{}\n", lines[0], lines[1]),
         html: html_page(&greeting, &lines, None, Some((&text(lang, "password-reset-link"), link))),
+        kind: "password-reset",
     }
 }
 
@@ -107,6 +120,7 @@ pub fn email_change_confirmation(lang: Lang, to: &str, username: &str, link: &st
         subject: text(lang, "email-change-confirmation-subject"),
         text: format!("{greeting}\n\n{}\n\n{link}\n\n{}\n", lines[0], lines[1]),
         html: html_page(&greeting, &lines, None, Some((&text(lang, "email-change-confirmation-link"), link))),
+        kind: "email-change-confirmation",
     }
 }
 
@@ -119,6 +133,7 @@ pub fn email_change_notice(lang: Lang, to: &str, username: &str, new_redacted: &
         subject: text(lang, "email-change-notice-subject"),
         text: format!("{greeting}\n\n{}\n\n{}\n", lines[0], lines[1]),
         html: html_page(&greeting, &lines, None, None),
+        kind: "email-change-notice",
     }
 }
 
@@ -131,6 +146,7 @@ pub fn deletion_scheduled(lang: Lang, to: &str, username: &str, purge_date: &str
         subject: text(lang, "deletion-scheduled-subject"),
         text: format!("{greeting}\n\n{}\n\n{recovery_code}\n\n{}\n", lines[0], lines[1]),
         html: html_page(&greeting, &lines, Some(recovery_code), None),
+        kind: "deletion-scheduled",
     }
 }
 
@@ -145,6 +161,7 @@ pub fn security_notice(lang: Lang, to: &str, username: &str, what: SecurityEvent
         subject: text(lang, &format!("{id}-subject")),
         text: mail_text,
         html: html_page(&greeting, &[line, tail], None, None),
+        kind: id,
     }
 }
 
@@ -175,6 +192,7 @@ pub fn no_account(to: &str, what: AskedFor) -> Mail {
         subject: text(lang, &format!("{id}-subject")),
         text: mail_text,
         html: html_page(&greeting, &[line, tail], None, None),
+        kind: id,
     }
 }
 

@@ -138,6 +138,34 @@ proptest! {
             default_folder: Some(&b),
         });
     }
+
+    /// SES bounce and complaint notifications reach the mail-events function from a peer: any
+    /// string, and any JSON of the notification's shape with arbitrary values, gives a verdict
+    /// (never a panic), and every address it would suppress is lower-case, bounded and has one `@`.
+    #[test]
+    fn ses_notifications_never_panic_and_suppress_only_plausible_addresses(
+        raw in input(), a in input(), b in input(), kind in input(), permanent in any::<bool>(), event in 0..4usize,
+    ) {
+        use accounts_core::domain::{Feedback, parse_notification};
+        let event_type = ["Bounce", "Complaint", "Delivery", ""][event];
+        let bounce_type = if permanent { "Permanent" } else { "Transient" };
+        let shaped = serde_json::json!({
+            "eventType": event_type,
+            "bounce": {"bounceType": bounce_type, "bounceSubType": b, "bouncedRecipients": [{"emailAddress": a}, {"emailAddress": raw}, {"emailAddress": 7}]},
+            "complaint": {"complaintFeedbackType": b, "complainedRecipients": [{"emailAddress": a}, "x", null]},
+            "mail": {"tags": {"kind": [kind]}},
+        })
+        .to_string();
+        for message in [raw.as_str(), shaped.as_str()] {
+            if let Feedback::Suppress(list) = parse_notification(message) {
+                for s in list {
+                    prop_assert_eq!(s.address.clone(), s.address.to_lowercase());
+                    prop_assert!(s.address.len() <= 254 && s.address.matches('@').count() == 1, "{:?}", s.address);
+                    prop_assert!(s.detail.as_ref().is_none_or(|d| d.chars().count() <= 64));
+                }
+            }
+        }
+    }
 }
 
 /// An import line (docs/migration.md) near the accepted shape: the documented fields (and a

@@ -285,16 +285,16 @@ async fn a_decompression_bomb_is_refused_from_its_header_before_decoding() {
 }
 
 #[tokio::test]
-async fn an_upload_over_5_mib_is_payload_too_large_in_the_envelope() {
+async fn an_upload_over_4_mib_is_payload_too_large_in_the_envelope() {
     let t = TestApp::spawn().await;
     let u = t.user().await;
     let mut big = png(16, 16);
     big.resize(6 * 1024 * 1024, 0);
     let r = upload(&t, &u, "big.png", "image/png", &big).await;
     r.assert(413, Some("PAYLOAD_TOO_LARGE"));
-    // Just over 5 MiB of file, inside the multipart allowance: refused by the file limit.
+    // Just over 4 MiB of file, inside the multipart allowance: refused by the file limit.
     let mut just_over = png(16, 16);
-    just_over.resize(5 * 1024 * 1024 + 1, 0);
+    just_over.resize(4 * 1024 * 1024 + 1, 0);
     upload(&t, &u, "big.png", "image/png", &just_over).await.assert(413, Some("PAYLOAD_TOO_LARGE"));
     assert!(avatar_objects(&t, &u.id).await.is_empty());
 }

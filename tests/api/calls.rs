@@ -12,8 +12,9 @@ use serde_json::json;
 use std::future::Future;
 
 /// `(request, DynamoDB operations in order)`. A leading `UpdateItem` on the anonymous routes is
-/// the per-address rate counter (`RATE#<action>#<ip>#<window>`); an `UpdateItem` next to a mail
-/// is the per-recipient mail counter (`RATE#mail#<hash>#<window>`), taken before SES is called. `"Op*N"` stands for N times `"Op"` (parallel
+/// the per-address rate counter (`RATE#<action>#<ip>#<window>`); the `TransactWriteItems` next to
+/// a mail is its slot: the per-recipient mail counter (`RATE#mail#<hash>#<window>`) and the
+/// suppression list's `ConditionCheck`, taken before SES is called. `"Op*N"` stands for N times `"Op"` (parallel
 /// queries). "auth" in the doc is the `BatchGetItem` of user + session.
 const EXPECTED: &[(&str, &[&str])] = &[
     // auth
@@ -23,9 +24,15 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("POST /api/auth/activate (code)", &["BatchGetItem", "UpdateItem", "TransactWriteItems", "PutItem"]),
     ("POST /api/auth/activate (wrong code)", &["BatchGetItem", "UpdateItem"]),
     ("GET /api/auth/activate?token=", &["GetItem", "TransactWriteItems", "PutItem"]),
-    ("POST /api/auth/resend-activation", &["UpdateItem", "GetItem", "GetItem", "UpdateItem", "TransactWriteItems"]),
-    ("POST /api/auth/resend-activation (already activated)", &["UpdateItem", "GetItem", "GetItem", "UpdateItem", "TransactWriteItems"]),
-    ("POST /api/auth/resend-activation (unknown address)", &["UpdateItem", "GetItem", "GetItem", "UpdateItem", "TransactWriteItems"]),
+    ("POST /api/auth/resend-activation", &["UpdateItem", "GetItem", "GetItem", "TransactWriteItems", "TransactWriteItems"]),
+    (
+        "POST /api/auth/resend-activation (already activated)",
+        &["UpdateItem", "GetItem", "GetItem", "TransactWriteItems", "TransactWriteItems"],
+    ),
+    (
+        "POST /api/auth/resend-activation (unknown address)",
+        &["UpdateItem", "GetItem", "GetItem", "TransactWriteItems", "TransactWriteItems"],
+    ),
     ("POST /api/auth/login", &["UpdateItem", "GetItem", "GetItem", "UpdateItem", "TransactWriteItems"]),
     ("POST /api/auth/login (unknown user)", &["UpdateItem", "GetItem", "GetItem", "UpdateItem", "PutItem"]),
     ("POST /api/auth/login (wrong password)", &["UpdateItem", "GetItem", "GetItem", "UpdateItem", "PutItem"]),
@@ -39,10 +46,10 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("POST /api/auth/logout", &["BatchGetItem", "DeleteItem", "PutItem"]),
     ("POST /api/auth/logout-all", &["BatchGetItem", "Query", "BatchWriteItem", "PutItem"]),
     ("GET /api/auth/status", &["BatchGetItem"]),
-    ("POST /api/auth/forgot-password", &["UpdateItem", "GetItem", "GetItem", "UpdateItem", "TransactWriteItems", "PutItem"]),
+    ("POST /api/auth/forgot-password", &["UpdateItem", "GetItem", "GetItem", "TransactWriteItems", "TransactWriteItems", "PutItem"]),
     (
         "POST /api/auth/forgot-password (unknown address)",
-        &["UpdateItem", "GetItem", "GetItem", "UpdateItem", "TransactWriteItems", "PutItem"],
+        &["UpdateItem", "GetItem", "GetItem", "TransactWriteItems", "TransactWriteItems", "PutItem"],
     ),
     ("POST /api/auth/reset-password", &["GetItem", "GetItem", "TransactWriteItems", "Query", "BatchWriteItem", "Query", "PutItem"]),
     ("POST /api/auth/confirm-email", &["GetItem", "TransactWriteItems"]),
@@ -59,31 +66,37 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("DELETE /api/users/me/avatar", &["BatchGetItem", "UpdateItem"]),
     (
         "PUT /api/users/me/password",
-        &["BatchGetItem", "UpdateItem", "UpdateItem", "TransactWriteItems", "Query", "BatchWriteItem", "UpdateItem"],
+        &["BatchGetItem", "UpdateItem", "UpdateItem", "TransactWriteItems", "Query", "BatchWriteItem", "TransactWriteItems"],
     ),
     ("PUT /api/users/me/password (wrong current password)", &["BatchGetItem", "UpdateItem"]),
-    ("POST /api/users/me/email", &["BatchGetItem", "UpdateItem", "UpdateItem", "TransactWriteItems", "UpdateItem", "UpdateItem"]),
+    (
+        "POST /api/users/me/email",
+        &["BatchGetItem", "UpdateItem", "UpdateItem", "TransactWriteItems", "TransactWriteItems", "TransactWriteItems"],
+    ),
     ("GET /api/users/me/sessions", &["BatchGetItem", "Query"]),
     ("DELETE /api/users/me/sessions/{id}", &["BatchGetItem", "TransactWriteItems", "PutItem"]),
     ("POST /api/users/me/mfa/totp", &["BatchGetItem", "UpdateItem", "UpdateItem", "UpdateItem"]),
-    ("POST /api/users/me/mfa/totp/verify", &["BatchGetItem", "UpdateItem", "GetItem", "TransactWriteItems", "UpdateItem"]),
+    ("POST /api/users/me/mfa/totp/verify", &["BatchGetItem", "UpdateItem", "GetItem", "TransactWriteItems", "TransactWriteItems"]),
     (
         "POST /api/users/me/mfa/backup-codes (backup code)",
         &["BatchGetItem", "UpdateItem", "GetItem", "UpdateItem", "PutItem", "UpdateItem", "UpdateItem", "PutItem"],
     ),
     (
         "DELETE /api/users/me/mfa (TOTP code)",
-        &["BatchGetItem", "UpdateItem", "GetItem", "UpdateItem", "UpdateItem", "TransactWriteItems", "PutItem", "UpdateItem"],
+        &["BatchGetItem", "UpdateItem", "GetItem", "UpdateItem", "UpdateItem", "TransactWriteItems", "PutItem", "TransactWriteItems"],
     ),
     ("GET /api/users/me/usage", &["BatchGetItem", "Query"]),
     ("GET /api/users/me/stats", &["BatchGetItem", "Query"]),
     ("GET /api/users/me/activity", &["BatchGetItem", "Query"]),
     ("GET /api/users/me/export", &["BatchGetItem", "Query", "Query", "Query"]),
-    ("DELETE /api/users/me", &["BatchGetItem", "UpdateItem", "UpdateItem", "TransactWriteItems", "Query", "BatchWriteItem", "UpdateItem"]),
-    ("POST /api/users/recover", &["UpdateItem", "GetItem", "GetItem", "TransactWriteItems", "UpdateItem"]),
+    (
+        "DELETE /api/users/me",
+        &["BatchGetItem", "UpdateItem", "UpdateItem", "TransactWriteItems", "Query", "BatchWriteItem", "TransactWriteItems"],
+    ),
+    ("POST /api/users/recover", &["UpdateItem", "GetItem", "GetItem", "TransactWriteItems", "TransactWriteItems"]),
     // api keys
     ("GET /api/api-keys", &["BatchGetItem", "Query"]),
-    ("POST /api/api-keys", &["BatchGetItem", "TransactWriteItems", "UpdateItem"]),
+    ("POST /api/api-keys", &["BatchGetItem", "TransactWriteItems", "TransactWriteItems"]),
     ("DELETE /api/api-keys/{id}", &["BatchGetItem", "Query", "TransactWriteItems"]),
     ("GET /api/users/me (API key, first use)", &["GetItem", "GetItem", "UpdateItem", "UpdateItem"]),
     ("GET /api/users/me (API key, used a moment ago)", &["GetItem", "GetItem", "UpdateItem"]),

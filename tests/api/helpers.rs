@@ -253,6 +253,8 @@ impl TestApp {
         };
         let mut app = App::new_observed(config, &app_sdk, clock.clone(), Some(calls.interceptor())).await.unwrap();
         app.mailer = accounts_core::mail::Mailer::new(app_mail_client(http.as_ref(), &calls).await, app.config.mail_from.clone());
+        // Metric lines stay in memory, per app (tests/api/observability.rs reads them).
+        app.metrics = accounts_core::metrics::Metrics::in_memory("Accounts/test");
         let app = Arc::new(app);
         // The ring's first key, as the first login of a deployed stack would start it; the
         // calls it took are not any request's.
@@ -274,6 +276,7 @@ impl TestApp {
         let calls = CallRecorder::new();
         let mut app = App::new_observed(config, &sdk_config().await, self.clock.clone(), Some(calls.interceptor())).await.unwrap();
         app.mailer = accounts_core::mail::Mailer::new(app_mail_client(None, &calls).await, app.config.mail_from.clone());
+        app.metrics = accounts_core::metrics::Metrics::in_memory("Accounts/test");
         let app = Arc::new(app);
         let routes = Gateway::new(&app);
         Self {
@@ -422,6 +425,16 @@ impl TestApp {
             .filter(|m| m["destinations"]["ToAddresses"].as_array().is_some_and(|a| a.iter().any(|d| d == to)))
             .map(|m| (m["subject"].as_str().unwrap_or_default().to_owned(), m["body"].as_str().unwrap_or_default().to_owned()))
             .collect()
+    }
+
+    /// The metric lines this app wrote (embedded metric format), parsed.
+    pub fn metric_lines(&self) -> Vec<Value> {
+        self.app.metrics.lines().iter().map(|l| serde_json::from_str(l).unwrap()).collect()
+    }
+
+    /// How many of this app's metric lines count `name` (with `kind`, when given).
+    pub fn metric_count(&self, name: &str, kind: Option<&str>) -> usize {
+        self.metric_lines().iter().filter(|l| l[name] == 1 && kind.is_none_or(|k| l["kind"] == k)).count()
     }
 
     pub async fn last_mail(&self, to: &str) -> (String, String) {

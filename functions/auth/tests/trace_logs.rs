@@ -105,6 +105,17 @@ fn runtime_api(listener: TcpListener, answers: mpsc::Sender<String>) {
 
 #[test]
 fn at_trace_level_a_login_body_never_reaches_the_log() {
+    let log = run_login("trace");
+    // Trace logging is on for our code and the runtime's spans are there ...
+    assert!(log.contains("Lambda runtime invoke"), "no runtime span in the log:\n{log}");
+    // ... and the request's password and body are not.
+    assert!(!log.contains(PASSWORD), "the password reached the log:\n{log}");
+    assert!(!log.contains("raw JSON event"), "the runtime logged the raw event:\n{log}");
+    assert!(!log.contains(r#"username\":\"tracer"#) && !log.contains(r#""username":"tracer""#), "the body reached the log:\n{log}");
+}
+
+/// Runs the real `auth` binary at `level` for one login invocation; everything it printed.
+fn run_login(level: &str) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = mpsc::channel();
@@ -121,7 +132,7 @@ fn at_trace_level_a_login_body_never_reaches_the_log() {
             ("AWS_LAMBDA_FUNCTION_VERSION", "1".into()),
             ("AWS_LAMBDA_LOG_STREAM_NAME", "stream".into()),
             ("AWS_LAMBDA_LOG_GROUP_NAME", "group".into()),
-            ("LOG_LEVEL", "trace".into()),
+            ("LOG_LEVEL", level.into()),
             ("TABLE_NAME", "trace-logs-test".into()),
             ("BUCKET_NAME", "trace-logs-test".into()),
             ("MAIL_FROM", "no-reply@example.test".into()),
@@ -158,12 +169,25 @@ fn at_trace_level_a_login_body_never_reaches_the_log() {
     let log = format!("{}{}", stdout.join().unwrap(), stderr.join().unwrap());
     let answer = answer.unwrap_or_else(|_| panic!("the function never answered the invocation; its log:\n{log}"));
 
-    // The invocation was handled (an answer for the login route came back) ...
+    // The invocation was handled (an answer for the login route came back).
     assert!(answer.contains("statusCode"), "{answer}");
-    // ... trace logging is on for our code and the runtime's spans are there ...
-    assert!(log.contains("Lambda runtime invoke"), "no runtime span in the log:\n{log}");
-    // ... and the request's password and body are not.
-    assert!(!log.contains(PASSWORD), "the password reached the log:\n{log}");
-    assert!(!log.contains("raw JSON event"), "the runtime logged the raw event:\n{log}");
-    assert!(!log.contains(r#"username\":\"tracer"#) && !log.contains(r#""username":"tracer""#), "the body reached the log:\n{log}");
+    log
+}
+
+#[test]
+fn the_function_logs_json_lines_naming_itself_and_the_invocation() {
+    // The same run as above with the default LOG_FORMAT (json) at info: what CloudWatch gets.
+    let log = run_login("info");
+    let lines: Vec<&str> = log.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(!lines.is_empty(), "nothing logged");
+    for line in &lines {
+        assert!(line.starts_with('{') && line.ends_with('}'), "not a JSON line: {line}\n{log}");
+    }
+    // Lines written while the invocation ran carry Lambda's request id and the function's name.
+    let in_invocation: Vec<&&str> = lines.iter().filter(|l| l.contains(r#""requestId":"req-1""#)).collect();
+    assert!(!in_invocation.is_empty(), "no line carries the invocation's request id:\n{log}");
+    assert!(in_invocation.iter().all(|l| l.contains(r#""function":"auth""#)), "a line without the function's name:\n{log}");
+    // ... and those of the request, the API Gateway request id the answer carries (x-request-id).
+    assert!(lines.iter().any(|l| l.contains(r#""request_id":"req-1""#)), "no line carries the request's id:\n{log}");
+    assert!(!log.contains(PASSWORD));
 }

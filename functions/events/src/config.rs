@@ -12,6 +12,8 @@ pub struct EventsConfig {
     /// A local emulator (moto), never set in AWS.
     pub endpoint_url: Option<String>,
     pub log_level: String,
+    /// `AWS_LAMBDA_FUNCTION_NAME` (set by Lambda; `events` otherwise): named on every log line.
+    pub function_name: String,
 }
 
 /// Every problem found, each naming its variable.
@@ -57,7 +59,8 @@ impl EventsConfig {
         if !problems.is_empty() {
             return Err(EventsConfigError(problems));
         }
-        Ok(Self { bus_name, source, endpoint_url: value("AWS_ENDPOINT_URL"), log_level })
+        let function_name = value("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|| "events".to_owned());
+        Ok(Self { bus_name, source, endpoint_url: value("AWS_ENDPOINT_URL"), log_level, function_name })
     }
 }
 

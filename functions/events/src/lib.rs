@@ -278,23 +278,24 @@ pub async fn run() -> Result<(), lambda_runtime::Error> {
     let config = match EventsConfig::from_env() {
         Ok(c) => c,
         Err(e) => {
-            accounts_core::app::init_logging("info");
+            accounts_core::app::init_logging("info", accounts_core::config::LogFormat::Json);
             tracing::error!(error = %e, "start-up failed");
             return Err(e.into());
         }
     };
-    accounts_core::app::init_logging(&config.log_level);
+    // JSON lines like every function (LOG_FORMAT is read by the HTTP functions only).
+    accounts_core::app::init_logging(&config.log_level, accounts_core::config::LogFormat::Json);
     let mut loader = accounts_core::app::sdk_settings(aws_config::defaults(aws_config::BehaviorVersion::latest()));
     if let Some(url) = &config.endpoint_url {
         loader = loader.endpoint_url(url);
     }
     let sdk = loader.load().await;
     let relay = std::sync::Arc::new(Relay::new(aws_sdk_eventbridge::Client::new(&sdk), &config.bus_name, &config.source));
-    lambda_runtime::run(lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<Event>| {
+    let run = lambda_runtime::run(lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<Event>| {
         let relay = relay.clone();
         async move { Ok::<_, lambda_runtime::Error>(relay.relay(&event.payload).await.response()) }
-    }))
-    .await
+    }));
+    tracing::Instrument::instrument(run, tracing::info_span!("function", function = %config.function_name)).await
 }
 
 #[cfg(test)]

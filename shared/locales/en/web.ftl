@@ -133,7 +133,7 @@ field-website = Website
 avatar-title = Profile picture
 avatar-alt = Your current profile picture
 field-avatar = New picture
-avatar-hint = PNG, JPEG, GIF or WebP, at most 5 MB.
+avatar-hint = PNG, JPEG, GIF or WebP, at most 4 MB.
 avatar-button = Upload the picture
 avatar-remove-button = Remove the picture
 
@@ -275,3 +275,10 @@ field-must-not-contain-control-characters = Must not contain control characters.
 field-must-be-an-iana-time-zone = Choose a time zone from the IANA list, such as Europe/Madrid.
 field-must-name-at-least-one-scope = Choose at least one scope.
 field-must-be-n-n-printable-characters = Must be { $n } to { $m } printable characters.
+
+# The overview when mail to the account's address is suppressed (issue 20, docs/operations.md "Mail").
+account-mail-suppressed-bounce = Since { $date } we send no email to this address: a message to it bounced, so it does not seem to accept mail.
+account-mail-suppressed-complaint = Since { $date } we send no email to this address: one of our messages to it was reported as spam.
+account-mail-suppressed-help = Activation and password-reset links and security notices cannot reach you. Change your email address, or ask an administrator to send to this one again once it works.
+account-mail-suppressed-change = Change your email address
+account-mail-suppressed-help-unactivated = So the activation email cannot reach you either: ask an administrator to send to this address again once it works.

@@ -133,7 +133,7 @@ field-website = Sitio web
 avatar-title = Imagen de perfil
 avatar-alt = Tu imagen de perfil actual
 field-avatar = Nueva imagen
-avatar-hint = PNG, JPEG, GIF o WebP, de 5 MB como máximo.
+avatar-hint = PNG, JPEG, GIF o WebP, de 4 MB como máximo.
 avatar-button = Subir la imagen
 avatar-remove-button = Quitar la imagen
 
@@ -275,3 +275,10 @@ field-must-not-contain-control-characters = No debe contener caracteres de contr
 field-must-be-an-iana-time-zone = Elige una zona horaria de la lista IANA, como Europe/Madrid.
 field-must-name-at-least-one-scope = Elige al menos un permiso.
 field-must-be-n-n-printable-characters = Debe tener de { $n } a { $m } caracteres imprimibles.
+
+# The overview when mail to the account's address is suppressed (issue 20, docs/operations.md "Mail").
+account-mail-suppressed-bounce = Desde el { $date } no enviamos correos a esta dirección: un mensaje a ella fue devuelto, así que parece que no acepta correo.
+account-mail-suppressed-complaint = Desde el { $date } no enviamos correos a esta dirección: uno de nuestros mensajes a ella se marcó como spam.
+account-mail-suppressed-help = Los enlaces de activación y de cambio de contraseña y los avisos de seguridad no te llegan. Cambia tu dirección de correo o pide a un administrador que vuelva a enviar a esta cuando funcione.
+account-mail-suppressed-change = Cambiar la dirección de correo
+account-mail-suppressed-help-unactivated = Por eso tampoco te llega el correo de activación: pide a un administrador que vuelva a enviar a esta dirección cuando funcione.

@@ -244,6 +244,9 @@ pub struct User {
     /// Moved up by one by every password reset: an API key made in an earlier epoch is
     /// revoked ([`User::key_cut_off`]), in the reset's own transaction.
     pub key_epoch: i64,
+    /// Mail to `email` stopped after a hard bounce or a complaint (the suppression list; set by
+    /// the mail-events function, cleared by an admin or an address change).
+    pub mail_suppression: Option<super::MailSuppression>,
     pub version: i64,
 }
 
@@ -302,6 +305,7 @@ impl User {
             email_change: None,
             session_cutoff: None,
             key_epoch: 0,
+            mail_suppression: None,
             version: 1,
         }
     }

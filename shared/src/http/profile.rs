@@ -25,8 +25,27 @@ pub struct UserResponse {
     pub mfa_enabled: bool,
     pub preferences: PreferencesResponse,
     pub stats: StatsResponse,
+    /// Mail to `email` stopped after a hard bounce or a complaint (`null`: mail goes out).
+    pub mail_suppression: Option<MailSuppressionResponse>,
     pub created_at: String,
     pub updated_at: String,
+}
+
+/// Why no mail goes to the account's address any more (the profile and the admin's view).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MailSuppressionResponse {
+    /// `bounce` (the address does not accept mail) or `complaint` (a mail was marked as spam).
+    pub reason: &'static str,
+    /// SES's sub-type (`General`, `NoEmail`, `abuse`, …) when it gave one.
+    pub detail: Option<String>,
+    pub since: String,
+}
+
+impl MailSuppressionResponse {
+    pub fn of(u: &User) -> Option<Self> {
+        u.mail_suppression.as_ref().map(|m| Self { reason: m.reason.as_str(), detail: m.detail.clone(), since: rfc3339(m.since) })
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -86,6 +105,7 @@ impl UserResponse {
                 storage_limit: plan.limits().storage_bytes.as_wire(),
                 last_login_at: u.last_login_at.map(rfc3339),
             },
+            mail_suppression: MailSuppressionResponse::of(u),
             created_at: rfc3339(u.created_at),
             updated_at: rfc3339(u.updated_at),
         }

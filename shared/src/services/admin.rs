@@ -580,3 +580,20 @@ pub fn sort_for(sort: Option<&str>, q: Option<&str>) -> std::result::Result<Sort
     }
     Ok(sort)
 }
+
+// ---- mail suppression ----------------------------------------------------------------------------
+
+/// `DELETE /api/admin/users/{id}/mail-suppression`: mail to the user's address may go again (an
+/// admin who knows the address works now: a mailbox restored, a complaint made by mistake).
+/// Idempotent: an address that is not suppressed is left as it is, and nothing is audited.
+pub async fn clear_mail_suppression(app: &App, actor: &Actor, id: &str) -> Result<User> {
+    let mut user = target(app, id).await?;
+    let Some(was) = user.mail_suppression.take() else { return Ok(user) };
+    let audit = audit(app.clock.as_ref(), actor, "user.mail_suppression.clear", &user.id, Some(was.reason.as_str().to_owned()));
+    if !app.store.clear_suppression(&user, &audit).await? {
+        return Err(Error::UserNotFound);
+    }
+    tracing::info!(user = %user.id, actor = %actor.id, reason = was.reason.as_str(), "mail suppression cleared");
+    user.version += 1;
+    Ok(user)
+}

@@ -19,6 +19,7 @@ pub mod purge;
 pub mod sign_in;
 pub mod sign_up;
 pub mod signing;
+pub mod suppression;
 pub mod uploads;
 pub mod usage;
 pub mod users;

@@ -41,8 +41,10 @@ pub async fn forgot_password(app: &App, email: &str, client: &ClientInfo) -> Res
     };
     let user = app.store.get_account(account).await?;
     let now = app.now();
-    // The mail slot first: a limited request must not void the link the user already has.
-    if !mailing::reserve(app, email.as_str()).await? {
+    // The mail slot first: a limited (or suppressed) request must not void the link the user
+    // already has.
+    let kind = if user.is_some() { "password-reset" } else { "no-account-password-reset" };
+    if !mailing::reserve(app, email.as_str(), kind).await? {
         return Ok(());
     }
     let Some(user) = user else {

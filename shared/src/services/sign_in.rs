@@ -7,6 +7,7 @@ use super::{Principal, activity};
 use crate::App;
 use crate::domain::{ActivityKind, ClientInfo, RefreshRecord, Rotation, Session, SessionId, User, UserId};
 use crate::error::{Error, Result};
+use crate::metrics::Metric;
 use crate::passwords::Verified;
 use crate::store::{Account, LoginName};
 use crate::tokens::{self, REFRESH_TOKEN_TTL_SECS};
@@ -64,12 +65,14 @@ pub async fn login(app: &App, input: Credentials, client: &ClientInfo) -> Result
     };
     let user = app.store.get_account(account).await?;
     if let Some(wait) = user.as_ref().and_then(|u| u.lockout_remaining(now, lockout)) {
+        app.count(Metric::Lockouts);
         return Err(Error::RateLimited { retry_after_secs: wait });
     }
     // The account's check is reserved (counted as a failure) before the hash; for an unknown
     // name the same conditional write fails on the decoy key and writes nothing.
     let reserved = app.store.reserve_password_check(account, user.as_ref(), lockout, now).await?;
     if let (Some(u), false) = (&user, reserved) {
+        app.count(Metric::Lockouts);
         return Err(Error::RateLimited { retry_after_secs: refused_wait(app, u, now) });
     }
     // The same argon2 work whether or not the account exists.
@@ -80,6 +83,7 @@ pub async fn login(app: &App, input: Credentials, client: &ClientInfo) -> Result
             tracing::error!(error = %e, "login failure activity not recorded");
         }
         tracing::info!(ip = %client.ip, "login failed");
+        app.count(Metric::SignInFailures);
         return Err(Error::InvalidCredentials);
     };
     if let Some(e) = refusal(&user, now) {
@@ -231,6 +235,7 @@ async fn start_session(
     app.store.create_session(&session, &refresh, rehash, &entry, now, release_slot).await?;
     let (access_token, expires_in) = super::signing::issue_access(app, &user.id, &session.id, user.role).await?;
     tracing::info!(user = %user.id, session = %session.id, "login succeeded");
+    app.count(Metric::SignIns);
     let mut user = user;
     user.last_login_at = Some(now);
     Ok(Tokens { access_token, refresh_token, expires_in, user })
@@ -245,6 +250,7 @@ pub async fn complete_mfa(app: &App, mfa_token: &str, code: &str, client: &Clien
     limits::count_attempt(app, Action::MfaVerify, client).await?;
     let (user, state) = app.store.get_user_and_mfa(&user_id).await?.ok_or(Error::Unauthenticated)?;
     if let Some(wait) = user.lockout_remaining(now, &app.config.lockout) {
+        app.count(Metric::Lockouts);
         return Err(Error::RateLimited { retry_after_secs: wait });
     }
     if let Some(e) = refusal(&user, now) {
@@ -255,10 +261,12 @@ pub async fn complete_mfa(app: &App, mfa_token: &str, code: &str, client: &Clien
     }
     // The code's check is reserved on the account like a password's, before it is compared.
     if !app.store.reserve_password_check(Account::User(&user.id), Some(&user), &app.config.lockout, now).await? {
+        app.count(Metric::Lockouts);
         return Err(Error::RateLimited { retry_after_secs: refused_wait(app, &user, now) });
     }
     if !super::mfa::check_factor(app, &user, &state, code, client).await? {
         activity::record(app, &user.id, ActivityKind::LoginFailed, client, Some("second factor".into())).await;
+        app.count(Metric::SignInFailures);
         return Err(Error::InvalidCode);
     }
     // The step token is single use: a copy of it (a log, a proxy, a shoulder) opens no second

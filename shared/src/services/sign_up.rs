@@ -144,8 +144,11 @@ pub async fn register(app: &App, input: Registration, client: &ClientInfo) -> Re
     // in the same transaction), so sign-up mails an address once per account at most, and
     // later mails (resend, reset) still see this one counted.
     let mail_counter = Some(mailing::counter(app, email.as_str())?);
-    app.store
-        .create_user(&NewUser {
+    // The same transaction checks the suppression list (a bounced or complaining address gets
+    // its account, but no mail).
+    let suppressed = app
+        .store
+        .create_user_checking_mail(&NewUser {
             user: user.clone(),
             activation_token: Some(issued.token),
             activity: entry,
@@ -156,11 +159,18 @@ pub async fn register(app: &App, input: Registration, client: &ClientInfo) -> Re
         })
         .await?;
     tracing::info!(user = %user.id, email = %email.redacted(), "user registered");
+    app.count(crate::metrics::Metric::SignUps);
 
-    let mail_sent = sent(
-        &user,
-        mailing::send_reserved(app, &activation_mail(app, &user, &issued.code, &issued.link_token)).await.map(|()| mailing::Delivery::Sent),
-    );
+    let mail = activation_mail(app, &user, &issued.code, &issued.link_token);
+    let mail_sent = match suppressed {
+        Some(m) => {
+            tracing::info!(user = %user.id, reason = m.reason.as_str(), "activation mail not sent: the address is on the suppression list");
+            app.count_mail(crate::metrics::MailOutcome::Suppressed, mail.kind);
+            user.mail_suppression = Some(m);
+            false
+        }
+        None => sent(&user, mailing::send_reserved(app, &mail).await.map(|()| mailing::Delivery::Sent)),
+    };
     Ok(Registered { user, mail_sent })
 }
 
@@ -181,7 +191,7 @@ pub(crate) async fn send_activation(app: &App, user: &User, code: &str, link_tok
 fn sent(user: &User, result: anyhow::Result<mailing::Delivery>) -> bool {
     match result {
         Ok(mailing::Delivery::Sent) => true,
-        Ok(mailing::Delivery::Limited) => false,
+        Ok(mailing::Delivery::Limited | mailing::Delivery::Suppressed) => false,
         Err(e) => {
             // The account stays; the user can ask for the mail again.
             tracing::error!(user = %user.id, error = format!("{e:#}"), "activation mail failed");
@@ -248,8 +258,10 @@ pub async fn resend_activation(app: &App, email: &str, client: &ClientInfo) -> R
     let decoy = super::sign_in::decoy_for("resend", email.as_str());
     let user = app.store.get_account(id.as_ref().map_or(Account::Unknown(&decoy), Account::User)).await?;
     let now = app.now();
-    // The mail slot first: a limited resend must not replace the code the user already has.
-    if !mailing::reserve(app, email.as_str()).await? {
+    // The mail slot first: a limited (or suppressed) resend must not replace the code the user
+    // already has.
+    let kind = if user.as_ref().is_some_and(|u| !u.email_verified) { "activation" } else { "no-account-activation" };
+    if !mailing::reserve(app, email.as_str(), kind).await? {
         return Ok(());
     }
     let Some(user) = user.filter(|u| !u.email_verified) else {

@@ -8,7 +8,7 @@
 //! reading accounts, login bookkeeping), `activation` (activation and reset writes),
 //! `user_list` (the admin lists: plan, shard reads, merge, cursor), `admin` (admin changes and
 //! the admin count), `audit`, `activity`, `sessions`, `api_keys`, `links` (link tokens),
-//! `captchas`, `rate_limits`, `mfa`, `once` (single-use markers), `outbox` (lifecycle events, SPEC §3.11), `migration` (import markers, export pages), `account` (settings, email change), `lifecycle` (deletion
+//! `captchas`, `rate_limits`, `suppression` (the mail suppression list), `mfa`, `once` (single-use markers), `outbox` (lifecycle events, SPEC §3.11), `migration` (import markers, export pages), `account` (settings, email change), `lifecycle` (deletion
 //! and the purge queue), `uploads`, `usage`, `billing`, and `seed` (test tables only).
 
 mod account;
@@ -30,6 +30,7 @@ mod rate_limits;
 mod seed;
 mod sessions;
 mod signing_keys;
+mod suppression;
 mod uploads;
 mod usage;
 mod user_codec;
@@ -43,6 +44,7 @@ pub use lifecycle::{DueAccount, PURGE_SHARDS, PurgeKind, ScheduledDeletion, shar
 pub use migration::{ExportedUser, IMPORT_MARKER_BATCH, ImportSeen};
 #[cfg(feature = "test-support")]
 pub use seed::SeedUser;
+pub use suppression::MailSlot;
 pub use uploads::{BatchDeletion, MAX_DELETES_PER_TRANSACTION, QuotaRefusal, Reservation, StalePendingUpload, deletion_chunks};
 pub use usage::DAY_RETENTION_SECS;
 pub use user_index::USER_SHARDS;

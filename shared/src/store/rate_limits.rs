@@ -21,6 +21,23 @@ impl Store {
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
+    /// [`Store::take_slot`]'s conditional `ADD` as an item of a transaction (the mail slot,
+    /// which checks the suppression list in the same call).
+    pub(crate) fn counter_take(&self, counter_pk: &str, limit: u32, expires_at: i64) -> Result<TransactWriteItem, Error> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(counter_pk, "RATE")))
+            .update_expression("ADD #count :one SET #ttl = :ttl")
+            .condition_expression("attribute_not_exists(#count) OR #count < :limit")
+            .expression_attribute_names("#count", "count")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":limit", n(i64::from(limit)))
+            .expression_attribute_values(":ttl", ttl(expires_at))
+            .build()?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
     /// Counts one event on a fixed-window counter unless it already holds `limit`: one
     /// conditional `UpdateItem` (`ADD`, condition `attribute_not_exists(count) OR count < :limit`),
     /// so concurrent requests can never pass the limit and a refused request writes nothing.

@@ -98,6 +98,11 @@ pub(crate) fn user_to_item(u: &User) -> Item {
     if u.key_epoch > 0 {
         put("keyEpoch", n(u.key_epoch));
     }
+    if let Some(m) = &u.mail_suppression {
+        for (k, v) in super::suppression::user_attributes(u.email.as_str(), m) {
+            put(k, v);
+        }
+    }
     if let Some(by) = &u.deleted_by {
         put("deletedBy", s(by));
     }
@@ -165,6 +170,7 @@ pub(crate) fn user_from_item(item: &Item) -> Result<User, Error> {
         session_cutoff: get_n(item, "sessionEpoch")
             .map(|epoch| crate::domain::SessionCutoff { epoch, keep: get_s(item, "sessionEpochKeep") }),
         key_epoch: get_n(item, "keyEpoch").unwrap_or(0),
+        mail_suppression: super::suppression::from_user_item(item),
         version: get_n(item, "version").unwrap_or(0),
     })
 }

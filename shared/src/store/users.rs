@@ -61,7 +61,7 @@ impl Store {
     /// Register (and an admin's create): the user, both uniqueness markers, the activation link
     /// token, the activity entry and, for an admin account, the admin count — all or nothing.
     pub async fn create_user(&self, new: &NewUser) -> Result<(), Error> {
-        self.create_user_with(new, Vec::new(), Vec::new()).await
+        self.create(new, false, None, &[], &[]).await.map(|_| ())
     }
 
     /// [`Store::create_user`] with more attributes on the user item and more items in the
@@ -73,11 +73,38 @@ impl Store {
         user_attrs: Vec<(&str, AttributeValue)>,
         extra: Vec<TransactWriteItem>,
     ) -> Result<(), Error> {
+        self.create(new, false, None, &user_attrs, &extra).await.map(|_| ())
+    }
+
+    /// [`Store::create_user`] for sign-up, whose activation mail goes to a new address: the
+    /// transaction also checks that the address is not on the suppression list (a
+    /// `ConditionCheck`, no call of its own). When it is, the account is created all the same,
+    /// carrying the suppression, and returned so that no mail is sent.
+    pub async fn create_user_checking_mail(&self, new: &NewUser) -> Result<Option<crate::domain::MailSuppression>, Error> {
+        self.create(new, true, None, &[], &[]).await
+    }
+
+    async fn create(
+        &self,
+        new: &NewUser,
+        check_mail: bool,
+        carry: Option<&crate::domain::MailSuppression>,
+        user_attrs: &[(&str, AttributeValue)],
+        extra: &[TransactWriteItem],
+    ) -> Result<Option<crate::domain::MailSuppression>, Error> {
         let u = &new.user;
+        let carried;
+        let stored = match carry {
+            Some(m) => {
+                carried = User { mail_suppression: Some(m.clone()), ..u.clone() };
+                &carried
+            }
+            None => u,
+        };
         let not_exists = "attribute_not_exists(pk)";
         let put = |item: Item| Put::builder().table_name(&self.table).set_item(Some(item)).condition_expression(not_exists).build();
-        let mut user_item = user_to_item(u);
-        user_item.extend(user_attrs.into_iter().map(|(k, v)| (k.to_owned(), v)));
+        let mut user_item = user_to_item(stored);
+        user_item.extend(user_attrs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
         // The user item says whose it is when its put fails: a retry after a lost response.
         let user_put = Put::builder()
             .table_name(&self.table)
@@ -107,13 +134,17 @@ impl Store {
             items.push(self.counter_add(pk, *expires_at)?);
         }
         items.extend(super::outbox::outbox_puts(self, &new.events)?);
-        items.extend(extra);
+        if check_mail {
+            items.push(super::suppression::not_suppressed_check(self, u.email.as_str())?);
+        }
+        let check_at = items.len() - 1;
+        items.extend(extra.iter().cloned());
         match self.transact_detailed("register", items).await? {
-            Ok(()) => Ok(()),
+            Ok(()) => Ok(None),
             // Our new id is a fresh ULID: only this transaction's own first attempt wrote it.
             Err(reasons) if reasons.first().is_some_and(|r| r.holds("id", u.id.as_str())) => {
                 tracing::info!(user = %u.id, "register: a retried transaction found its own first attempt committed");
-                Ok(())
+                Ok(None)
             }
             Err(reasons) => {
                 let failed = |i: usize| reasons.get(i).is_some_and(super::CancelReason::condition_failed);
@@ -121,6 +152,11 @@ impl Store {
                     Err(Error::EmailTaken)
                 } else if failed(2) {
                     Err(Error::UsernameTaken)
+                } else if let Some(m) = reasons.get(check_at).filter(|_| check_mail).and_then(super::suppression::suppression_of) {
+                    // Only the address's suppression stood in the way: the account is created
+                    // again (nothing was written), this time carrying it.
+                    Box::pin(self.create(new, false, Some(&m), user_attrs, extra)).await?;
+                    Ok(Some(m))
                 } else {
                     Err(Error::Conflict)
                 }

@@ -169,6 +169,19 @@ struct Overview {
     activated: bool,
     mfa_enabled: bool,
     alert: Option<String>,
+    /// Why no mail goes to the address any more (the suppression list), when none does.
+    mail_suppressed: Option<String>,
+}
+
+/// The overview's notice of a suppressed address: the reason and since when (the day, UTC).
+fn suppression_notice(c: &Chrome, user: &crate::domain::User) -> Option<String> {
+    let m = user.mail_suppression.as_ref()?;
+    let id = match m.reason {
+        crate::domain::SuppressionReason::Bounce => "account-mail-suppressed-bounce",
+        crate::domain::SuppressionReason::Complaint => "account-mail-suppressed-complaint",
+    };
+    let when = When::at(m.since);
+    Some(c.t1(id, "date", when.iso.get(..10).unwrap_or(&when.text)))
 }
 
 fn overview_of(visitor: &mut Visitor, p: &Principal, status: StatusCode, notice_text: Option<String>, alert: Option<String>) -> Page {
@@ -180,6 +193,7 @@ fn overview_of(visitor: &mut Visitor, p: &Principal, status: StatusCode, notice_
         activated: p.user.email_verified,
         mfa_enabled: p.user.mfa_enabled,
         alert,
+        mail_suppressed: suppression_notice(&c, &p.user),
         c,
     };
     Page::render_status(visitor, status, &page)

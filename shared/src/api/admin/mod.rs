@@ -27,7 +27,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, delete, get, patch, post};
 use std::sync::Arc;
-use users::{ban, create_user, delete_user, get_user, list_users, restore, unban, update_user, user_activity};
+use users::{ban, clear_mail_suppression, create_user, delete_user, get_user, list_users, restore, unban, update_user, user_activity};
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +74,7 @@ fn route_handlers() -> Vec<(AdminRoute, MethodRouter<Arc<App>>)> {
         (r(Method::POST, "/api/admin/users/{id}/unban", Moderator), post(unban)),
         (r(Method::POST, "/api/admin/users/{id}/restore", Admin), post(restore)),
         (r(Method::GET, "/api/admin/audit", Admin), get(audit::audit_trail)),
+        (r(Method::DELETE, "/api/admin/users/{id}/mail-suppression", Admin), delete(clear_mail_suppression)),
     ]
 }
 

@@ -36,6 +36,9 @@ pub struct AdminUserResponse {
     pub purge_at: Option<String>,
     pub deleted_by: Option<String>,
     pub last_login_at: Option<String>,
+    /// Mail to `email` stopped (hard bounce or complaint); an admin clears it with
+    /// `DELETE /api/admin/users/{id}/mail-suppression`.
+    pub mail_suppression: Option<crate::http::profile::MailSuppressionResponse>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -62,6 +65,7 @@ impl AdminUserResponse {
             purge_at: u.purge_at.map(rfc3339),
             deleted_by: u.deleted_by.clone(),
             last_login_at: u.last_login_at.map(rfc3339),
+            mail_suppression: crate::http::profile::MailSuppressionResponse::of(u),
             created_at: rfc3339(u.created_at),
             updated_at: rfc3339(u.updated_at),
         }
@@ -282,4 +286,11 @@ pub(super) async fn delete_user(OnUser { app, principal, actor, id }: OnUser) ->
 pub(super) async fn restore(OnUser { app, actor, id, .. }: OnUser) -> Result<Reply> {
     let user = svc::restore_user(&app, &actor, &id).await?;
     Ok(Reply::with_status(axum::http::StatusCode::OK, &AdminUserResponse::new(&app, &user), Some("User restored")))
+}
+
+/// `DELETE /api/admin/users/{id}/mail-suppression` (admin): mail to the user's address goes
+/// again; the answer is the admin view of the user (`mailSuppression: null`).
+pub(super) async fn clear_mail_suppression(OnUser { app, actor, id, .. }: OnUser) -> Result<Reply> {
+    let user = svc::clear_mail_suppression(&app, &actor, &id).await?;
+    Ok(Reply::with_status(axum::http::StatusCode::OK, &AdminUserResponse::new(&app, &user), Some("Mail suppression cleared")))
 }
