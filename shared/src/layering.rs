@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// The adapters: they own an SDK or a crate and sit below the services.
-const ADAPTERS: [&str; 15] = [
+const ADAPTERS: [&str; 16] = [
     "store",
     "metrics",
     "avatars",

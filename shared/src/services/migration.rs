@@ -511,7 +511,7 @@ pub async fn invite_all(app: &App, actor: &Actor, ids: &[&UserId]) -> usize {
     for id in ids {
         let invited = async {
             let Some(user) = app.store.get_user(id).await? else { return Ok(false) };
-            if !super::mailing::reserve(app, user.email.as_str()).await? {
+            if !super::mailing::reserve(app, user.email.as_str(), "password-reset").await? {
                 return Ok(false);
             }
             super::password_reset::mail_reset_link(app, &user, &actor.client, app.now()).await
