@@ -2,7 +2,7 @@
 #
 #   make dev    serve the whole API on http://127.0.0.1:9000/api/... against a local
 #               AWS emulator (moto) on 127.0.0.1:$(MOTO_PORT); mail is printed to the console
-#   make test   every check CI runs: fmt, cfn-lint, sam validate + sam build, clippy -D warnings,
+#   make test   every check CI runs: fmt, cfn-lint, sam validate + guided deploy, clippy -D warnings,
 #               cargo test against a private moto on a free port, the contract run
 #   make bench  cold starts, warm latency, DynamoDB calls per request, argon2 cost and
 #               bootstrap sizes -> docs/benchmarks.md (not part of `make test`; ~15-25 min)

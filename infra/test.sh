@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make test` (and CI through .ci/run): every check, on a fresh machine.
 #   tools -> cargo fmt --check -> cfn-lint template.yaml -> sam validate --lint, sam deploy --guided
-#   (offline, defaults) and sam build (infra/sam.sh) -> cargo clippy -D warnings
+#   (offline, defaults; sam build with SAM_TEST_BUILD=1) (infra/sam.sh) -> cargo clippy -D warnings
 #   -> infra/moto_server.py's patches against moto as released (python unittest) -> make bench's
 #   scripts (infra/test_bench.py) -> a private moto on a free port -> cargo test --workspace against it
 #   -> the schemathesis contract run of openapi.yaml against the local stack (infra/contract.sh).
