@@ -20,9 +20,10 @@ echo "clients: openapi-python-client generate"
   cat "$work/py-gen.log" >&2
   exit 1
 }
-# The one thing it may leave out: the avatar's image/webp answer (not JSON). Anything else is a
-# defect of the document.
-if grep -E "^WARNING" "$work/py-gen.log" | grep -v "/avatar within users" | grep -q .; then
+# What it may leave out, because the generator has no model for the media type: the avatar's
+# image/webp answer and the import's application/x-ndjson body (an operator's bulk call, made
+# with `make import` or curl; docs/migration.md). Anything else is a defect of the document.
+if grep -E "^WARNING" "$work/py-gen.log" | grep -v -e "/avatar within users" -e "POST /api/admin/users/import within admin" | grep -q .; then
   grep -A3 -E "^WARNING" "$work/py-gen.log" >&2
   echo "clients: openapi-python-client left part of the document out" >&2
   exit 1
