@@ -336,7 +336,16 @@ pub async fn list_users(app: &App, request: ListRequest) -> Result<ListedPage> {
         let mut users = page.users;
         users.reverse();
         let next = (!after.at_end()).then(|| after.encode(query));
-        return Ok(ListedPage { users, next, previous: page.next.map(|c| c.encode(&back)) });
+        // A stream that stopped at its `Limit` cannot tell whether anything lies beyond: look
+        // (one more round, only when going back), so the first page offers no "previous".
+        let previous = match page.next {
+            Some(more) => {
+                let probe = app.store.list_users(&back, Some(more.clone()), 1, now).await?;
+                (!probe.users.is_empty() || probe.next.is_some()).then(|| more.encode(&back))
+            }
+            None => None,
+        };
+        return Ok(ListedPage { users, next, previous });
     }
     let mut cursor = match request.cursor.as_deref() {
         Some(raw) => Some(decode_cursor(raw, query)?),
