@@ -363,6 +363,8 @@ async fn the_first_admin_moderates_in_the_console_and_other_roles_see_only_what_
     console_sign_in(&browser, &site, "plain_pat", "/account").await;
     browser.open(&site.url("/admin")).await;
     assert_eq!(browser.text_of("main").await, missing);
+    // (the 404 page is the anonymous one: no sign-out button on it)
+    browser.open(&site.url("/account")).await;
     browser.submit("form#sign-out").await;
 
     // Paging: every user once, 25 a page (60 members and the 6 accounts above), then back.

@@ -545,11 +545,28 @@ async fn next_and_previous_walk_every_user_once_and_come_back_to_the_same_pages(
         let request = svc::BanRequest::parse(None, Some("test"), t.app.now()).unwrap();
         svc::ban(&t.app, &principal, &actor, id, request).await.unwrap();
     }
+    // 40 more, written directly (no argon2 each): pages wider than the shards need several
+    // entries of every stream.
+    let seeds: Vec<accounts_core::store::SeedUser> = (0..40)
+        .map(|i| accounts_core::store::SeedUser {
+            username: format!("bulk_{i:02}"),
+            email: format!("bulk_{i:02}@example.com"),
+            password_hash: "x".into(),
+            role: Role::User,
+            rating: i,
+        })
+        .collect();
+    for id in t.app.store.seed_users(&seeds, t.app.clock.now()).await.unwrap() {
+        all.insert(id.to_string());
+    }
     let mut a = console(&t, &admin).await;
     // Unfiltered (8 shards) and filtered (the banned partitions' entries dropped by the filter),
     // in each order and sort.
     for (query, expected) in [
         ("limit=5", all.clone()),
+        // Pages much wider than the shards: a page going back must fill in as few rounds as one
+        // going on.
+        ("limit=25", all.clone()),
         ("limit=4&sort=username&order=asc", all.clone()),
         ("limit=3&sort=rating&order=desc", all.clone()),
         ("limit=4&status=active", all.iter().filter(|id| !banned.contains(id)).cloned().collect::<HashSet<_>>()),

@@ -343,6 +343,10 @@ struct StreamState {
     /// Where the next page must resume: after the last emitted entry, or `fetch_from` once
     /// the buffer is drained.
     resume: StreamPosition,
+    /// The stream was queried for this page (a `Through` stream starts with its entry in the
+    /// buffer but is queried in the first round all the same, or a page going back would fill
+    /// one entry per stream and round).
+    queried: bool,
 }
 
 impl StreamState {
@@ -354,8 +358,9 @@ impl StreamState {
                 buffer: std::collections::VecDeque::from([Entry { sort_value: sort_value.clone(), user_id: user_id.clone() }]),
                 fetch_from: StreamPosition::After { sort_value: sort_value.clone(), user_id: user_id.clone(), listed: true },
                 resume: StreamPosition::Through { sort_value, user_id },
+                queried: false,
             },
-            p => Self { buffer: Default::default(), fetch_from: p.clone(), resume: p },
+            p => Self { buffer: Default::default(), fetch_from: p.clone(), resume: p, queried: false },
         }
     }
 }
@@ -386,9 +391,10 @@ impl Store {
         let mut emitted: Vec<Entry> = Vec::new();
         let mut calls = 0;
         for _round in 0..MAX_ROUNDS {
-            // Fetch for every live stream whose buffer is empty.
-            let wanted: Vec<usize> =
-                (0..streams.len()).filter(|&i| states[i].buffer.is_empty() && states[i].fetch_from != StreamPosition::Done).collect();
+            // Fetch for every live stream whose buffer is empty (or that was not queried yet).
+            let wanted: Vec<usize> = (0..streams.len())
+                .filter(|&i| (states[i].buffer.is_empty() || !states[i].queried) && states[i].fetch_from != StreamPosition::Done)
+                .collect();
             let fetches = wanted.iter().map(|&i| {
                 let per_stream = stream_limit(limit, streams.len(), streams[i].filter.expression().is_some());
                 self.query_stream(&streams[i], &states[i].fetch_from, query.descending, per_stream)
@@ -398,6 +404,7 @@ impl Store {
             for (&i, result) in wanted.iter().zip(results) {
                 let (entries, next) = result?;
                 let state = &mut states[i];
+                state.queried = true;
                 state.buffer.extend(entries);
                 state.fetch_from = next;
                 if state.buffer.is_empty() {
