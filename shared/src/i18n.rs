@@ -1,5 +1,5 @@
 //! The one message catalog of the product, shared by the mail and the hosted pages: Fluent
-//! files under `shared/locales/<lang>/` (`mail.ftl`, `web.ftl`), compiled into the binary and
+//! files under `shared/locales/<lang>/` (`mail.ftl`, `web.ftl`, `admin.ftl`), compiled into the binary and
 //! parsed once. Callers ask for a message by id ([`text`], [`text_with`]); the catalog holds
 //! plain text, and whoever puts it into HTML escapes it (values included).
 //!
@@ -113,11 +113,13 @@ fn qvalue(value: &str) -> Option<u16> {
 }
 
 /// The catalog files of each language, in the order they are added to its bundle.
-const SOURCES: [(Lang, &str, &str); 4] = [
+const SOURCES: [(Lang, &str, &str); 6] = [
     (Lang::En, "en/mail.ftl", include_str!("../locales/en/mail.ftl")),
     (Lang::En, "en/web.ftl", include_str!("../locales/en/web.ftl")),
     (Lang::Es, "es/mail.ftl", include_str!("../locales/es/mail.ftl")),
     (Lang::Es, "es/web.ftl", include_str!("../locales/es/web.ftl")),
+    (Lang::En, "en/admin.ftl", include_str!("../locales/en/admin.ftl")),
+    (Lang::Es, "es/admin.ftl", include_str!("../locales/es/admin.ftl")),
 ];
 
 struct Catalog {

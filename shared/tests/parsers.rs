@@ -113,6 +113,30 @@ proptest! {
     }
 
     #[test]
+    fn admin_list_and_audit_requests_never_panic(a in input(), b in input(), c in input()) {
+        use accounts_core::services::admin::{AuditRequest, ListInput, ListRequest, parse_month};
+        let (a, b, c) = (Some(a.as_str()), Some(b.as_str()), Some(c.as_str()));
+        for input in [
+            ListInput { limit: a, cursor: b, before: c, page: a, sort: b, order: c, role: a, status: b, q: c },
+            ListInput { q: a, sort: b, order: c, ..ListInput::default() },
+            ListInput { role: a, status: b, limit: c, before: a, ..ListInput::default() },
+        ] {
+            if let Ok(request) = ListRequest::parse(input, 25) {
+                prop_assert!((1..=100).contains(&request.limit));
+            }
+        }
+        if let Ok(request) = AuditRequest::parse(a, b, c, a, 25) {
+            prop_assert!((1..=100).contains(&request.limit));
+            if let Some(month) = &request.month {
+                prop_assert!(parse_month(month).is_some());
+            }
+        }
+        if let Some((year, month)) = parse_month(a.unwrap_or_default()) {
+            prop_assert_eq!(format!("{year:04}-{month:02}"), a.unwrap_or_default());
+        }
+    }
+
+    #[test]
     fn configuration_strings_never_panic(s in input()) {
         let _ = RateLimit::parse(&s);
         let _ = Coupon::parse_list(&s);

@@ -213,3 +213,182 @@ async fn a_user_signs_up_signs_in_with_a_second_factor_and_resets_the_password_t
     browser.submit("form#mfa").await;
     assert_eq!(browser.path().await, "/account");
 }
+
+// ---- the admin console ------------------------------------------------------------------------
+
+/// 2036-03-03 09:30 UTC: the console's journey runs at this time (the test clock moves forward
+/// to it), so the pictured pages — dates in the users table, a ban's end — are the same on every
+/// run.
+const CONSOLE_TIME: i64 = 2_088_149_400;
+
+/// Signs in through the sign-in page, going on to `next`.
+async fn console_sign_in(browser: &Browser, site: &Site, login: &str, next: &str) {
+    browser.open(&site.url(&format!("/sign-in?next={next}"))).await;
+    browser.fill("form#sign-in", &[("login", login), ("password", PASSWORD)]).await;
+    browser.submit("form#sign-in").await;
+}
+
+/// The usernames of the users table's rows, in order.
+async fn table_rows(browser: &Browser) -> Vec<String> {
+    let mut out = Vec::new();
+    for row in browser.client.find_all(fantoccini::Locator::Css("table#users tbody tr td:first-child a")).await.unwrap() {
+        out.push(row.text().await.unwrap());
+    }
+    out
+}
+
+/// The console in the browser: the first admin (made as `make create-admin` makes it) signs in,
+/// finds a user by prefix, bans them with a reason and an end picked in the date-time field,
+/// confirms; that user's sign-in page says until when and why; the admin lifts the ban and the
+/// user signs in. A moderator sees no role, create, delete or restore control and a role change
+/// forged in the page is refused by the server; a plain user gets the 404 page at /admin; paging
+/// through 60 more users 25 at a time shows each exactly once, and "Previous" comes back through
+/// the same pages. axe runs on every console page; the stable ones are pictured.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_admin_moderates_in_the_console_and_other_roles_see_only_what_they_may() {
+    let site = Site::start(|_| {}).await;
+    let now = site.app.now();
+    if now < CONSOLE_TIME {
+        site.clock.advance(time::Duration::seconds(CONSOLE_TIME - now));
+    }
+    site.account_as_cli("root", "admin").await;
+    let grace = site.account_as_cli("grace_hopper", "user").await;
+    site.account_as_cli("grace_kelly", "donator").await;
+    site.account_as_cli("gracie_allen", "user").await;
+    site.account_as_cli("mod_mia", "moderator").await;
+    site.account_as_cli("plain_pat", "user").await;
+    // 60 more, fast: the store's seeding (one batch write per 25 items).
+    let hash = site.app.hasher.hash(PASSWORD).await.unwrap();
+    let seeds: Vec<accounts_core::store::SeedUser> = (1..=60)
+        .map(|i| accounts_core::store::SeedUser {
+            username: format!("member_{i:02}"),
+            email: format!("member_{i:02}@example.com"),
+            password_hash: hash.clone(),
+            role: accounts_core::domain::Role::User,
+            rating: i,
+        })
+        .collect();
+    site.app.store.seed_users(&seeds, site.app.clock.now()).await.unwrap();
+    let browser = Browser::start().await;
+
+    // Signed out, the console is a missing page like any other.
+    browser.open(&site.url("/no-such-page")).await;
+    let missing = browser.text_of("main").await;
+    browser.open(&site.url("/admin")).await;
+    assert_eq!(browser.text_of("main").await, missing);
+
+    // The first admin signs in and searches by prefix.
+    console_sign_in(&browser, &site, "root", "/admin").await;
+    assert_eq!(browser.path().await, "/admin");
+    assert!(browser.has("header a[href=\"/admin\"]").await, "staff have the console in the header");
+    browser.check_page_unpictured("admin-users-all").await;
+    browser.fill("form#user-filters", &[("q", "grac")]).await;
+    browser.submit("form#user-filters").await;
+    assert_eq!(table_rows(&browser).await, ["grace_hopper", "grace_kelly", "gracie_allen"]);
+    browser.check_page("admin-users").await;
+
+    // Her page; the ban with a reason and an end picked in the date-time field (typed as a
+    // person's browser would fill it: the field's value).
+    let link = browser.find(&format!("table#users a[href=\"/admin/users/{grace}\"]")).await;
+    browser.click_and_wait(link).await;
+    assert_eq!(browser.path().await, format!("/admin/users/{grace}"));
+    for form in ["form#edit", "form#role-form", "form#ban", "form#delete"] {
+        assert!(browser.has(form).await, "an admin has {form}");
+    }
+    browser.check_page_unpictured("admin-user").await;
+    browser.fill("form#ban", &[("ban_reason", "Spamming the forum")]).await;
+    assert_eq!(browser.find("input#banned_until").await.attr("type").await.unwrap().as_deref(), Some("datetime-local"));
+    browser
+        .client
+        .execute("document.querySelector('input#banned_until').value = arguments[0]", vec![serde_json::json!("2036-03-10T12:00")])
+        .await
+        .unwrap();
+    browser.submit("form#ban").await;
+    // Asked first; nothing happened yet.
+    let asked = browser.text_of("main").await;
+    assert!(asked.contains("grace_hopper will be banned until 2036-03-10 12:00 UTC.") && asked.contains("Spamming the forum"), "{asked}");
+    assert!(site.app.store.get_user(&accounts_core::domain::UserId::parse(&grace).unwrap()).await.unwrap().unwrap().banned_until.is_none());
+    browser.check_page("admin-ban-confirm").await;
+    browser.submit("form#confirm").await;
+    assert_eq!(browser.path().await, format!("/admin/users/{grace}?done=banned"));
+    assert!(browser.text_of("span#user-status").await.contains("Banned until 2036-03-10 12:00 UTC"));
+    // In the audit trail.
+    browser.open(&site.url("/admin/audit")).await;
+    assert!(browser.text_of("table#audit tbody tr:first-child").await.contains("user.ban"));
+    browser.check_page_unpictured("admin-audit").await;
+    browser.visit(&site, "/admin/users/new", "admin-new-user").await;
+    browser.submit("form#sign-out").await;
+
+    // Her sign-in page says until when and why.
+    browser.fill("form#sign-in", &[("login", "grace_hopper"), ("password", PASSWORD)]).await;
+    browser.submit("form#sign-in").await;
+    let refused = browser.text_of("div.alert.error").await;
+    assert!(refused.contains("suspended until 2036-03-10 12:00 UTC") && refused.contains("Reason: Spamming the forum"), "{refused}");
+    browser.check_page("sign-in-banned").await;
+
+    // The admin lifts the ban; she signs in.
+    console_sign_in(&browser, &site, "root", &format!("/admin/users/{grace}")).await;
+    browser.submit("form#unban").await;
+    assert!(browser.text_of("main").await.contains("The ban was lifted."));
+    browser.submit("form#sign-out").await;
+    console_sign_in(&browser, &site, "grace_hopper", "/account").await;
+    assert_eq!(browser.path().await, "/account");
+    assert!(!browser.has("header a[href=\"/admin\"]").await, "no console for her");
+    browser.submit("form#sign-out").await;
+
+    // A moderator: the table and a user's page with the ban only; a forged role change refused.
+    console_sign_in(&browser, &site, "mod_mia", &format!("/admin/users/{grace}")).await;
+    assert!(browser.has("form#ban").await);
+    for form in ["form#edit", "form#role-form", "form#delete", "form#restore", "a[href=\"/admin/users/new\"]", "a[href=\"/admin/audit\"]"] {
+        assert!(!browser.has(form).await, "a moderator has no {form}");
+    }
+    browser.check_page_unpictured("admin-user-moderator").await;
+    let forge = format!(
+        "const f = document.createElement('form'); f.id = 'forged'; f.method = 'post'; f.action = '/admin/users/{grace}/role';
+         for (const [n, v] of [['csrf', document.querySelector('input[name=csrf]').value], ['role', 'admin']]) {{
+           const i = document.createElement('input'); i.type = 'hidden'; i.name = n; i.value = v; f.appendChild(i); }}
+         const b = document.createElement('button'); b.type = 'submit'; b.textContent = 'go'; f.appendChild(b);
+         document.querySelector('main').appendChild(f);"
+    );
+    browser.client.execute(&forge, vec![]).await.unwrap();
+    browser.submit("form#forged").await;
+    assert_eq!(browser.text_of("h1").await, "Not allowed");
+    browser.check_page_unpictured("admin-forbidden").await;
+    let role = site.app.store.get_user(&accounts_core::domain::UserId::parse(&grace).unwrap()).await.unwrap().unwrap().role;
+    assert_eq!(role, accounts_core::domain::Role::User, "the server refused the forged role change");
+    browser.open(&site.url("/admin")).await;
+    browser.submit("form#sign-out").await;
+
+    // A plain user: the 404 page.
+    console_sign_in(&browser, &site, "plain_pat", "/account").await;
+    browser.open(&site.url("/admin")).await;
+    assert_eq!(browser.text_of("main").await, missing);
+    // (the 404 page is the anonymous one: no sign-out button on it)
+    browser.open(&site.url("/account")).await;
+    browser.submit("form#sign-out").await;
+
+    // Paging: every user once, 25 a page (60 members and the 6 accounts above), then back.
+    console_sign_in(&browser, &site, "root", "/admin?limit=25").await;
+    let mut pages: Vec<Vec<String>> = Vec::new();
+    loop {
+        pages.push(table_rows(&browser).await);
+        if !browser.has("a#page-next").await {
+            break;
+        }
+        let next = browser.find("a#page-next").await;
+        browser.click_and_wait(next).await;
+        assert!(pages.len() < 10, "no last page");
+    }
+    let sizes: Vec<usize> = pages.iter().map(Vec::len).collect();
+    assert_eq!(sizes, [25, 25, 16]);
+    let seen: Vec<&String> = pages.iter().flatten().collect();
+    let unique: std::collections::HashSet<&String> = seen.iter().copied().collect();
+    assert_eq!(unique.len(), 66, "each user exactly once");
+    assert!((1..=60).all(|i| unique.contains(&format!("member_{i:02}"))));
+    for earlier in pages.iter().rev().skip(1) {
+        let previous = browser.find("a#page-previous").await;
+        browser.click_and_wait(previous).await;
+        assert_eq!(&table_rows(&browser).await, earlier, "previous shows the page before");
+    }
+    assert!(!browser.has("a#page-previous").await, "back on the first page");
+}

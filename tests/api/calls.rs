@@ -129,6 +129,14 @@ const EXPECTED: &[(&str, &[&str])] = &[
         &["BatchGetItem", "BatchGetItem", "TransactWriteItems", "TransactWriteItems", "TransactWriteItems"],
     ),
     ("POST /api/admin/users/import (the same 2 lines again)", &["BatchGetItem", "BatchGetItem", "TransactWriteItems"]),
+    // the admin console (the web function): "auth" is the page session's BatchGetItem; calls
+    // made in parallel are compared in any order (see `console_costs`)
+    ("GET /admin", &["BatchGetItem", "Query*8", "BatchGetItem", "GetItem"]),
+    ("GET /admin/users/{id}", &["BatchGetItem", "GetItem", "Query", "Query", "Query"]),
+    ("GET /admin/audit", &["BatchGetItem", "Query"]),
+    ("POST /admin/users/{id}/ban (asks first)", &["BatchGetItem", "GetItem"]),
+    ("POST /admin/users/{id}/ban (confirmed)", &["BatchGetItem", "GetItem", "TransactWriteItems", "Query", "BatchWriteItem"]),
+    ("POST /admin/users/{id}/delete (asks first)", &["BatchGetItem", "GetItem"]),
 ];
 
 /// The operations of `row` in [`EXPECTED`], with `"Op*N"` expanded.
@@ -455,6 +463,43 @@ async fn admin_requests_make_exactly_the_dynamodb_calls_of_the_table() {
     };
     costs(&t, "POST /api/admin/users/import (2 new lines)", 200, import()).await;
     costs(&t, "POST /api/admin/users/import (the same 2 lines again)", 200, import()).await;
+}
+
+/// Runs a console page request alone and asserts its DynamoDB operations (row `row`), in any
+/// order: a page makes some of its calls in parallel.
+async fn console_costs(t: &TestApp, row: &str, status: u16, request: impl Future<Output = crate::pages::PageResp>) {
+    t.calls.take();
+    let r = request.await;
+    assert_eq!(r.status, status, "{row}: unexpected status; body: {}", r.text());
+    let mut seen = t.calls.take_operations("DynamoDB");
+    let mut want = expected(row);
+    seen.sort();
+    want.sort();
+    assert_eq!(seen, want, "{row}: DynamoDB calls differ from EXPECTED (and docs/table-design.md)");
+}
+
+#[tokio::test]
+async fn console_pages_make_exactly_the_dynamodb_calls_of_the_table() {
+    let t = TestApp::spawn().await;
+    t.account_as_cli("calls_admin", "admin").await;
+    let id = t.account_as_cli("calls_user", "user").await;
+    // The target has a session for the ban to end.
+    t.login("calls_user", PASSWORD).await.assert(200, None);
+    let mut b = crate::pages::PageClient::new(&t);
+    assert_eq!(b.sign_in("calls_admin", PASSWORD).await.status, 303);
+    let page = format!("/admin/users/{id}");
+    let opened = b.get(&page).await;
+    let csrf = b.csrf(&opened);
+    console_costs(&t, "GET /admin", 200, b.get("/admin?limit=10")).await;
+    console_costs(&t, "GET /admin/users/{id}", 200, b.get(&page)).await;
+    console_costs(&t, "GET /admin/audit", 200, b.get("/admin/audit")).await;
+    let ban = [("csrf", csrf.as_str()), ("ban_reason", "spam"), ("ban_length", "permanent")];
+    console_costs(&t, "POST /admin/users/{id}/ban (asks first)", 200, b.post(&format!("{page}/ban"), &ban)).await;
+    let mut confirmed = ban.to_vec();
+    confirmed.push(("confirm", "yes"));
+    console_costs(&t, "POST /admin/users/{id}/ban (confirmed)", 303, b.post(&format!("{page}/ban"), &confirmed)).await;
+    console_costs(&t, "POST /admin/users/{id}/delete (asks first)", 200, b.post(&format!("{page}/delete"), &[("csrf", csrf.as_str())]))
+        .await;
 }
 
 /// Issue 8's targets, read from the table: a regression there fails here too.

@@ -396,6 +396,23 @@ impl TestApp {
         u
     }
 
+    /// An activated account with `role` (password [`PASSWORD`], address `<username>@example.com`)
+    /// made as `accounts-admin create-admin` makes the first admin: the services'
+    /// `create_account` with the `cli` actor. Its id.
+    pub async fn account_as_cli(&self, username: &str, role: &str) -> String {
+        use accounts_core::services::admin::{Actor, NewAccount, create_account};
+        let input = NewAccount {
+            username: username.into(),
+            email: format!("{username}@example.com"),
+            password: PASSWORD.into(),
+            role: role.into(),
+            email_verified: true,
+        };
+        let app = &self.app;
+        let created = create_account(&app.store, &app.hasher, app.clock.as_ref(), None, Default::default(), &Actor::cli(), input).await;
+        created.unwrap().user.id.to_string()
+    }
+
     /// Every mail the emulator accepted for `to`, oldest first: `(subject, body)`.
     pub async fn mails_to(&self, to: &str) -> Vec<(String, String)> {
         let url = format!("{}/moto-api/data.json", mail_endpoint());

@@ -44,3 +44,4 @@ mod usage;
 mod users;
 mod web;
 mod web_account;
+mod web_admin;

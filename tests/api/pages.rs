@@ -264,6 +264,12 @@ impl<'a> Browser<'a> {
         self.client.post(path, fields).await.into()
     }
 
+    /// Posts `fields` (urlencoded) with these headers instead of our `Origin` (a foreign or
+    /// `null` origin).
+    pub async fn post_with(&mut self, path: &str, fields: &[(&str, &str)], headers: &[(&str, &str)]) -> Html {
+        self.client.post_with(path, fields, headers).await.into()
+    }
+
     /// Opens `page` (asserting 200), then posts `fields` to `action` with the page's CSRF token.
     pub async fn submit(&mut self, page: &str, action: &str, fields: &[(&str, &str)]) -> Html {
         let csrf = self.get(page).await.ok().csrf();

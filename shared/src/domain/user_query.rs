@@ -54,6 +54,11 @@ impl UserQuery {
         let digest = Sha256::digest(text.as_bytes());
         digest[..6].iter().map(|b| format!("{b:02x}")).collect()
     }
+
+    /// The same list in the opposite order (what a "previous" page reads).
+    pub fn reversed(&self) -> Self {
+        Self { descending: !self.descending, ..self.clone() }
+    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,9 @@
 //!
 //! Every change writes an activity entry on the target (with the actor) and an admin audit
 //! entry, in the same transaction as the change.
+//!
+//! Who may call what ([`Access`], [`Action`]) and the parsing of list and audit requests live
+//! here too, so the JSON routes and the console's pages (`web::admin`) apply the same rules.
 
 use super::{Principal, activity, events};
 use crate::App;
@@ -25,6 +28,71 @@ use crate::passwords::PasswordHasher;
 use crate::store::{AdminChange, ChangeRefused, NewUser, ScheduledDeletion, Store, UserCursor};
 
 pub const LAST_ADMIN: &str = "the last admin cannot be demoted, banned or deleted";
+/// The other rules that refuse an action (`403 FORBIDDEN`, the message names the rule).
+pub const ONLY_ADMINS_CHANGE_ROLES: &str = "only admins change roles";
+pub const NOT_YOUR_OWN_ROLE: &str = "you cannot change your own role";
+pub const NOT_BAN_YOURSELF: &str = "you cannot ban yourself";
+pub const NOT_UNBAN_YOURSELF: &str = "you cannot unban yourself";
+pub const MODERATORS_ON_USERS_ONLY: &str = "moderators may act on users and donators only";
+pub const NOT_DELETE_YOURSELF: &str = "you cannot delete yourself here; use DELETE /api/users/me";
+
+// ---- who may do what --------------------------------------------------------------------------
+
+/// Who may use an admin route or console action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Moderators and admins.
+    Moderator,
+    /// Admins only.
+    Admin,
+}
+
+impl Access {
+    pub fn allows(self, role: Role) -> bool {
+        match self {
+            Access::Moderator => matches!(role, Role::Moderator | Role::Admin),
+            Access::Admin => role == Role::Admin,
+        }
+    }
+}
+
+/// What staff do to users, with the access level of the JSON route that does it (SPEC §3.4):
+/// the console offers an action only to a role its level allows, and refuses it from anyone
+/// else however the form was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// `GET /users`, `GET /users/{id}`, `GET /users/{id}/activity`.
+    Read,
+    /// `POST /users`.
+    Create,
+    /// `PATCH /users/{id}` (any field; a role change is one).
+    Change,
+    /// `POST /users/{id}/ban`, `/unban`.
+    Moderate,
+    /// `DELETE /users/{id}`.
+    Delete,
+    /// `POST /users/{id}/restore`.
+    Restore,
+    /// `GET /audit`.
+    Audit,
+}
+
+impl Action {
+    pub const ALL: [Action; 7] =
+        [Action::Read, Action::Create, Action::Change, Action::Moderate, Action::Delete, Action::Restore, Action::Audit];
+
+    pub fn access(self) -> Access {
+        match self {
+            Action::Read | Action::Moderate => Access::Moderator,
+            Action::Create | Action::Change | Action::Delete | Action::Restore | Action::Audit => Access::Admin,
+        }
+    }
+
+    /// Whether `role` may take this action at all (the target's own rules come on top).
+    pub fn allowed_for(self, role: Role) -> bool {
+        self.access().allows(role)
+    }
+}
 
 /// Who acts: an admin or moderator through the API, or the bootstrap command.
 #[derive(Debug, Clone)]
@@ -130,6 +198,38 @@ fn change_events(app: &App, before: &User, after: &User, password_changed: bool,
 
 // ---- reading ----------------------------------------------------------------------------------
 
+/// How many entries a list page has when the request does not say.
+pub const DEFAULT_LIMIT: usize = 20;
+/// The most entries a list page may have.
+pub const MAX_LIMIT: usize = 100;
+
+/// A page size as a client wrote it: 1 to [`MAX_LIMIT`], `default` when absent.
+pub fn parse_limit(raw: Option<&str>, default: usize) -> std::result::Result<usize, FieldError> {
+    match raw {
+        None => Ok(default),
+        Some(v) => match v.trim().parse::<usize>() {
+            Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+            _ => Err(FieldError::new("limit", "must be a whole number from 1 to 100")),
+        },
+    }
+}
+
+/// A list request as the client wrote it (`GET /api/admin/users`' query, the console's
+/// filter form): every field optional and unparsed.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ListInput<'a> {
+    pub limit: Option<&'a str>,
+    pub cursor: Option<&'a str>,
+    /// The console's "previous" cursor (a cursor of the reversed query).
+    pub before: Option<&'a str>,
+    pub page: Option<&'a str>,
+    pub sort: Option<&'a str>,
+    pub order: Option<&'a str>,
+    pub role: Option<&'a str>,
+    pub status: Option<&'a str>,
+    pub q: Option<&'a str>,
+}
+
 /// A validated list request.
 #[derive(Debug, Clone)]
 pub struct ListRequest {
@@ -137,38 +237,167 @@ pub struct ListRequest {
     pub limit: usize,
     /// The cursor a previous page of the same query gave out, as the client sent it back.
     pub cursor: Option<String>,
+    /// A "previous" cursor a page gave out ([`ListedPage::previous`]): the page that ends
+    /// where it starts.
+    pub before: Option<String>,
     /// Seed 001's `page`: how many pages to walk from the start (1 = the first page).
     pub page: u32,
+}
+
+impl ListRequest {
+    /// Every rule of a list request, each broken rule one field error: `limit` 1-100 (else
+    /// `default_limit`), `q` a prefix of at most 254 characters (lower-cased), `sort`
+    /// (`createdAt`, `username`, `rating`; with `q` only `username`), `order` (`asc`, `desc`),
+    /// `role`, `status`, `page` 1-20, and at most one of `page`, `cursor`, `before`. The
+    /// cursors themselves are checked against the query when the page is read.
+    pub fn parse(input: ListInput<'_>, default_limit: usize) -> Result<Self> {
+        let mut errors = Vec::new();
+        let limit = parse_limit(input.limit, default_limit).map_err(|e| errors.push(e)).unwrap_or(default_limit);
+        let q = input.q.map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty());
+        if q.as_ref().is_some_and(|q| q.chars().count() > 254 || q.chars().any(char::is_control)) {
+            errors.push(FieldError::new("q", "must be at most 254 characters"));
+        }
+        let sort = sort_for(input.sort, q.as_deref()).map_err(|e| errors.push(e)).ok();
+        let descending = match input.order.map(str::to_ascii_lowercase).as_deref() {
+            None | Some("asc") => false,
+            Some("desc") => true,
+            Some(_) => {
+                errors.push(FieldError::new("order", "must be asc or desc"));
+                false
+            }
+        };
+        let role = match input.role {
+            None => None,
+            Some(raw) => Role::parse(raw).or_else(|| {
+                errors.push(FieldError::new("role", "must be user, donator, moderator or admin"));
+                None
+            }),
+        };
+        let status = match input.status {
+            None => None,
+            Some(raw) => UserStatus::parse(raw).or_else(|| {
+                errors.push(FieldError::new("status", "must be active, unverified, banned, pending_deletion or deleted"));
+                None
+            }),
+        };
+        let page = match input.page {
+            None => 1,
+            Some(raw) => match raw.trim().parse::<u32>() {
+                Ok(p) if (1..=MAX_PAGE).contains(&p) => p,
+                _ => {
+                    errors.push(FieldError::new("page", "must be a whole number from 1 to 20 (use the cursor beyond)"));
+                    1
+                }
+            },
+        };
+        if input.page.is_some() && input.cursor.is_some() {
+            errors.push(FieldError::new("page", "cannot be combined with cursor"));
+        }
+        if input.before.is_some() && (input.cursor.is_some() || input.page.is_some()) {
+            errors.push(FieldError::new("before", "cannot be combined with cursor or page"));
+        }
+        let Some(sort) = sort else { return Err(Error::Validation(errors)) };
+        if !errors.is_empty() {
+            return Err(Error::Validation(errors));
+        }
+        Ok(Self {
+            query: UserQuery { sort, descending, role, status, q },
+            limit,
+            cursor: input.cursor.map(str::to_owned),
+            before: input.before.map(str::to_owned),
+            page,
+        })
+    }
 }
 
 pub struct ListedPage {
     pub users: Vec<User>,
     /// The cursor of the next page, for the client (`None` after the last page).
     pub next: Option<String>,
+    /// The cursor of the page before this one, for [`ListRequest::before`] (`None` on the
+    /// first page). The JSON API does not give it out.
+    pub previous: Option<String>,
 }
 
 /// `page` is walked from the start, so it costs a page's calls per page skipped; capped.
 pub const MAX_PAGE: u32 = 20;
 
+fn decode_cursor(raw: &str, query: &UserQuery) -> Result<UserCursor> {
+    UserCursor::decode(raw, query).map_err(|e| Error::Validation(vec![e]))
+}
+
+/// A page of users: from the start, after `cursor` (forwards), or before `before` (the same
+/// merge read in the opposite order from the turned-around cursor, then put back in the
+/// query's order). Either way the page knows its neighbours: `next` and `previous`.
 pub async fn list_users(app: &App, request: ListRequest) -> Result<ListedPage> {
     let now = app.now();
+    let query = &request.query;
+    if let Some(raw) = request.before.as_deref() {
+        let back = query.reversed();
+        let cursor = decode_cursor(raw, &back).map_err(|_| Error::field("before", "is malformed or does not belong to this query"))?;
+        // What follows this page is what the "previous" cursor was made from.
+        let after = cursor.reversed();
+        let page = app.store.list_users(&back, Some(cursor), request.limit, now).await?;
+        let mut users = page.users;
+        users.reverse();
+        let next = (!after.at_end()).then(|| after.encode(query));
+        // A stream that stopped at its `Limit` cannot tell whether anything lies beyond: look
+        // (one more round, only when going back), so the first page offers no "previous".
+        let previous = match page.next {
+            Some(more) => {
+                let probe = app.store.list_users(&back, Some(more.clone()), 1, now).await?;
+                (!probe.users.is_empty() || probe.next.is_some()).then(|| more.encode(&back))
+            }
+            None => None,
+        };
+        return Ok(ListedPage { users, next, previous });
+    }
     let mut cursor = match request.cursor.as_deref() {
-        Some(raw) => Some(UserCursor::decode(raw, &request.query).map_err(|e| Error::Validation(vec![e]))?),
+        Some(raw) => Some(decode_cursor(raw, query)?),
         None => None,
     };
     for _ in 1..request.page {
-        let page = app.store.list_users(&request.query, cursor, request.limit, now).await?;
+        let page = app.store.list_users(query, cursor, request.limit, now).await?;
         match page.next {
             Some(next) => cursor = Some(next),
-            None => return Ok(ListedPage { users: Vec::new(), next: None }),
+            None => return Ok(ListedPage { users: Vec::new(), next: None, previous: None }),
         }
     }
-    let page = app.store.list_users(&request.query, cursor, request.limit, now).await?;
-    Ok(ListedPage { users: page.users, next: page.next.map(|c| c.encode(&request.query)) })
+    let previous = cursor.as_ref().filter(|c| !c.at_start()).map(|c| c.reversed().encode(&query.reversed()));
+    let page = app.store.list_users(query, cursor, request.limit, now).await?;
+    Ok(ListedPage { users: page.users, next: page.next.map(|c| c.encode(query)), previous })
 }
 
 pub async fn get_user(app: &App, id: &str) -> Result<User> {
     target(app, id).await
+}
+
+/// What the console shows about one user: the user, how many sessions still work, the API
+/// keys (with the status they have), and a page of activity, newest first.
+pub struct UserOverview {
+    pub user: User,
+    pub sessions: usize,
+    pub keys: Vec<crate::domain::ApiKeyRecord>,
+    pub activity: Vec<ActivityRecord>,
+    /// The cursor of the next (older) page of activity.
+    pub more_activity: Option<String>,
+}
+
+/// One read of the user, then its sessions, keys and activity in parallel (four calls).
+pub async fn user_overview(app: &App, id: &str, activity_after: Option<&str>, activity_limit: i32) -> Result<UserOverview> {
+    let user = target(app, id).await?;
+    let (sessions, keys, activity) = futures::join!(
+        super::users::sessions::live(app, &user),
+        super::api_keys::list_of(app, &user),
+        app.store.list_activity(&user.id, activity_after, activity_limit),
+    );
+    let (activity, more_activity) = activity?;
+    Ok(UserOverview { sessions: sessions?.len(), keys: keys?, activity, more_activity, user })
+}
+
+/// How many admins are in good standing (the count the last-admin rule keeps; one read).
+pub async fn admin_count(app: &App) -> Result<i64> {
+    app.store.admin_count().await
 }
 
 /// The target's activity, newest first (the target must exist).
@@ -177,6 +406,67 @@ pub async fn user_activity(app: &App, id: &str, after: Option<&str>, limit: i32)
     // One read to tell "no such user" from "no activity".
     app.store.get_user(&user).await?.ok_or(Error::UserNotFound)?;
     app.store.list_activity(&user, after, limit).await
+}
+
+/// An audit trail request, validated: `actor` a user id or `cli`, `month` `YYYY-MM`, `cursor`
+/// an entry's id (a ULID), `limit` 1-100.
+#[derive(Debug, Clone, Default)]
+pub struct AuditRequest {
+    pub actor: Option<String>,
+    pub month: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: usize,
+}
+
+impl AuditRequest {
+    pub fn parse(
+        actor: Option<&str>,
+        month: Option<&str>,
+        cursor: Option<&str>,
+        limit: Option<&str>,
+        default_limit: usize,
+    ) -> Result<Self> {
+        let mut errors = Vec::new();
+        let limit = parse_limit(limit, default_limit).map_err(|e| errors.push(e)).unwrap_or(default_limit);
+        if let Some(actor) = actor
+            && actor != "cli"
+            && UserId::parse(actor).is_none()
+        {
+            errors.push(FieldError::new("actor", "must be a user id or cli"));
+        }
+        if let Some(month) = month
+            && parse_month(month).is_none()
+        {
+            errors.push(FieldError::new("month", "must be YYYY-MM"));
+        }
+        let cursor = cursor.map(str::trim);
+        if let Some(c) = cursor
+            && ulid::Ulid::from_string(c).is_err()
+        {
+            errors.push(FieldError::new("cursor", "is malformed"));
+        }
+        if !errors.is_empty() {
+            return Err(Error::Validation(errors));
+        }
+        Ok(Self { actor: actor.map(str::to_owned), month: month.map(str::to_owned), cursor: cursor.map(str::to_owned), limit })
+    }
+}
+
+/// `YYYY-MM` → (year, month), only for a real month.
+pub fn parse_month(raw: &str) -> Option<(u16, u8)> {
+    let bytes = raw.as_bytes();
+    if bytes.len() != 7 || bytes[4] != b'-' || !raw.is_ascii() {
+        return None;
+    }
+    let year = raw[..4].parse::<u16>().ok().filter(|_| raw[..4].bytes().all(|b| b.is_ascii_digit()))?;
+    let month = raw[5..].parse::<u8>().ok().filter(|m| (1..=12).contains(m) && raw[5..].bytes().all(|b| b.is_ascii_digit()))?;
+    Some((year, month))
+}
+
+/// The month (`YYYY-MM`) the audit trail shows when none is asked for: the current one.
+pub fn current_month(app: &App) -> String {
+    let now = app.clock.now();
+    format!("{:04}-{:02}", now.year(), u8::from(now.month()))
 }
 
 /// The admin audit trail: one actor's entries, or one month's (`YYYY-MM`), newest first.
@@ -192,10 +482,7 @@ pub async fn audit_trail(
         None => {
             let month = match month {
                 Some(m) => m.to_owned(),
-                None => {
-                    let now = app.clock.now();
-                    format!("{:04}-{:02}", now.year(), u8::from(now.month()))
-                }
+                None => current_month(app),
             };
             app.store.list_audit_month(&month, after, limit).await
         }
@@ -370,10 +657,10 @@ pub async fn update_user(app: &App, principal: &Principal, actor: &Actor, id: &s
         && role != before.role
     {
         if principal.user.role != Role::Admin {
-            return Err(Error::Refused("only admins change roles"));
+            return Err(Error::Refused(ONLY_ADMINS_CHANGE_ROLES));
         }
         if before.id == principal.user.id {
-            return Err(Error::Refused("you cannot change your own role"));
+            return Err(Error::Refused(NOT_YOUR_OWN_ROLE));
         }
         after.role = role;
         changed.push("role");
@@ -431,13 +718,15 @@ pub async fn update_user(app: &App, principal: &Principal, actor: &Actor, id: &s
 
 // ---- bans ----------------------------------------------------------------------------------------
 
-/// A moderator acts on ordinary users only; nobody acts on themselves.
-fn may_moderate(principal: &Principal, target: &User, what: &'static str) -> Result<()> {
+/// A moderator acts on ordinary users only; nobody acts on themselves (`what` says which
+/// action was refused). The rule [`ban`] and [`unban`] apply; the console asks it before it
+/// offers either.
+pub fn may_moderate(principal: &Principal, target: &User, what: &'static str) -> Result<()> {
     if principal.user.id == target.id {
         return Err(Error::Refused(what));
     }
     if principal.user.role != Role::Admin && !matches!(target.role, Role::User | Role::Donator) {
-        return Err(Error::Refused("moderators may act on users and donators only"));
+        return Err(Error::Refused(MODERATORS_ON_USERS_ONLY));
     }
     Ok(())
 }
@@ -485,7 +774,7 @@ impl BanRequest {
 /// Bans the target (or changes an existing ban) and ends all of their sessions at once.
 pub async fn ban(app: &App, principal: &Principal, actor: &Actor, id: &str, request: BanRequest) -> Result<Option<i64>> {
     let before = target(app, id).await?;
-    may_moderate(principal, &before, "you cannot ban yourself")?;
+    may_moderate(principal, &before, NOT_BAN_YOURSELF)?;
     let mut after = before.clone();
     after.banned_until = Some(request.until);
     after.ban_reason = Some(request.reason);
@@ -507,7 +796,7 @@ pub async fn ban(app: &App, principal: &Principal, actor: &Actor, id: &str, requ
 /// Lifts a ban (also an expired temporary one still on record). Not banned: nothing to do.
 pub async fn unban(app: &App, principal: &Principal, actor: &Actor, id: &str) -> Result<()> {
     let before = target(app, id).await?;
-    may_moderate(principal, &before, "you cannot unban yourself")?;
+    may_moderate(principal, &before, NOT_UNBAN_YOURSELF)?;
     if before.banned_until.is_none() {
         return Ok(());
     }
@@ -528,7 +817,7 @@ pub async fn unban(app: &App, principal: &Principal, actor: &Actor, id: &str) ->
 pub async fn delete_user(app: &App, principal: &Principal, actor: &Actor, id: &str) -> Result<User> {
     let before = target(app, id).await?;
     if before.id == principal.user.id {
-        return Err(Error::Refused("you cannot delete yourself here; use DELETE /api/users/me"));
+        return Err(Error::Refused(NOT_DELETE_YOURSELF));
     }
     if before.deletion_scheduled_at.is_some() {
         return Ok(before);

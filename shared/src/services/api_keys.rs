@@ -5,7 +5,7 @@ use super::{Principal, activity};
 use crate::App;
 use crate::domain::ClientInfo;
 use crate::domain::{ActivityKind, ApiKeyId, Scope};
-use crate::domain::{ApiKeyRecord, KeyStatus, parse_expires_in, parse_key_name, parse_scopes};
+use crate::domain::{ApiKeyRecord, KeyStatus, User, parse_expires_in, parse_key_name, parse_scopes};
 use crate::error::{Error, FieldError, Result};
 use crate::mail::{self, Lang, SecurityEvent};
 use crate::tokens;
@@ -95,10 +95,15 @@ pub async fn create(app: &App, principal: &Principal, input: NewKey, client: &Cl
 }
 
 pub async fn list(app: &App, principal: &Principal) -> Result<Vec<ApiKeyRecord>> {
-    let mut keys = app.store.list_api_keys(&principal.user.id).await?;
+    list_of(app, &principal.user).await
+}
+
+/// Every key of `user`, newest first, with the status it has (what the admin console shows).
+pub async fn list_of(app: &App, user: &User) -> Result<Vec<ApiKeyRecord>> {
+    let mut keys = app.store.list_api_keys(&user.id).await?;
     for k in &mut keys {
         // A reset revoked it even if marking it so afterwards failed.
-        if k.status == KeyStatus::Active && principal.user.key_cut_off(k.epoch) {
+        if k.status == KeyStatus::Active && user.key_cut_off(k.epoch) {
             k.status = KeyStatus::Revoked;
         }
     }

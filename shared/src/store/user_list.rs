@@ -1,7 +1,9 @@
 //! The admin user lists: which index partitions ("streams") hold the users a [`UserQuery`]
 //! asks for (the plan), one query per stream per round, and a k-way merge of the streams into
 //! pages. A page's cursor ([`UserCursor`]) keeps each stream's position; it is opaque to the
-//! layers above, which hand it back as the string [`UserCursor::encode`] made.
+//! layers above, which hand it back as the string [`UserCursor::encode`] made. A cursor can be
+//! turned around ([`UserCursor::reversed`]): the pages before it, read from its end, for a
+//! "previous" link.
 
 use super::user_codec::{PROFILE, user_pk};
 use super::user_index::{USER_SHARDS, first_char};
@@ -35,12 +37,41 @@ fn index_suffix(sort: SortField) -> &'static str {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum StreamPosition {
     Start,
-    /// After the index entry with this sort value, of this user.
+    /// After the index entry with this sort value, of this user. `listed`: that entry is one
+    /// the query lists (it was on a page), rather than one its filter dropped, or one of an older
+    /// cursor that did not say — what [`StreamPosition::reversed`] needs to know.
     After {
+        sort_value: String,
+        user_id: String,
+        listed: bool,
+    },
+    /// This listed entry is next, then what comes after it (a reversed `After`).
+    Through {
         sort_value: String,
         user_id: String,
     },
     Done,
+}
+
+impl StreamPosition {
+    /// The same place seen from the other end of the stream: what this position has already
+    /// passed is exactly what the reversed position has still to read.
+    fn reversed(&self) -> Self {
+        match self {
+            StreamPosition::Start => StreamPosition::Done,
+            StreamPosition::Done => StreamPosition::Start,
+            StreamPosition::After { sort_value, user_id, listed: true } => {
+                StreamPosition::Through { sort_value: sort_value.clone(), user_id: user_id.clone() }
+            }
+            // An entry the filter dropped: nothing to give back.
+            StreamPosition::After { sort_value, user_id, listed: false } => {
+                StreamPosition::After { sort_value: sort_value.clone(), user_id: user_id.clone(), listed: false }
+            }
+            StreamPosition::Through { sort_value, user_id } => {
+                StreamPosition::After { sort_value: sort_value.clone(), user_id: user_id.clone(), listed: true }
+            }
+        }
+    }
 }
 
 /// A filter on projected attributes, ANDed into a stream's query.
@@ -210,10 +241,28 @@ impl UserCursor {
     pub fn decode(raw: &str, query: &UserQuery) -> Result<Self, FieldError> {
         decode_cursor(raw, query).map(Self)
     }
+
+    /// This cursor turned around, for `query.reversed()`: its pages, in reverse order, are
+    /// exactly the users before this cursor (the "previous" pages), and turning it around again
+    /// gives this cursor back.
+    pub fn reversed(&self) -> Self {
+        Self(self.0.iter().map(StreamPosition::reversed).collect())
+    }
+
+    /// Whether nothing lies before this cursor (every stream at its start).
+    pub fn at_start(&self) -> bool {
+        self.0.iter().all(|p| *p == StreamPosition::Start)
+    }
+
+    /// Whether nothing lies after this cursor (every stream done).
+    pub fn at_end(&self) -> bool {
+        self.0.iter().all(|p| *p == StreamPosition::Done)
+    }
 }
 
 /// The wire form of a cursor: base64url of `{"f": <query fingerprint>, "p": [position…]}` with
-/// a position per stream: `0` not started, `1` done, `[sortValue, userId]` after that entry.
+/// a position per stream: `0` not started, `1` done, `[sortValue, userId]` after that entry,
+/// `[sortValue, userId, 1]` after that listed entry, `[sortValue, userId, 2]` through it.
 #[derive(Serialize, Deserialize)]
 struct CursorBody {
     f: String,
@@ -226,7 +275,9 @@ fn encode_cursor(query: &UserQuery, positions: &[StreamPosition]) -> String {
         .map(|pos| match pos {
             StreamPosition::Start => serde_json::json!(0),
             StreamPosition::Done => serde_json::json!(1),
-            StreamPosition::After { sort_value, user_id } => serde_json::json!([sort_value, user_id]),
+            StreamPosition::After { sort_value, user_id, listed: false } => serde_json::json!([sort_value, user_id]),
+            StreamPosition::After { sort_value, user_id, listed: true } => serde_json::json!([sort_value, user_id, 1]),
+            StreamPosition::Through { sort_value, user_id } => serde_json::json!([sort_value, user_id, 2]),
         })
         .collect();
     let body = CursorBody { f: query.fingerprint(), p };
@@ -248,14 +299,23 @@ fn decode_cursor(raw: &str, query: &UserQuery) -> Result<Vec<StreamPosition>, Fi
         .map(|v| match v {
             serde_json::Value::Number(n) if n.as_u64() == Some(0) => Ok(StreamPosition::Start),
             serde_json::Value::Number(n) if n.as_u64() == Some(1) => Ok(StreamPosition::Done),
-            serde_json::Value::Array(a) => match a.as_slice() {
-                [serde_json::Value::String(sort_value), serde_json::Value::String(user_id)]
-                    if sort_value.len() <= 300 && UserId::parse(user_id).is_some() =>
-                {
-                    Ok(StreamPosition::After { sort_value: sort_value.clone(), user_id: user_id.clone() })
+            serde_json::Value::Array(a) => {
+                let (sort_value, user_id, kind) = match a.as_slice() {
+                    [serde_json::Value::String(s), serde_json::Value::String(u)] => (s, u, 0),
+                    [serde_json::Value::String(s), serde_json::Value::String(u), serde_json::Value::Number(k)] => {
+                        (s, u, k.as_u64().filter(|k| matches!(k, 1 | 2)).ok_or_else(bad)?)
+                    }
+                    _ => return Err(bad()),
+                };
+                if sort_value.len() > 300 || UserId::parse(user_id).is_none() {
+                    return Err(bad());
                 }
-                _ => Err(bad()),
-            },
+                let (sort_value, user_id) = (sort_value.clone(), user_id.clone());
+                Ok(match kind {
+                    2 => StreamPosition::Through { sort_value, user_id },
+                    k => StreamPosition::After { sort_value, user_id, listed: k == 1 },
+                })
+            }
             _ => Err(bad()),
         })
         .collect()
@@ -283,6 +343,26 @@ struct StreamState {
     /// Where the next page must resume: after the last emitted entry, or `fetch_from` once
     /// the buffer is drained.
     resume: StreamPosition,
+    /// The stream was queried for this page (a `Through` stream starts with its entry in the
+    /// buffer but is queried in the first round all the same, or a page going back would fill
+    /// one entry per stream and round).
+    queried: bool,
+}
+
+impl StreamState {
+    /// A stream starting at `position`: a `Through` position's entry is already known (it was
+    /// listed), so it waits in the buffer and the stream is read from after it.
+    fn at(position: StreamPosition) -> Self {
+        match position {
+            StreamPosition::Through { sort_value, user_id } => Self {
+                buffer: std::collections::VecDeque::from([Entry { sort_value: sort_value.clone(), user_id: user_id.clone() }]),
+                fetch_from: StreamPosition::After { sort_value: sort_value.clone(), user_id: user_id.clone(), listed: true },
+                resume: StreamPosition::Through { sort_value, user_id },
+                queried: false,
+            },
+            p => Self { buffer: Default::default(), fetch_from: p.clone(), resume: p, queried: false },
+        }
+    }
 }
 
 /// At most this many rounds of queries per page (a page may come back short when filters
@@ -306,15 +386,15 @@ impl Store {
         if positions.len() != streams.len() {
             return Err(Error::field("cursor", "does not belong to this query"));
         }
-        let mut states: Vec<StreamState> =
-            positions.into_iter().map(|p| StreamState { buffer: Default::default(), fetch_from: p.clone(), resume: p }).collect();
+        let mut states: Vec<StreamState> = positions.into_iter().map(StreamState::at).collect();
         let before = |a: &str, b: &str| if query.descending { a > b } else { a < b };
         let mut emitted: Vec<Entry> = Vec::new();
         let mut calls = 0;
         for _round in 0..MAX_ROUNDS {
-            // Fetch for every live stream whose buffer is empty.
-            let wanted: Vec<usize> =
-                (0..streams.len()).filter(|&i| states[i].buffer.is_empty() && states[i].fetch_from != StreamPosition::Done).collect();
+            // Fetch for every live stream whose buffer is empty (or that was not queried yet).
+            let wanted: Vec<usize> = (0..streams.len())
+                .filter(|&i| (states[i].buffer.is_empty() || !states[i].queried) && states[i].fetch_from != StreamPosition::Done)
+                .collect();
             let fetches = wanted.iter().map(|&i| {
                 let per_stream = stream_limit(limit, streams.len(), streams[i].filter.expression().is_some());
                 self.query_stream(&streams[i], &states[i].fetch_from, query.descending, per_stream)
@@ -324,6 +404,7 @@ impl Store {
             for (&i, result) in wanted.iter().zip(results) {
                 let (entries, next) = result?;
                 let state = &mut states[i];
+                state.queried = true;
                 state.buffer.extend(entries);
                 state.fetch_from = next;
                 if state.buffer.is_empty() {
@@ -355,7 +436,7 @@ impl Store {
                 states[i].resume = if states[i].buffer.is_empty() {
                     states[i].fetch_from.clone()
                 } else {
-                    StreamPosition::After { sort_value: entry.sort_value.clone(), user_id: entry.user_id.clone() }
+                    StreamPosition::After { sort_value: entry.sort_value.clone(), user_id: entry.user_id.clone(), listed: true }
                 };
                 emitted.push(entry);
             }
@@ -409,7 +490,7 @@ impl Store {
             values.extend(stream.filter.values.clone());
             request = request.filter_expression(filter);
         }
-        if let StreamPosition::After { sort_value, user_id } = from {
+        if let StreamPosition::After { sort_value, user_id, .. } = from {
             let user = UserId::parse(user_id).ok_or_else(|| Error::field("cursor", "is malformed"))?;
             let mut start = key(user_pk(&user), PROFILE);
             start.insert(stream.pk_attr.to_owned(), s(&stream.pk));
@@ -427,7 +508,11 @@ impl Store {
         };
         let entries: Vec<Entry> = out.items().iter().filter_map(entry).collect();
         let next = match out.last_evaluated_key.as_ref().and_then(entry) {
-            Some(last) => StreamPosition::After { sort_value: last.sort_value, user_id: last.user_id },
+            Some(last) => {
+                // The last entry read was listed unless the filter dropped it.
+                let listed = entries.last().is_some_and(|e| e.sort_value == last.sort_value && e.user_id == last.user_id);
+                StreamPosition::After { sort_value: last.sort_value, user_id: last.user_id, listed }
+            }
             None => StreamPosition::Done,
         };
         Ok((entries, next))
@@ -474,9 +559,53 @@ mod tests {
         let q = UserQuery { sort: SortField::Rating, descending: true, role: None, status: None, q: None };
         let mut positions = vec![StreamPosition::Start; stream_count(&q)];
         positions[0] = StreamPosition::Done;
-        positions[1] = StreamPosition::After { sort_value: "1000000005#x".into(), user_id: "usr_01HZY8J6W8K1M2N3P4Q5R6S7T8".into() };
+        positions[1] =
+            StreamPosition::After { sort_value: "1000000005#x".into(), user_id: "usr_01HZY8J6W8K1M2N3P4Q5R6S7T8".into(), listed: false };
+        positions[2] =
+            StreamPosition::After { sort_value: "1000000007#y".into(), user_id: "usr_01HZY8J6W8K1M2N3P4Q5R6S7T9".into(), listed: true };
+        positions[3] = StreamPosition::Through { sort_value: "1000000009#z".into(), user_id: "usr_01HZY8J6W8K1M2N3P4Q5R6S7TA".into() };
         let raw = encode_cursor(&q, &positions);
         assert_eq!(decode_cursor(&raw, &q).unwrap(), positions);
+    }
+
+    #[test]
+    fn a_cursor_turned_around_twice_is_itself_and_keeps_a_listed_entry() {
+        let q = UserQuery { sort: SortField::Username, descending: false, role: None, status: None, q: None };
+        let (sort_value, user_id) = ("ada".to_owned(), "usr_01HZY8J6W8K1M2N3P4Q5R6S7T8".to_owned());
+        let mut positions = vec![StreamPosition::Start; stream_count(&q)];
+        positions[0] = StreamPosition::Done;
+        positions[1] = StreamPosition::After { sort_value: sort_value.clone(), user_id: user_id.clone(), listed: true };
+        positions[2] = StreamPosition::After { sort_value: sort_value.clone(), user_id: user_id.clone(), listed: false };
+        let cursor = UserCursor(positions);
+        let back = cursor.reversed();
+        assert_eq!(back.0[0], StreamPosition::Start, "a finished stream is read again from its end");
+        assert_eq!(
+            back.0[1],
+            StreamPosition::Through { sort_value: sort_value.clone(), user_id: user_id.clone() },
+            "the listed entry comes back"
+        );
+        assert_eq!(back.0[2], StreamPosition::After { sort_value, user_id, listed: false }, "a dropped entry stays dropped");
+        assert_eq!(back.0[3], StreamPosition::Done, "an untouched stream has nothing before");
+        assert_eq!(back.reversed(), cursor);
+        assert!(UserCursor(vec![StreamPosition::Start; 8]).at_start() && UserCursor(vec![StreamPosition::Done; 8]).at_end());
+        assert!(!cursor.at_start() && !cursor.at_end());
+        // The reversed cursor belongs to the reversed query only.
+        let raw = back.encode(&q.reversed());
+        assert_eq!(UserCursor::decode(&raw, &q.reversed()).unwrap(), back);
+        assert!(UserCursor::decode(&raw, &q).is_err());
+    }
+
+    #[test]
+    fn positions_of_an_unknown_kind_are_refused() {
+        let q = UserQuery { sort: SortField::Username, descending: false, role: None, status: None, q: None };
+        let uid = "usr_01HZY8J6W8K1M2N3P4Q5R6S7T8";
+        for kind in ["0", "3", "-1", "1.5", "\"1\""] {
+            let mut p = vec!["0".to_owned(); stream_count(&q)];
+            p[0] = format!(r#"["ada","{uid}",{kind}]"#);
+            let raw =
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(r#"{{"f":"{}","p":[{}]}}"#, q.fingerprint(), p.join(",")));
+            assert!(decode_cursor(&raw, &q).is_err(), "{kind}");
+        }
     }
 
     #[test]

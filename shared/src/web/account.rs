@@ -8,10 +8,9 @@
 //! as a notice; a secret shown once (backup codes, an API key, the recovery code) is rendered
 //! directly instead, never behind a redirect (every answer is `Cache-Control: no-store`).
 
-use super::page::{Chrome, FormState, MessagePage, Page, error_message, error_page};
+use super::page::{Chrome, FormState, MessagePage, Page, When, error_message, error_page};
 use super::{Submitted, SubmittedUpload, Visitor};
 use crate::App;
-use crate::clock::rfc3339;
 use crate::domain::{
     APP_BOOL_KEYS, NOTIFICATION_KEYS, PRIVACY_KEYS, ProfileInput, ProfileUpdate, SettingsChange, SettingsInput, parse_activity_cursor,
 };
@@ -72,11 +71,11 @@ const SECTIONS: [(&str, &str); 12] = [
     ("/account/delete", "section-delete"),
 ];
 
-/// One link of the sections' nav.
-struct NavItem {
-    href: &'static str,
-    label: String,
-    current: bool,
+/// One link of the sections' nav (the admin console's too).
+pub(super) struct NavItem {
+    pub(super) href: &'static str,
+    pub(super) label: String,
+    pub(super) current: bool,
 }
 
 /// What the account layout (`account/layout.html`) shows around a section: the heading, the
@@ -138,20 +137,6 @@ fn notice(c: &Chrome, query: Option<&str>) -> Option<String> {
 
 fn param<'q>(query: Option<&'q str>, name: &str) -> Option<std::borrow::Cow<'q, str>> {
     url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v)
-}
-
-/// A time for people: `2026-12-02 16:04 UTC` (the `datetime` attribute carries RFC 3339).
-struct When {
-    iso: String,
-    text: String,
-}
-
-impl When {
-    fn at(epoch: i64) -> Self {
-        let iso = rfc3339(epoch);
-        let text = iso.get(..16).map_or_else(|| iso.clone(), |s| format!("{} UTC", s.replacen('T', " ", 1)));
-        Self { iso, text }
-    }
 }
 
 #[derive(Deserialize, Default)]
@@ -1129,15 +1114,7 @@ mod tests {
 
     #[test]
     fn only_known_notices_are_shown() {
-        let c = Chrome {
-            lang: crate::i18n::Lang::En,
-            theme: None,
-            csrf: String::new(),
-            username: None,
-            css: "",
-            js: "",
-            password_hint: String::new(),
-        };
+        let c = Chrome::anonymous(crate::i18n::Lang::En);
         assert!(notice(&c, Some("done=saved")).is_some());
         assert!(notice(&c, Some("done=%3Cscript%3E")).is_none());
         assert!(notice(&c, None).is_none());

@@ -7,6 +7,7 @@
 //! Every page works without JavaScript; `static/app.js` only adds conveniences (copy buttons).
 
 mod account;
+mod admin;
 mod assets;
 mod page;
 mod public;
@@ -41,7 +42,7 @@ pub fn router(app: Arc<App>) -> Router {
 
 /// Every page route (see [`RouteTable`]).
 pub fn table() -> RouteTable {
-    public::table().merge(account::table()).route("/static/{file}", get(assets::serve))
+    public::table().merge(account::table()).merge(admin::table()).route("/static/{file}", get(assets::serve))
 }
 
 /// A path the API does not have reaches the pages too (the gateway's `$default` route): under
@@ -66,6 +67,17 @@ async fn method_not_allowed(uri: axum::http::Uri, headers: axum::http::HeaderMap
         return Error::MethodNotAllowed.into_response();
     }
     refused(&headers, StatusCode::METHOD_NOT_ALLOWED, "error-METHOD_NOT_ALLOWED").into_response()
+}
+
+/// The plain 404 page of a path nobody routes to, for a visitor whose session was looked at:
+/// the same page as [`not_found`]'s, and only the session's cookies (a rotated refresh token
+/// must reach the browser). What the console answers those who are not staff.
+fn not_found_for(app: &App, headers: &axum::http::HeaderMap, visitor: &mut Visitor) -> Response {
+    let mut response = refused(headers, StatusCode::NOT_FOUND, "error-NOT_FOUND").into_response();
+    for c in visitor.take_session_cookies(app) {
+        response.headers_mut().append(header::SET_COOKIE, c);
+    }
+    response
 }
 
 /// A form post that passed the CSRF check: the visitor (whose session is looked at only after

@@ -8,6 +8,7 @@ use super::assets;
 use super::session::Visitor;
 use crate::error::{Error, FieldError};
 use crate::i18n::{self, Lang};
+use crate::services::admin::Action;
 use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -24,6 +25,8 @@ pub struct Chrome {
     pub csrf: String,
     /// The signed-in account's username (the header then shows the account link and sign-out).
     pub username: Option<String>,
+    /// The signed-in account is staff (moderator or admin): the header links the console.
+    pub staff: bool,
     pub css: &'static str,
     pub js: &'static str,
     /// What a new password must be (the configured policy), for the hint under such fields.
@@ -37,6 +40,7 @@ impl Chrome {
             theme: visitor.theme,
             csrf: visitor.csrf.clone(),
             username: visitor.principal.as_ref().map(|p| p.user.username.as_str().to_owned()),
+            staff: visitor.principal.as_ref().is_some_and(|p| Action::Read.allowed_for(p.user.role) && p.user.email_verified),
             css: assets::css_path(),
             js: assets::js_path(),
             password_hint: visitor.password_hint.clone(),
@@ -50,6 +54,7 @@ impl Chrome {
             theme: None,
             csrf: String::new(),
             username: None,
+            staff: false,
             css: assets::css_path(),
             js: assets::js_path(),
             password_hint: String::new(),
@@ -143,8 +148,13 @@ fn field_message(lang: Lang, message: &str) -> String {
     let mut slug = String::from("field-");
     let mut numbers: Vec<String> = Vec::new();
     let mut digits = String::new();
-    for ch in message.chars().chain(std::iter::once(' ')) {
-        if ch.is_ascii_digit() {
+    let mut chars = message.chars().chain(std::iter::once(' ')).peekable();
+    let mut after_space = true;
+    while let Some(ch) = chars.next() {
+        // A minus sign before a number ("from -1000 to 1000") belongs to it; "3-30" is a range.
+        let sign = ch == '-' && after_space && digits.is_empty() && chars.peek().is_some_and(char::is_ascii_digit);
+        after_space = ch == ' ';
+        if ch.is_ascii_digit() || sign {
             digits.push(ch);
             continue;
         }
@@ -187,9 +197,45 @@ fn page_field(api_field: &str) -> String {
     out
 }
 
+/// A time for people: `2026-12-02 16:04 UTC` (the `datetime` attribute carries RFC 3339).
+pub struct When {
+    pub iso: String,
+    pub text: String,
+}
+
+impl When {
+    pub fn at(epoch: i64) -> Self {
+        Self::of(crate::clock::rfc3339(epoch))
+    }
+
+    /// From an RFC 3339 UTC time as the services write it (`2026-12-02T16:04:05Z`).
+    pub fn of(iso: String) -> Self {
+        let text = iso.get(..16).map_or_else(|| iso.clone(), |s| format!("{} UTC", s.replacen('T', " ", 1)));
+        Self { iso, text }
+    }
+}
+
+/// Why a banned account cannot sign in, as the login answer gives it (SPEC §3.1): until when
+/// (or for good) and the reason the moderator wrote.
+fn ban_message(lang: Lang, info: &crate::error::BanInfo) -> String {
+    let mut text = match &info.banned_until {
+        Some(until) => i18n::text_with(lang, "error-ACCOUNT_BANNED-until", &[("until", &When::of(until.clone()).text)]),
+        None => i18n::text(lang, "error-ACCOUNT_BANNED"),
+    };
+    if let Some(reason) = info.ban_reason.as_deref().filter(|r| !r.is_empty()) {
+        text.push(' ');
+        text.push_str(&i18n::text_with(lang, "error-ACCOUNT_BANNED-reason", &[("reason", reason)]));
+    }
+    text
+}
+
 /// The person-facing text of an error: the catalog's `error-<CODE>` in the page's language,
-/// else the error's own (English) message; a 5xx never shows internals.
+/// else the error's own (English) message; a 5xx never shows internals. A ban says until when
+/// and why.
 pub fn error_message(lang: Lang, error: &Error) -> String {
+    if let Error::AccountBanned(info) = error {
+        return ban_message(lang, info);
+    }
     let id = format!("error-{}", error.code());
     if i18n::has(lang, &id) {
         i18n::text(lang, &id)
@@ -343,6 +389,13 @@ mod tests {
         let email = crate::domain::Email::parse("nope", "email").unwrap_err();
         let es = FormState::new().failed(Lang::Es, &Error::Validation(vec![email])).error("email").unwrap();
         assert_eq!(es, "Escribe una dirección de correo válida.");
+        // A negative number keeps its sign; a range keeps both ends.
+        let rating = field_message(Lang::En, "must be a whole number from -1000000000 to 1000000000");
+        assert_eq!(rating, "Must be a whole number from -1000000000 to 1000000000.");
+        assert_eq!(
+            field_message(Lang::En, "must be 3-30 characters of letters, digits and _"),
+            "Must be 3 to 30 characters: letters, digits and _."
+        );
         // Unknown to the catalog: the message itself, as a sentence.
         assert_eq!(field_message(Lang::Es, "is not an accepted field"), "Is not an accepted field.");
     }
@@ -354,6 +407,19 @@ mod tests {
         assert!(form.alert.is_some());
         let form = FormState::new().failed_at(Lang::En, &Error::Conflict, "current_password");
         assert_eq!(form.error("current_password"), None);
+    }
+
+    #[test]
+    fn a_ban_says_until_when_and_why_or_that_it_is_permanent() {
+        use crate::error::BanInfo;
+        let until = BanInfo { banned_until: Some("2036-03-04T05:06:07Z".into()), ban_reason: Some("Spam in the forum".into()) };
+        let text = error_message(Lang::En, &Error::AccountBanned(until));
+        assert!(text.contains("2036-03-04 05:06 UTC") && text.contains("Spam in the forum"), "{text}");
+        let es =
+            error_message(Lang::Es, &Error::AccountBanned(BanInfo { banned_until: Some("2036-03-04T05:06:07Z".into()), ban_reason: None }));
+        assert!(es.contains("2036-03-04 05:06 UTC") && !es.contains("Reason"), "{es}");
+        let permanent = error_message(Lang::En, &Error::AccountBanned(BanInfo { banned_until: None, ban_reason: Some("Fraud".into()) }));
+        assert!(permanent.starts_with(&i18n::text(Lang::En, "error-ACCOUNT_BANNED")) && permanent.contains("Fraud"), "{permanent}");
     }
 
     #[test]

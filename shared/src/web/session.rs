@@ -73,6 +73,14 @@ impl Visitor {
         std::mem::take(&mut self.set_cookies)
     }
 
+    /// The `Set-Cookie` headers of the session only (a rotated or ended session), without a new
+    /// CSRF cookie: for an answer that must look like one that never read the session (the
+    /// console's 404 for those who are not staff).
+    pub fn take_session_cookies(&mut self, app: &App) -> Vec<HeaderValue> {
+        let csrf = format!("{}=", page_cookies(app).csrf);
+        self.take_cookies().into_iter().filter(|c| !c.as_bytes().starts_with(csrf.as_bytes())).collect()
+    }
+
     /// Starts a session: the cookies of a login's tokens.
     pub fn sign_in(&mut self, app: &App, tokens: &sign_in::Tokens) {
         let names = page_cookies(app);

@@ -14,7 +14,6 @@ mod import;
 mod users;
 
 use crate::App;
-use crate::domain::Role;
 use crate::error::{Error, FieldError, Result};
 use crate::http::{self, Authenticated, ClientInfo};
 use crate::services::Principal;
@@ -29,23 +28,8 @@ use axum::routing::{MethodRouter, delete, get, patch, post};
 use std::sync::Arc;
 use users::{ban, clear_mail_suppression, create_user, delete_user, get_user, list_users, restore, unban, update_user, user_activity};
 
-/// Who may call a route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// Moderators and admins.
-    Moderator,
-    /// Admins only.
-    Admin,
-}
-
-impl Access {
-    pub fn allows(self, role: Role) -> bool {
-        match self {
-            Access::Moderator => matches!(role, Role::Moderator | Role::Admin),
-            Access::Admin => role == Role::Admin,
-        }
-    }
-}
+/// Who may call a route (the services' rule, shared with the console's pages).
+pub use crate::services::admin::Access;
 
 /// One route of the group: method, path (axum syntax) and access level.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,22 +146,16 @@ impl FromRequestParts<Arc<App>> for OnUser {
 
 // ---- paging ----------------------------------------------------------------------------------------
 
-pub const DEFAULT_LIMIT: usize = 20;
-pub const MAX_LIMIT: usize = 100;
+pub use crate::services::admin::{DEFAULT_LIMIT, MAX_LIMIT};
 
 fn parse_limit(raw: Option<&str>) -> std::result::Result<usize, FieldError> {
-    match raw {
-        None => Ok(DEFAULT_LIMIT),
-        Some(v) => match v.trim().parse::<usize>() {
-            Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-            _ => Err(FieldError::new("limit", "must be a whole number from 1 to 100")),
-        },
-    }
+    crate::services::admin::parse_limit(raw, DEFAULT_LIMIT)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Role;
 
     #[test]
     fn limits_outside_one_to_a_hundred_are_refused() {

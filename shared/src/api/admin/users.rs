@@ -5,7 +5,7 @@ use super::{Acting, DEFAULT_LIMIT, OnUser, Staff, parse_limit};
 use crate::App;
 use crate::api::dto::{ActivityResponse, Patch};
 use crate::clock::rfc3339;
-use crate::domain::{Role, User, UserQuery, UserStatus};
+use crate::domain::{User, UserStatus};
 use crate::error::{Error, FieldError, Result};
 use crate::http::{self, Json, Query, Reply};
 use crate::services::admin as svc;
@@ -88,55 +88,21 @@ pub(super) struct ListParams {
 }
 
 pub(super) async fn list_users(State(app): State<Arc<App>>, _staff: Staff, Query(params): Query<ListParams>) -> Result<Reply> {
-    let mut errors = Vec::new();
-    let limit = parse_limit(params.limit.as_deref()).map_err(|e| errors.push(e)).unwrap_or(DEFAULT_LIMIT);
-    let q = params.q.as_deref().map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty());
-    if q.as_ref().is_some_and(|q| q.chars().count() > 254 || q.chars().any(char::is_control)) {
-        errors.push(FieldError::new("q", "must be at most 254 characters"));
-    }
-    let sort = svc::sort_for(params.sort.as_deref(), q.as_deref()).map_err(|e| errors.push(e)).ok();
-    let descending = match params.order.as_deref().map(str::to_ascii_lowercase).as_deref() {
-        None | Some("asc") => false,
-        Some("desc") => true,
-        Some(_) => {
-            errors.push(FieldError::new("order", "must be asc or desc"));
-            false
-        }
+    let input = svc::ListInput {
+        limit: params.limit.as_deref(),
+        cursor: params.cursor.as_deref(),
+        before: None,
+        page: params.page.as_deref(),
+        sort: params.sort.as_deref(),
+        order: params.order.as_deref(),
+        role: params.role.as_deref(),
+        status: params.status.as_deref(),
+        q: params.q.as_deref(),
     };
-    let role = match params.role.as_deref() {
-        None => None,
-        Some(raw) => Role::parse(raw).or_else(|| {
-            errors.push(FieldError::new("role", "must be user, donator, moderator or admin"));
-            None
-        }),
-    };
-    let status = match params.status.as_deref() {
-        None => None,
-        Some(raw) => UserStatus::parse(raw).or_else(|| {
-            errors.push(FieldError::new("status", "must be active, unverified, banned, pending_deletion or deleted"));
-            None
-        }),
-    };
-    let page = match params.page.as_deref() {
-        None => 1,
-        Some(raw) => match raw.trim().parse::<u32>() {
-            Ok(p) if (1..=svc::MAX_PAGE).contains(&p) => p,
-            _ => {
-                errors.push(FieldError::new("page", "must be a whole number from 1 to 20 (use the cursor beyond)"));
-                1
-            }
-        },
-    };
-    if params.page.is_some() && params.cursor.is_some() {
-        errors.push(FieldError::new("page", "cannot be combined with cursor"));
-    }
-    let Some(sort) = sort else { return Err(Error::Validation(errors)) };
-    let query = UserQuery { sort, descending, role, status, q };
-    if !errors.is_empty() {
-        return Err(Error::Validation(errors));
-    }
+    let request = svc::ListRequest::parse(input, DEFAULT_LIMIT)?;
+    let limit = request.limit;
     // The cursor is the store's: the service checks it belongs to this query.
-    let listed = svc::list_users(&app, svc::ListRequest { query, limit, cursor: params.cursor, page }).await?;
+    let listed = svc::list_users(&app, request).await?;
     let data: Vec<AdminUserResponse> = listed.users.iter().map(|u| AdminUserResponse::new(&app, u)).collect();
     Ok(Reply::list(&data, listed.next.as_deref(), limit))
 }

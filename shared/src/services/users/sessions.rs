@@ -4,20 +4,16 @@
 
 use crate::App;
 use crate::domain::ClientInfo;
-use crate::domain::Session;
 use crate::domain::{ActivityKind, SessionId};
+use crate::domain::{Session, User};
 use crate::error::{Error, Result};
 use crate::services::{Principal, activity};
 
 /// The caller's live sessions, most recently used first; `true` marks the calling one.
 pub async fn list(app: &App, principal: &Principal) -> Result<Vec<(Session, bool)>> {
-    let now = app.now();
-    let mut sessions: Vec<(Session, bool)> = app
-        .store
-        .list_sessions(&principal.user.id)
+    let mut sessions: Vec<(Session, bool)> = live(app, &principal.user)
         .await?
         .into_iter()
-        .filter(|x| x.expires_at > now && !principal.user.session_cut_off(&x.id, x.epoch))
         .map(|x| {
             let current = x.id == principal.session.id;
             (x, current)
@@ -25,6 +21,14 @@ pub async fn list(app: &App, principal: &Principal) -> Result<Vec<(Session, bool
         .collect();
     sessions.sort_by(|a, b| b.0.last_used_at.cmp(&a.0.last_used_at).then_with(|| b.0.id.as_str().cmp(a.0.id.as_str())));
     Ok(sessions)
+}
+
+/// The sessions of `user` that still work: not expired, not cut off by a password change or
+/// reset (stored in no particular order).
+pub async fn live(app: &App, user: &User) -> Result<Vec<Session>> {
+    let now = app.now();
+    let sessions = app.store.list_sessions(&user.id).await?;
+    Ok(sessions.into_iter().filter(|x| x.expires_at > now && !user.session_cut_off(&x.id, x.epoch)).collect())
 }
 
 /// Ends one of the caller's sessions (its access and refresh tokens stop working at once).
