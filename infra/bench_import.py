@@ -51,6 +51,11 @@ Each created user is one `TransactWriteItems` (user, email and username markers,
 activity entry, outbox event); every 50 lines share one `BatchGetItem` of their markers; 8 lines
 are written at a time. Against DynamoDB itself (single-digit-millisecond transactions) the same
 run is bounded by the table's write capacity rather than by the command.
+The export reads the `users-created` index 100 users a page, then those users with one consistent
+`BatchGetItem`; the emulator answers each page of an index query by going through the whole
+table, so its export time grows with the square of the table (on DynamoDB a page costs the
+same at any size). The command gives each call 30 s (the functions give 2 s: they must answer
+within Lambda's 10 s); with the functions' budget the export failed here after 1 000 users.
 {END}"""
     with open(doc) as f:
         text = f.read()
