@@ -5,7 +5,7 @@
 #   make test   every check CI runs: fmt, cfn-lint, sam validate + guided deploy, clippy -D warnings,
 #               cargo test against a private moto on a free port, the contract run
 #   make bench  cold starts, warm latency, DynamoDB calls per request, argon2 cost and
-#               bootstrap sizes -> docs/benchmarks.md (not part of `make test`; ~15-25 min)
+#               bootstrap sizes -> docs/benchmarks.md (not part of `make test`; ~1 h on a fresh clone)
 #
 # Tools (moto, cargo-lambda + zig, cfn-lint, the SAM CLI) are installed, pinned, into .tools/venv by
 # infra/tools.sh on first use; only python3 (with venv) and a Rust toolchain are needed.
