@@ -138,12 +138,10 @@ async fn run(args: Args) -> Result<String, String> {
     // The functions' retries, but an operator's time budget: the functions' 2 s per attempt is
     // sized to answer within Lambda's 10 s, while a bulk import or export only needs each call to
     // finish (a page of the export index took longer than 2 s on the emulator at 10 000 users).
-    let mut loader = app::sdk_settings(aws_config::defaults(aws_config::BehaviorVersion::latest())).timeout_config(
-        aws_config::timeout::TimeoutConfig::builder()
-            .connect_timeout(app::SDK_CONNECT_TIMEOUT)
-            .operation_attempt_timeout(std::time::Duration::from_secs(30))
-            .operation_timeout(std::time::Duration::from_secs(120))
-            .build(),
+    let mut loader = app::sdk_settings_within(
+        aws_config::defaults(aws_config::BehaviorVersion::latest()),
+        std::time::Duration::from_secs(30),
+        std::time::Duration::from_secs(120),
     );
     if let Ok(url) = std::env::var("AWS_ENDPOINT_URL")
         && !url.is_empty()

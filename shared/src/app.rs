@@ -81,13 +81,19 @@ pub const SDK_OPERATION_TIMEOUT: Duration = Duration::from_secs(5);
 /// budget well under the Lambda timeout (10 s), so a slow dependency becomes a 503, not a
 /// Lambda timeout. The reasoning and what becomes a 503 are in docs/resilience.md.
 pub fn sdk_settings(loader: aws_config::ConfigLoader) -> aws_config::ConfigLoader {
+    sdk_settings_within(loader, SDK_ATTEMPT_TIMEOUT, SDK_OPERATION_TIMEOUT)
+}
+
+/// [`sdk_settings`] with other attempt and operation budgets (the operator command's bulk
+/// import and export are not bound by a Lambda timeout).
+pub fn sdk_settings_within(loader: aws_config::ConfigLoader, attempt: Duration, operation: Duration) -> aws_config::ConfigLoader {
     loader
         .retry_config(RetryConfig::standard().with_max_attempts(SDK_MAX_ATTEMPTS).with_initial_backoff(SDK_INITIAL_BACKOFF))
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(SDK_CONNECT_TIMEOUT)
-                .operation_attempt_timeout(SDK_ATTEMPT_TIMEOUT)
-                .operation_timeout(SDK_OPERATION_TIMEOUT)
+                .operation_attempt_timeout(attempt)
+                .operation_timeout(operation)
                 .build(),
         )
 }

@@ -80,7 +80,7 @@ fn reported_scheme(made: &str) -> &'static str {
 }
 
 /// Sends `body` as `application/x-ndjson` to the import route.
-async fn import(t: &TestApp, token: Option<&str>, body: &str, query: &str) -> Resp {
+pub(crate) async fn import(t: &TestApp, token: Option<&str>, body: &str, query: &str) -> Resp {
     let mut builder =
         Request::builder().method("POST").uri(format!("/api/admin/users/import{query}")).header("content-type", "application/x-ndjson");
     if let Some(token) = token {
